@@ -1,0 +1,38 @@
+/** Namespace and local media volume: objects whose deletion would lose data are never pruned by Flux. */
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { InstanceModel } from '../model/model';
+import { InstanceIdentity, metadata, standardLabels } from './common';
+
+export const NO_PRUNE = { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' };
+
+export class InstanceNamespace extends Construct {
+  constructor(scope: Construct, id: string, props: { readonly id: InstanceIdentity }) {
+    super(scope, id);
+    new k8s.KubeNamespace(this, 'namespace', {
+      metadata: { name: props.id.namespace, labels: standardLabels(props.id, 'namespace'), annotations: NO_PRUNE },
+    });
+  }
+}
+
+export function mediaClaimName(model: InstanceModel): string {
+  return `${model.name}-media`;
+}
+
+export class MediaVolume extends Construct {
+  readonly claimName: string;
+
+  constructor(scope: Construct, id: string, props: { readonly model: InstanceModel; readonly id: InstanceIdentity }) {
+    super(scope, id);
+    const v = props.model.def.storage.volume!;
+    this.claimName = mediaClaimName(props.model);
+    new k8s.KubePersistentVolumeClaim(this, 'pvc', {
+      metadata: metadata(props.id, this.claimName, 'media', { annotations: NO_PRUNE }),
+      spec: {
+        accessModes: [v.accessMode],
+        storageClassName: v.storageClass,
+        resources: { requests: { storage: k8s.Quantity.fromString(v.size) } },
+      },
+    });
+  }
+}

@@ -1,0 +1,148 @@
+/** Building blocks every Mastodon workload shares: labels, hardening, spreading, disruption budgets, autoscaling. */
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { Resources, Toleration } from '../definition/schema';
+
+export const MANAGED_BY = 'mastodon-cdk8s';
+/** uid/gid of the `mastodon` user in the official images */
+export const MASTODON_UID = 991;
+export const MEDIA_VOLUME_LABEL = 'mastodon.cdk8s/media-volume';
+
+/** Identity of one instance: used for names, labels and namespaces. */
+export interface InstanceIdentity {
+  /** instance name, prefix of every object name */
+  readonly instance: string;
+  readonly namespace: string;
+  /** image tag, e.g. v4.5.6 */
+  readonly version: string;
+}
+
+/** Selector labels: stable across versions (selectors are immutable). */
+export function selectorLabels(id: InstanceIdentity, component: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': 'mastodon',
+    'app.kubernetes.io/instance': id.instance,
+    'app.kubernetes.io/component': component,
+  };
+}
+
+/** The standard app.kubernetes.io label set for an object of a component. */
+export function standardLabels(id: InstanceIdentity, component: string): Record<string, string> {
+  return {
+    ...selectorLabels(id, component),
+    'app.kubernetes.io/version': id.version,
+    'app.kubernetes.io/part-of': 'mastodon',
+    'app.kubernetes.io/managed-by': MANAGED_BY,
+  };
+}
+
+export function metadata(id: InstanceIdentity, name: string, component: string, extra: Partial<k8s.ObjectMeta> = {}): k8s.ObjectMeta {
+  return { name, namespace: id.namespace, ...extra, labels: { ...standardLabels(id, component), ...(extra.labels ?? {}) } };
+}
+
+export function resourceRequirements(r: Resources): k8s.ResourceRequirements {
+  const limits: Record<string, k8s.Quantity> = { memory: k8s.Quantity.fromString(r.memoryLimit) };
+  if (r.cpuLimit) limits.cpu = k8s.Quantity.fromString(r.cpuLimit);
+  return {
+    requests: { cpu: k8s.Quantity.fromString(r.cpu), memory: k8s.Quantity.fromString(r.memory) },
+    limits,
+  };
+}
+
+/** Container hardening: nothing the Mastodon processes need is given up. */
+export const CONTAINER_SECURITY: k8s.SecurityContext = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ['ALL'] },
+};
+
+export const POD_SECURITY: k8s.PodSecurityContext = {
+  runAsUser: MASTODON_UID,
+  runAsGroup: MASTODON_UID,
+  fsGroup: MASTODON_UID,
+  fsGroupChangePolicy: 'OnRootMismatch',
+  runAsNonRoot: true,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+/** Writable scratch space for a read-only root filesystem. */
+export function scratchVolumes(mounts: Record<string, string>): { volumes: k8s.Volume[]; volumeMounts: k8s.VolumeMount[] } {
+  const entries = Object.entries(mounts);
+  return {
+    volumes: entries.map(([name]) => ({ name, emptyDir: {} })),
+    volumeMounts: entries.map(([name, mountPath]) => ({ name, mountPath })),
+  };
+}
+
+export function tolerations(list: readonly Toleration[] | undefined): k8s.Toleration[] | undefined {
+  return list?.map((t) => ({ ...t }));
+}
+
+export interface SpreadOptions {
+  readonly zone: 'required' | 'preferred';
+  readonly node: 'required' | 'preferred';
+}
+
+/** Replicas across zones and nodes; matchLabelKeys keeps old and new ReplicaSets apart during a rollout. */
+export function topologySpread(selector: Record<string, string>, spread: SpreadOptions): k8s.TopologySpreadConstraint[] {
+  const constraint = (topologyKey: string, mode: 'required' | 'preferred'): k8s.TopologySpreadConstraint => ({
+    topologyKey,
+    maxSkew: 1,
+    whenUnsatisfiable: mode === 'required' ? 'DoNotSchedule' : 'ScheduleAnyway',
+    labelSelector: { matchLabels: selector },
+    matchLabelKeys: ['pod-template-hash'],
+  });
+  return [constraint('topology.kubernetes.io/zone', spread.zone), constraint('kubernetes.io/hostname', spread.node)];
+}
+
+export interface DisruptionBudgetProps {
+  readonly id: InstanceIdentity;
+  readonly name: string;
+  readonly component: string;
+}
+
+/** At most one pod of the component down at a time for voluntary disruptions (drains, upgrades). */
+export function disruptionBudget(scope: Construct, props: DisruptionBudgetProps): k8s.KubePodDisruptionBudget {
+  return new k8s.KubePodDisruptionBudget(scope, 'pdb', {
+    metadata: metadata(props.id, props.name, props.component),
+    spec: {
+      maxUnavailable: k8s.IntOrString.fromNumber(1),
+      selector: { matchLabels: selectorLabels(props.id, props.component) },
+    },
+  });
+}
+
+export interface AutoscalerProps {
+  readonly id: InstanceIdentity;
+  readonly name: string;
+  readonly component: string;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly targetCpuPercent: number;
+  /** @default - memory is not a scaling signal */
+  readonly targetMemoryPercent?: number;
+}
+
+export function autoscaler(scope: Construct, props: AutoscalerProps): k8s.KubeHorizontalPodAutoscalerV2 {
+  const metric = (name: string, averageUtilization: number): k8s.MetricSpecV2 => ({
+    type: 'Resource',
+    resource: { name, target: { type: 'Utilization', averageUtilization } },
+  });
+  const metrics = [metric('cpu', props.targetCpuPercent)];
+  if (props.targetMemoryPercent !== undefined) metrics.push(metric('memory', props.targetMemoryPercent));
+  return new k8s.KubeHorizontalPodAutoscalerV2(scope, 'hpa', {
+    metadata: metadata(props.id, props.name, props.component),
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: props.name },
+      minReplicas: props.minReplicas,
+      maxReplicas: props.maxReplicas,
+      metrics,
+      // scale up at once for a viral post, down slowly so a burst does not flap
+      behavior: {
+        scaleUp: { stabilizationWindowSeconds: 0 },
+        scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
+      },
+    },
+  });
+}

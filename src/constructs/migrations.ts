@@ -1,0 +1,213 @@
+/**
+ * Versioned Jobs of an upgrade: pre-deployment migrations, post-deployment migrations, the search
+ * index, and the downtime flow. A Job is named after the Mastodon version, so a new version is a new
+ * Job (Jobs are immutable) and re-applying the same version changes nothing.
+ */
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { InstanceModel } from '../model/model';
+import { CONTAINER_SECURITY, InstanceIdentity, POD_SECURITY, metadata, resourceRequirements, scratchVolumes } from './common';
+import { MastodonEnvironment } from './environment';
+import { mastodonContainer } from './workload';
+
+/** Flux replaces a Job whose spec changed instead of failing on immutable fields. */
+export const FLUX_FORCE = { 'kustomize.toolkit.fluxcd.io/force': 'enabled' };
+const JOB_RESOURCES = { cpu: '250m', memory: '768Mi', memoryLimit: '1536Mi' };
+
+export type MastodonJobKind = 'db-migrate-pre' | 'db-migrate-post' | 'db-migrate-downtime' | 'search-deploy';
+
+export function jobName(model: InstanceModel, kind: MastodonJobKind | 'scale-up'): string {
+  return `${model.name}-${kind}-${model.tag.replace(/^v/, '').replace(/\./g, '-')}`;
+}
+
+export interface MastodonJobProps {
+  readonly model: InstanceModel;
+  readonly environment: MastodonEnvironment;
+  readonly id: InstanceIdentity;
+  readonly kind: MastodonJobKind;
+  readonly args: string[];
+  /** @default {} */
+  readonly extraEnv?: k8s.EnvVar[];
+  /** containers run before the main one, in order @default [] */
+  readonly initContainers?: k8s.Container[];
+  /** @default - no token mounted */
+  readonly serviceAccountName?: string;
+  /**
+   * Delete the finished Job after the definition's TTL. Flux then creates it again on its next
+   * reconcile, which is harmless for migrations (nothing pending) but not for long Jobs.
+   * @default true
+   */
+  readonly ttl?: boolean;
+}
+
+export class MastodonJob extends Construct {
+  readonly name: string;
+
+  constructor(scope: Construct, id: string, props: MastodonJobProps) {
+    super(scope, id);
+    const m = props.model;
+    this.name = jobName(m, props.kind);
+    const scratch = scratchVolumes({ tmp: '/opt/mastodon/tmp', 'tmp-root': '/tmp' });
+    const rails = props.environment.railsVolumes('job');
+    const meta = metadata(props.id, this.name, props.kind, { annotations: FLUX_FORCE });
+    new k8s.KubeJob(this, 'job', {
+      metadata: meta,
+      spec: {
+        backoffLimit: 3,
+        activeDeadlineSeconds: m.def.upgrade.migrationTimeoutSeconds,
+        ttlSecondsAfterFinished: props.ttl === false ? undefined : m.def.upgrade.jobTtlSeconds,
+        template: {
+          metadata: { labels: meta.labels },
+          spec: {
+            restartPolicy: 'Never',
+            automountServiceAccountToken: props.serviceAccountName !== undefined,
+            serviceAccountName: props.serviceAccountName,
+            enableServiceLinks: false,
+            securityContext: POD_SECURITY,
+            imagePullSecrets: m.def.image.pullSecrets.length ? m.def.image.pullSecrets.map((name) => ({ name })) : undefined,
+            initContainers: props.initContainers?.length ? props.initContainers : undefined,
+            containers: [
+              mastodonContainer({
+                name: props.kind,
+                image: `${m.def.image.repository}:${m.tag}`,
+                pullPolicy: m.def.image.pullPolicy,
+                args: props.args,
+                env: [...(props.extraEnv ?? []), ...props.environment.env('job')],
+                envFrom: props.environment.envFrom(),
+                resources: resourceRequirements(JOB_RESOURCES),
+                volumeMounts: [...scratch.volumeMounts, ...rails.mounts],
+              }),
+            ],
+            volumes: [...scratch.volumes, ...rails.volumes],
+          },
+        },
+      },
+    });
+  }
+}
+
+const SKIP_POST = [{ name: 'SKIP_POST_DEPLOYMENT_MIGRATIONS', value: 'true' }];
+
+/**
+ * Pre-deployment migrations with the new image, before any process rolls. `db:prepare` loads the
+ * schema into an empty database (fresh install) and otherwise runs the pending migrations.
+ */
+export function preDeployMigration(scope: Construct, props: Omit<MastodonJobProps, 'kind' | 'args'>): MastodonJob {
+  return new MastodonJob(scope, 'db-migrate-pre', { ...props, kind: 'db-migrate-pre', args: ['bundle', 'exec', 'rails', 'db:prepare'], extraEnv: SKIP_POST });
+}
+
+/** Post-deployment migrations, once every process runs the new version. */
+export function postDeployMigration(scope: Construct, props: Omit<MastodonJobProps, 'kind' | 'args'>): MastodonJob {
+  return new MastodonJob(scope, 'db-migrate-post', { ...props, kind: 'db-migrate-post', args: ['bundle', 'exec', 'rails', 'db:migrate'] });
+}
+
+/** Creates or updates the search indices; can take hours, so it is never re-run by a TTL. */
+export function searchDeploy(scope: Construct, props: Omit<MastodonJobProps, 'kind' | 'args'>, args: readonly string[]): MastodonJob {
+  return new MastodonJob(scope, 'search-deploy', { ...props, kind: 'search-deploy', args: ['bin/tootctl', 'search', 'deploy', ...args], ttl: false });
+}
+
+export interface DowntimeUpgradeProps {
+  readonly model: InstanceModel;
+  readonly environment: MastodonEnvironment;
+  readonly id: InstanceIdentity;
+  /** components of every Deployment (web, streaming, sidekiq-<group>) */
+  readonly components: readonly string[];
+  /** Deployments whose replica count belongs to an HPA, with their minimum */
+  readonly autoscaled: readonly { readonly name: string; readonly replicas: number }[];
+}
+
+/** RBAC the downtime flow needs to scale the instance's Deployments, and nothing more. */
+export class UpgradeAccess extends Construct {
+  static serviceAccountName(model: InstanceModel): string {
+    return `${model.name}-upgrade`;
+  }
+
+  constructor(scope: Construct, id: string, props: { readonly model: InstanceModel; readonly id: InstanceIdentity }) {
+    super(scope, id);
+    const name = UpgradeAccess.serviceAccountName(props.model);
+    const meta = metadata(props.id, name, 'upgrade');
+    new k8s.KubeServiceAccount(this, 'sa', { metadata: meta, automountServiceAccountToken: false });
+    new k8s.KubeRole(this, 'role', {
+      metadata: meta,
+      rules: [
+        { apiGroups: ['apps'], resources: ['deployments', 'deployments/scale'], verbs: ['get', 'list', 'patch', 'update'] },
+        { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+      ],
+    });
+    new k8s.KubeRoleBinding(this, 'binding', {
+      metadata: meta,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name, namespace: props.id.namespace }],
+    });
+  }
+}
+
+function kubectlContainer(model: InstanceModel, name: string, args: string[]): k8s.Container {
+  return {
+    name,
+    image: model.def.upgrade.kubectlImage,
+    imagePullPolicy: 'IfNotPresent',
+    args,
+    resources: resourceRequirements({ cpu: '50m', memory: '64Mi', memoryLimit: '128Mi' }),
+    securityContext: CONTAINER_SECURITY,
+  };
+}
+
+/**
+ * Downtime upgrade, pre stage: stop every process, wait for the pods to go, then run all migrations
+ * at once. The app stage then applies the new Deployments, which brings the processes back.
+ */
+export function downtimeMigration(scope: Construct, props: DowntimeUpgradeProps): MastodonJob {
+  const ns = props.id.namespace;
+  const instanceSelector = `app.kubernetes.io/instance=${props.model.name},app.kubernetes.io/part-of=mastodon`;
+  const podSelector = `app.kubernetes.io/instance=${props.model.name},app.kubernetes.io/component in (${props.components.join(',')})`;
+  return new MastodonJob(scope, 'db-migrate-downtime', {
+    model: props.model,
+    environment: props.environment,
+    id: props.id,
+    kind: 'db-migrate-downtime',
+    args: ['bundle', 'exec', 'rails', 'db:prepare'],
+    serviceAccountName: UpgradeAccess.serviceAccountName(props.model),
+    // re-running this after a TTL would stop the instance again: it stays until the flow is removed
+    ttl: false,
+    initContainers: [
+      kubectlContainer(props.model, 'scale-down', ['scale', 'deployment', '--namespace', ns, '--selector', instanceSelector, '--replicas=0']),
+      kubectlContainer(props.model, 'wait-for-stop', ['wait', 'pod', '--namespace', ns, '--selector', podSelector, '--for=delete', '--timeout=600s']),
+    ],
+  });
+}
+
+/**
+ * Downtime upgrade, post stage: Deployments managed by an HPA carry no replica count, and an HPA does
+ * not scale up from zero, so they are brought back to their minimum here.
+ */
+export class ScaleUpJob extends Construct {
+  constructor(scope: Construct, id: string, props: DowntimeUpgradeProps) {
+    super(scope, id);
+    const name = jobName(props.model, 'scale-up');
+    const meta = metadata(props.id, name, 'scale-up', { annotations: FLUX_FORCE });
+    const ns = props.id.namespace;
+    const steps = props.autoscaled.map((d, i) =>
+      kubectlContainer(props.model, `scale-${i}`, ['scale', 'deployment', d.name, '--namespace', ns, `--replicas=${d.replicas}`]),
+    );
+    new k8s.KubeJob(this, 'job', {
+      metadata: meta,
+      spec: {
+        backoffLimit: 3,
+        activeDeadlineSeconds: 600,
+        // no TTL: re-running would reset autoscaled Deployments to their minimum
+        template: {
+          metadata: { labels: meta.labels },
+          spec: {
+            restartPolicy: 'Never',
+            serviceAccountName: UpgradeAccess.serviceAccountName(props.model),
+            automountServiceAccountToken: true,
+            securityContext: POD_SECURITY,
+            initContainers: steps.length > 1 ? steps.slice(0, -1) : undefined,
+            containers: steps.slice(-1),
+          },
+        },
+      },
+    });
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Redis roles run by operators: a Dragonfly resource (dragonfly-operator) or a RedisReplication with a
+ * RedisSentinel (OT redis-operator). Checked against dragonfly-operator v1.6.1 and redis-operator v0.26.0 CRDs.
+ */
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import * as df from '../../imports/dragonfly-dragonflydb.io';
+import * as rr from '../../imports/redis-replication-redis.redis.opstreelabs.in';
+import * as rs from '../../imports/redis-sentinel-redis.redis.opstreelabs.in';
+import { RedisEndpoint, SENTINEL_MASTER } from '../model/redis';
+import { InstanceIdentity, SpreadOptions, metadata } from './common';
+
+/** Pod label used to spread each operator's pods; set through the CRD so it does not depend on operator internals. */
+export const REDIS_POD_LABEL = 'mastodon.cdk8s/redis';
+
+const UNITS: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
+
+export function quantityToBytes(q: string): number {
+  const m = /^([0-9.]+)([A-Za-z]*)$/.exec(q);
+  if (!m || UNITS[m[2]] === undefined) throw new Error(`not a memory quantity: ${q}`);
+  return Math.floor(Number(m[1]) * UNITS[m[2]]);
+}
+
+export interface OperatorRedisProps {
+  readonly id: InstanceIdentity;
+  readonly endpoint: RedisEndpoint;
+  readonly spread: SpreadOptions;
+}
+
+function spreadConstraints(labels: Record<string, string>, spread: SpreadOptions) {
+  return [
+    { topologyKey: 'topology.kubernetes.io/zone', maxSkew: 1, whenUnsatisfiable: spread.zone === 'required' ? 'DoNotSchedule' : 'ScheduleAnyway', labelSelector: { matchLabels: labels } },
+    { topologyKey: 'kubernetes.io/hostname', maxSkew: 1, whenUnsatisfiable: spread.node === 'required' ? 'DoNotSchedule' : 'ScheduleAnyway', labelSelector: { matchLabels: labels } },
+  ];
+}
+
+/**
+ * Dragonfly for one role. Cache: cache mode (evicts near maxmemory), no snapshots. Main and Sidekiq:
+ * never evict, snapshots on a volume on a schedule. The operator fails over and makes the PDB.
+ */
+export class DragonflyRedis extends Construct {
+  constructor(scope: Construct, id: string, props: OperatorRedisProps) {
+    super(scope, id);
+    const ep = props.endpoint;
+    const d = ep.def.dragonfly!;
+    const name = ep.resourceName!;
+    const cache = ep.role === 'cache';
+    const podLabels = { [REDIS_POD_LABEL]: name };
+    // leave room for Dragonfly's own overhead below the container limit
+    const maxMemory = Math.floor(quantityToBytes(d.resources.memoryLimit) * 0.8);
+    const args = cache ? ['--cache_mode=true', `--maxmemory=${maxMemory}`] : ['--dbfilename=dump', `--maxmemory=${maxMemory}`];
+    new df.Dragonfly(this, 'dragonfly', {
+      metadata: metadata(props.id, name, `redis-${ep.role}`),
+      spec: {
+        image: d.image,
+        replicas: d.replicas,
+        args,
+        podMetadata: { labels: podLabels },
+        resources: {
+          requests: { cpu: df.DragonflySpecResourcesRequests.fromString(d.resources.cpu), memory: df.DragonflySpecResourcesRequests.fromString(d.resources.memory) },
+          limits: { memory: df.DragonflySpecResourcesLimits.fromString(d.resources.memoryLimit) },
+        },
+        authentication: d.passwordSecret ? { passwordFromSecret: { name: d.passwordSecret.name, key: d.passwordSecret.key } } : undefined,
+        snapshot: cache
+          ? undefined
+          : {
+              cron: d.snapshotCron,
+              persistentVolumeClaimSpec: {
+                accessModes: ['ReadWriteOnce'],
+                storageClassName: d.storageClass,
+                resources: { requests: { storage: df.DragonflySpecSnapshotPersistentVolumeClaimSpecResourcesRequests.fromString(d.snapshotSize) } },
+              },
+            },
+        topologySpreadConstraints: d.replicas >= 2 ? spreadConstraints(podLabels, props.spread) : undefined,
+        pdb: d.replicas >= 2 ? { maxUnavailable: df.DragonflySpecPdbMaxUnavailable.fromNumber(1) } : undefined,
+      },
+    });
+  }
+}
+
+/** OT redis-operator: a replicated Redis watched by Sentinels; Mastodon (4.3+) follows the master through Sentinel. */
+export class SentinelRedis extends Construct {
+  constructor(scope: Construct, id: string, props: OperatorRedisProps) {
+    super(scope, id);
+    const ep = props.endpoint;
+    const r = ep.def.redisOperator!;
+    const name = ep.resourceName!;
+    const cache = ep.role === 'cache';
+    const maxMemory = Math.floor(quantityToBytes(r.resources.memoryLimit) * 0.8);
+    const redisConfig = cache
+      ? `maxmemory ${maxMemory}\nmaxmemory-policy allkeys-lru\nsave ""\nappendonly no\n`
+      : `maxmemory ${maxMemory}\nmaxmemory-policy noeviction\nappendonly yes\n`;
+    const secret = r.passwordSecret ? { name: r.passwordSecret.name, key: r.passwordSecret.key } : undefined;
+    const configName = `${name}-config`;
+    new k8s.KubeConfigMap(this, 'config', {
+      metadata: metadata(props.id, configName, `redis-${ep.role}`),
+      data: { 'redis-additional.conf': redisConfig },
+    });
+
+    new rr.RedisReplication(this, 'replication', {
+      metadata: metadata(props.id, name, `redis-${ep.role}`),
+      spec: {
+        clusterSize: r.replicas,
+        kubernetesConfig: {
+          image: r.image,
+          imagePullPolicy: 'IfNotPresent',
+          redisSecret: secret,
+          resources: {
+            requests: { cpu: rr.RedisReplicationSpecKubernetesConfigResourcesRequests.fromString(r.resources.cpu), memory: rr.RedisReplicationSpecKubernetesConfigResourcesRequests.fromString(r.resources.memory) },
+            limits: { memory: rr.RedisReplicationSpecKubernetesConfigResourcesLimits.fromString(r.resources.memoryLimit) },
+          },
+        },
+        redisConfig: { additionalRedisConfig: configName },
+        storage: {
+          volumeClaimTemplate: {
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: r.storageClass,
+              resources: { requests: { storage: rr.RedisReplicationSpecStorageVolumeClaimTemplateSpecResourcesRequests.fromString(r.storageSize) } },
+            },
+          },
+        },
+        pdb: r.replicas >= 2 ? { enabled: true, maxUnavailable: 1 } : undefined,
+        topologySpreadConstraints: r.replicas >= 2 ? spreadConstraints({ app: name }, props.spread) : undefined,
+      },
+    });
+
+    new rs.RedisSentinel(this, 'sentinel', {
+      metadata: metadata(props.id, name, `redis-${ep.role}`),
+      spec: {
+        clusterSize: r.sentinels,
+        kubernetesConfig: {
+          image: r.sentinelImage,
+          imagePullPolicy: 'IfNotPresent',
+          resources: {
+            requests: { cpu: rs.RedisSentinelSpecKubernetesConfigResourcesRequests.fromString('50m'), memory: rs.RedisSentinelSpecKubernetesConfigResourcesRequests.fromString('64Mi') },
+            limits: { memory: rs.RedisSentinelSpecKubernetesConfigResourcesLimits.fromString('128Mi') },
+          },
+        },
+        redisSentinelConfig: {
+          redisReplicationName: name,
+          masterGroupName: SENTINEL_MASTER,
+          redisPort: '6379',
+          quorum: String(Math.floor(r.sentinels / 2) + 1),
+          redisReplicationPassword: secret ? { secretKeyRef: secret } : undefined,
+        },
+        pdb: r.sentinels >= 2 ? { enabled: true, maxUnavailable: 1 } : undefined,
+        topologySpreadConstraints: r.sentinels >= 2 ? spreadConstraints({ app: `${name}-sentinel` }, props.spread) : undefined,
+      },
+    });
+  }
+}

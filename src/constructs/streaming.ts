@@ -1,0 +1,67 @@
+/** The streaming API (WebSockets and server-sent events): Deployment, Service, disruption budget, autoscaler. */
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { metadata, resourceRequirements, selectorLabels } from './common';
+import { MastodonDeployment, MastodonProcessProps, httpProbe, mastodonContainer, processPodSettings } from './workload';
+
+export const STREAMING_PORT = 4000;
+const STREAMING_PRESTOP_SECONDS = 10;
+/** long-lived connections get time to be closed cleanly so clients reconnect elsewhere */
+const STREAMING_DRAIN_SECONDS = 50;
+
+export class Streaming extends Construct {
+  readonly name: string;
+  readonly serviceName: string;
+
+  constructor(scope: Construct, id: string, props: MastodonProcessProps) {
+    super(scope, id);
+    const m = props.model;
+    const st = m.def.streaming;
+    this.name = `${m.name}-streaming`;
+    this.serviceName = this.name;
+    const pod = processPodSettings(props, 'streaming');
+
+    new MastodonDeployment(this, 'workload', {
+      id: props.id,
+      name: this.name,
+      component: 'streaming',
+      replicas: st.replicas,
+      maxReplicas: st.maxReplicas,
+      targetCpuPercent: st.targetCpuPercent,
+      targetMemoryPercent: st.targetMemoryPercent,
+      containers: [
+        mastodonContainer({
+          name: 'streaming',
+          image: `${m.def.image.streamingRepository}:${m.tag}`,
+          pullPolicy: m.def.image.pullPolicy,
+          env: [{ name: 'DB_POOL', value: String(st.dbPool) }, { name: 'PORT', value: String(STREAMING_PORT) }, ...props.environment.env('streaming')],
+          envFrom: props.environment.envFrom(),
+          resources: resourceRequirements(st.resources),
+          ports: [{ name: 'http', containerPort: STREAMING_PORT, protocol: 'TCP' }],
+          volumeMounts: pod.volumeMounts,
+          startupProbe: httpProbe('/api/v1/streaming/health', 'http', 5, 30),
+          readinessProbe: httpProbe('/api/v1/streaming/health', 'http', 10, 3),
+          livenessProbe: httpProbe('/api/v1/streaming/health', 'http', 20, 6, 5),
+          preStopSleepSeconds: STREAMING_PRESTOP_SECONDS,
+        }),
+      ],
+      volumes: pod.volumes,
+      strategy: 'RollingUpdate',
+      terminationGracePeriodSeconds: STREAMING_PRESTOP_SECONDS + STREAMING_DRAIN_SECONDS,
+      spread: pod.spread,
+      nodeSelector: st.nodeSelector,
+      tolerations: st.tolerations,
+      podAnnotations: pod.podAnnotations,
+      imagePullSecrets: pod.imagePullSecrets,
+    });
+
+    new k8s.KubeService(this, 'service', {
+      metadata: metadata(props.id, this.serviceName, 'streaming'),
+      spec: {
+        type: 'ClusterIP',
+        selector: selectorLabels(props.id, 'streaming'),
+        ports: [{ name: 'http', port: STREAMING_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+      },
+    });
+  }
+}

@@ -1,0 +1,107 @@
+/** Puma web processes: Deployment, Service, disruption budget, autoscaler. */
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { metadata, resourceRequirements, selectorLabels } from './common';
+import { MastodonDeployment, MastodonProcessProps, httpProbe, mastodonContainer, processPodSettings } from './workload';
+
+export const WEB_PORT = 3000;
+export const METRICS_PORT = 9394;
+/** seconds the pod keeps serving after it is marked terminating, while endpoints are withdrawn */
+export const WEB_PRESTOP_SECONDS = 10;
+/** time Puma gets to finish in-flight requests after SIGTERM */
+const WEB_DRAIN_SECONDS = 30;
+
+export class Web extends Construct {
+  readonly name: string;
+  readonly serviceName: string;
+  readonly workload: MastodonDeployment;
+
+  constructor(scope: Construct, id: string, props: MastodonProcessProps) {
+    super(scope, id);
+    const m = props.model;
+    const web = m.def.web;
+    this.name = `${m.name}-web`;
+    this.serviceName = this.name;
+    const pod = processPodSettings(props, 'web');
+    const prometheus = m.def.metrics.prometheus;
+
+    const containers: k8s.Container[] = [
+      mastodonContainer({
+        name: 'web',
+        image: `${m.def.image.repository}:${m.tag}`,
+        pullPolicy: m.def.image.pullPolicy,
+        args: ['bundle', 'exec', 'puma', '-C', 'config/puma.rb'],
+        env: [
+          { name: 'WEB_CONCURRENCY', value: String(web.workers) },
+          { name: 'MAX_THREADS', value: String(web.threads) },
+          { name: 'MIN_THREADS', value: String(web.minThreads ?? web.threads) },
+          { name: 'PERSISTENT_TIMEOUT', value: String(web.persistentTimeoutSeconds) },
+          { name: 'DB_POOL', value: String(web.threads) },
+          ...(prometheus
+            ? [
+                { name: 'MASTODON_PROMETHEUS_EXPORTER_ENABLED', value: 'true' },
+                { name: 'PROMETHEUS_EXPORTER_HOST', value: '127.0.0.1' },
+                { name: 'PROMETHEUS_EXPORTER_PORT', value: String(METRICS_PORT) },
+              ]
+            : []),
+          ...props.environment.env('web'),
+        ],
+        envFrom: props.environment.envFrom(),
+        resources: resourceRequirements(web.resources),
+        ports: [{ name: 'http', containerPort: WEB_PORT, protocol: 'TCP' }],
+        volumeMounts: pod.volumeMounts,
+        startupProbe: httpProbe('/health', 'http', 5, 60),
+        readinessProbe: httpProbe('/health', 'http', 10, 3),
+        // a TCP accept still succeeds when every Puma thread is busy: a loaded pod is not restarted
+        livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('http') }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+        preStopSleepSeconds: WEB_PRESTOP_SECONDS,
+      }),
+    ];
+    if (prometheus) {
+      // Puma runs several processes, so metrics are collected by the exporter next to it
+      containers.push(
+        mastodonContainer({
+          name: 'exporter',
+          image: `${m.def.image.repository}:${m.tag}`,
+          pullPolicy: m.def.image.pullPolicy,
+          args: ['./bin/prometheus_exporter', '--bind', '0.0.0.0', '--port', String(METRICS_PORT)],
+          env: [],
+          envFrom: [],
+          resources: resourceRequirements({ cpu: '50m', memory: '128Mi', memoryLimit: '256Mi' }),
+          ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
+          volumeMounts: pod.volumeMounts.filter((v) => v.name.startsWith('tmp')),
+        }),
+      );
+    }
+
+    this.workload = new MastodonDeployment(this, 'workload', {
+      id: props.id,
+      name: this.name,
+      component: 'web',
+      replicas: web.replicas,
+      maxReplicas: web.maxReplicas,
+      targetCpuPercent: web.targetCpuPercent,
+      targetMemoryPercent: web.targetMemoryPercent,
+      containers,
+      volumes: pod.volumes,
+      strategy: 'RollingUpdate',
+      terminationGracePeriodSeconds: WEB_PRESTOP_SECONDS + WEB_DRAIN_SECONDS,
+      spread: pod.spread,
+      affinity: pod.affinity,
+      nodeSelector: web.nodeSelector,
+      tolerations: web.tolerations,
+      podAnnotations: pod.podAnnotations,
+      podLabels: pod.podLabels,
+      imagePullSecrets: pod.imagePullSecrets,
+    });
+
+    new k8s.KubeService(this, 'service', {
+      metadata: metadata(props.id, this.serviceName, 'web'),
+      spec: {
+        type: 'ClusterIP',
+        selector: selectorLabels(props.id, 'web'),
+        ports: [{ name: 'http', port: WEB_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+      },
+    });
+  }
+}

@@ -1,0 +1,196 @@
+/** A long-running Mastodon process: Deployment, plus its disruption budget and autoscaler when it has several replicas. */
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import {
+  CONTAINER_SECURITY,
+  InstanceIdentity,
+  MEDIA_VOLUME_LABEL,
+  POD_SECURITY,
+  SpreadOptions,
+  scratchVolumes,
+  autoscaler,
+  disruptionBudget,
+  metadata,
+  selectorLabels,
+  topologySpread,
+} from './common';
+import { Toleration } from '../definition/schema';
+import { InstanceModel } from '../model/model';
+import { MastodonEnvironment, ProcessKind } from './environment';
+
+export interface MastodonDeploymentProps {
+  readonly id: InstanceIdentity;
+  /** object name, e.g. `<instance>-web` */
+  readonly name: string;
+  /** app.kubernetes.io/component */
+  readonly component: string;
+  /** replicas, or the HPA minimum when maxReplicas is set */
+  readonly replicas: number;
+  /** @default - no autoscaling */
+  readonly maxReplicas?: number;
+  /** @default 70 */
+  readonly targetCpuPercent?: number;
+  /** @default - memory is not a scaling signal */
+  readonly targetMemoryPercent?: number;
+  readonly containers: k8s.Container[];
+  /** @default [] */
+  readonly volumes?: k8s.Volume[];
+  /** Recreate guarantees never two pods at once (the Sidekiq scheduler); RollingUpdate never drops capacity. */
+  readonly strategy: 'RollingUpdate' | 'Recreate';
+  readonly terminationGracePeriodSeconds: number;
+  /** @default - no spreading (single replica or pinned to one node) */
+  readonly spread?: SpreadOptions;
+  /** @default - no affinity */
+  readonly affinity?: k8s.Affinity;
+  /** @default - any node */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  /** @default - none */
+  readonly tolerations?: readonly Toleration[];
+  /** annotations of the pod template (config checksum, ...) @default {} */
+  readonly podAnnotations?: Record<string, string>;
+  /** extra pod labels @default {} */
+  readonly podLabels?: Record<string, string>;
+  /** @default [] */
+  readonly imagePullSecrets?: readonly string[];
+}
+
+export class MastodonDeployment extends Construct {
+  readonly deployment: k8s.KubeDeployment;
+  readonly autoscaled: boolean;
+
+  constructor(scope: Construct, id: string, props: MastodonDeploymentProps) {
+    super(scope, id);
+    const selector = selectorLabels(props.id, props.component);
+    const podMeta = metadata(props.id, props.name, props.component, { labels: props.podLabels ?? {} });
+    const highestReplicas = props.maxReplicas ?? props.replicas;
+    this.autoscaled = props.maxReplicas !== undefined;
+
+    this.deployment = new k8s.KubeDeployment(this, 'deployment', {
+      metadata: metadata(props.id, props.name, props.component),
+      spec: {
+        // with an HPA the replica count belongs to it: leaving it out keeps Flux from resetting it
+        replicas: this.autoscaled ? undefined : props.replicas,
+        revisionHistoryLimit: 3,
+        selector: { matchLabels: selector },
+        strategy:
+          props.strategy === 'Recreate'
+            ? { type: 'Recreate' }
+            : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromString('25%') } },
+        template: {
+          metadata: { labels: podMeta.labels, annotations: props.podAnnotations && Object.keys(props.podAnnotations).length ? props.podAnnotations : undefined },
+          spec: {
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: POD_SECURITY,
+            terminationGracePeriodSeconds: props.terminationGracePeriodSeconds,
+            imagePullSecrets: props.imagePullSecrets?.length ? props.imagePullSecrets.map((name) => ({ name })) : undefined,
+            nodeSelector: props.nodeSelector ? { ...props.nodeSelector } : undefined,
+            tolerations: props.tolerations?.map((t) => ({ ...t })),
+            affinity: props.affinity,
+            topologySpreadConstraints: props.spread && highestReplicas >= 2 ? topologySpread(selector, props.spread) : undefined,
+            containers: props.containers,
+            volumes: props.volumes?.length ? props.volumes : undefined,
+          },
+        },
+      },
+    });
+
+    if (props.replicas >= 2) {
+      disruptionBudget(this, { id: props.id, name: props.name, component: props.component });
+    }
+    if (props.maxReplicas !== undefined) {
+      autoscaler(this, {
+        id: props.id,
+        name: props.name,
+        component: props.component,
+        minReplicas: props.replicas,
+        maxReplicas: props.maxReplicas,
+        targetCpuPercent: props.targetCpuPercent ?? 70,
+        targetMemoryPercent: props.targetMemoryPercent,
+      });
+    }
+  }
+}
+
+export interface MastodonContainerProps {
+  readonly name: string;
+  readonly image: string;
+  readonly pullPolicy: string;
+  /** @default - the image's CMD */
+  readonly args?: string[];
+  readonly env: k8s.EnvVar[];
+  readonly envFrom: k8s.EnvFromSource[];
+  readonly resources: k8s.ResourceRequirements;
+  /** @default [] */
+  readonly ports?: k8s.ContainerPort[];
+  /** @default [] */
+  readonly volumeMounts?: k8s.VolumeMount[];
+  readonly startupProbe?: k8s.Probe;
+  readonly readinessProbe?: k8s.Probe;
+  readonly livenessProbe?: k8s.Probe;
+  /** seconds to keep serving after the pod is marked terminating, so the ingress stops routing to it first @default - none */
+  readonly preStopSleepSeconds?: number;
+}
+
+/** A hardened container. `args` keeps the image's tini entrypoint, which reaps zombies and forwards signals. */
+export function mastodonContainer(props: MastodonContainerProps): k8s.Container {
+  return {
+    name: props.name,
+    image: props.image,
+    imagePullPolicy: props.pullPolicy,
+    args: props.args,
+    env: props.env.length ? props.env : undefined,
+    envFrom: props.envFrom.length ? props.envFrom : undefined,
+    ports: props.ports?.length ? props.ports : undefined,
+    resources: props.resources,
+    securityContext: CONTAINER_SECURITY,
+    startupProbe: props.startupProbe,
+    readinessProbe: props.readinessProbe,
+    livenessProbe: props.livenessProbe,
+    lifecycle: props.preStopSleepSeconds ? { preStop: { exec: { command: ['sleep', String(props.preStopSleepSeconds)] } } } : undefined,
+    volumeMounts: props.volumeMounts?.length ? props.volumeMounts : undefined,
+  };
+}
+
+export function httpProbe(path: string, port: string, periodSeconds: number, failureThreshold: number, timeoutSeconds = 3): k8s.Probe {
+  return { httpGet: { path, port: k8s.IntOrString.fromString(port) }, periodSeconds, failureThreshold, timeoutSeconds };
+}
+
+/** What every Mastodon process construct receives. */
+export interface MastodonProcessProps {
+  readonly model: InstanceModel;
+  readonly environment: MastodonEnvironment;
+  readonly id: InstanceIdentity;
+  /** PersistentVolumeClaim holding local media @default - media on object storage */
+  readonly mediaClaim?: string;
+}
+
+const SCRATCH = { tmp: '/opt/mastodon/tmp', 'tmp-root': '/tmp' };
+
+/** Pod-level settings shared by web and Sidekiq (which may mount local media) and streaming. */
+export function processPodSettings(props: MastodonProcessProps, kind: ProcessKind) {
+  const m = props.model;
+  const scratch = scratchVolumes(SCRATCH);
+  const rails = props.environment.railsVolumes(kind, props.mediaClaim);
+  const pinned = m.mediaPinnedToOneNode && (kind === 'web' || kind === 'sidekiq');
+  const podLabels: Record<string, string> = pinned ? { [MEDIA_VOLUME_LABEL]: props.mediaClaim! } : {};
+  // a ReadWriteOnce volume attaches to one node: every pod that mounts it must run there
+  const affinity: k8s.Affinity | undefined = pinned
+    ? {
+        podAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [
+            { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { [MEDIA_VOLUME_LABEL]: props.mediaClaim! } } },
+          ],
+        },
+      }
+    : undefined;
+  return {
+    volumes: [...scratch.volumes, ...rails.volumes],
+    volumeMounts: [...scratch.volumeMounts, ...rails.mounts],
+    podLabels,
+    affinity,
+    spread: pinned ? undefined : { zone: m.def.scheduling.zoneSpread, node: m.def.scheduling.nodeSpread },
+    imagePullSecrets: m.def.image.pullSecrets,
+    podAnnotations: { 'checksum/config': props.environment.checksum },
+  };
+}

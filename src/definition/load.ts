@@ -1,0 +1,206 @@
+/**
+ * Reads an instance definition: YAML → JSON Schema validation (with defaults) → typed `Instance`.
+ * Every problem is reported at once, each with file, line:column, field path, expected and found.
+ */
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, Node } from 'yaml';
+import { DefinitionError, FieldPath, LocatedProblem, Problem, show } from './problems';
+import { Instance, instanceJsonSchema } from './schema';
+import { cachedValidators } from '../ajv-cache';
+
+/** A parsed definition file that can turn a field path into a line and column. */
+export class DefinitionSource {
+  constructor(
+    readonly file: string,
+    private readonly doc: Document,
+    private readonly lines: LineCounter,
+  ) {}
+
+  locate(problem: Problem): LocatedProblem {
+    const offset = this.offsetOf(problem.path);
+    const pos = this.lines.linePos(offset);
+    return { ...problem, file: this.file, line: pos.line, column: pos.col };
+  }
+
+  /** Offset of the deepest node that exists along the path (the key itself for map entries). */
+  private offsetOf(fieldPath: FieldPath): number {
+    let node: unknown = this.doc.contents;
+    let offset = (node as Node | null)?.range?.[0] ?? 0;
+    for (const part of fieldPath) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === part);
+        if (!pair) break;
+        offset = (pair.key as Node).range?.[0] ?? offset;
+        node = pair.value;
+      } else if (isSeq(node) && typeof part === 'number' && node.items[part]) {
+        node = node.items[part];
+        offset = (node as Node).range?.[0] ?? offset;
+      } else {
+        break;
+      }
+    }
+    return offset;
+  }
+}
+
+let validator: ValidateFunction | undefined;
+
+function instanceValidator(): ValidateFunction {
+  if (!validator) {
+    const schema = instanceJsonSchema();
+    validator = cachedValidators({
+      key: `instance:${createHash('sha256').update(JSON.stringify(schema)).digest('hex')}`,
+      build: () => {
+        const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: true, code: { source: true } });
+        ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
+        ajv.addSchema(schema, 'instance');
+        return { ajv, refs: { instance: 'instance' } };
+      },
+    }).instance;
+  }
+  return validator;
+}
+
+export interface LoadedDefinition {
+  readonly instance: Instance;
+  readonly source: DefinitionSource;
+}
+
+/** Load and validate one definition file; throws DefinitionError listing every problem. */
+export function loadDefinition(file: string, displayName = file): LoadedDefinition {
+  const text = fs.readFileSync(file, 'utf8');
+  return parseDefinition(text, displayName, path.basename(file).replace(/\.ya?ml$/, ''));
+}
+
+export function parseDefinition(text: string, file: string, expectedName?: string): LoadedDefinition {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const source = new DefinitionSource(file, doc, lines);
+
+  if (doc.errors.length > 0) {
+    throw new DefinitionError(
+      doc.errors.map((e) => {
+        const pos = lines.linePos(e.pos[0]);
+        return { file, line: pos.line, column: pos.col, path: [], message: `invalid YAML: ${e.message.split('\n')[0]}` };
+      }),
+    );
+  }
+  const data: unknown = doc.toJS();
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new DefinitionError([source.locate({ path: [], message: `expected a mapping of fields, found ${show(data)}` })]);
+  }
+
+  const validate = instanceValidator();
+  if (!validate(data)) {
+    const problems = (validate.errors ?? []).filter((e) => e.keyword !== 'propertyNames').map((e) => describeError(e, data));
+    throw new DefinitionError(dedupe(problems.map((p) => source.locate(p))));
+  }
+  const instance = data as Instance;
+  if (expectedName !== undefined && instance.name !== expectedName) {
+    throw new DefinitionError([
+      source.locate({
+        path: ['name'],
+        message: `expected the file name "${expectedName}", found ${show(instance.name)} (one file per instance, named after it)`,
+      }),
+    ]);
+  }
+  return { instance, source };
+}
+
+function dedupe(problems: LocatedProblem[]): LocatedProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.line}:${p.column}:${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function toPath(pointer: string, data: unknown): (string | number)[] {
+  const out: (string | number)[] = [];
+  let node = data;
+  for (const raw of pointer.split('/').slice(1)) {
+    const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(node)) {
+      out.push(Number(part));
+      node = node[Number(part)];
+    } else {
+      out.push(part);
+      node = (node as Record<string, unknown> | undefined)?.[part];
+    }
+  }
+  return out;
+}
+
+function describeError(e: ErrorObject, data: unknown): Problem {
+  const at = toPath(e.instancePath, data);
+  const schema = (e.parentSchema ?? {}) as Record<string, unknown>;
+  const found = show(e.data);
+  const propertyName = (e as ErrorObject & { propertyName?: string }).propertyName;
+  if (propertyName !== undefined) {
+    return { path: [...at, propertyName], message: `invalid key: expected ${String(schema['x-expected'] ?? `a key matching ${schema.pattern}`)}, found ${show(propertyName)}` };
+  }
+  switch (e.keyword) {
+    case 'required':
+      return { path: [...at, e.params.missingProperty], message: 'required field is missing' };
+    case 'additionalProperties': {
+      const allowed = Object.keys((schema.properties as object) ?? {});
+      const name = String(e.params.additionalProperty);
+      const hint = closest(name, allowed);
+      return {
+        path: [...at, name],
+        message: `unknown field${hint ? ` (did you mean "${hint}"?)` : ''}; expected one of: ${allowed.join(', ')}`,
+      };
+    }
+    case 'type':
+      return { path: at, message: `expected ${e.params.type === 'object' ? 'a mapping' : e.params.type}, found ${found}` };
+    case 'enum':
+      return { path: at, message: `expected one of ${(e.params.allowedValues as string[]).join(', ')}, found ${found}` };
+    case 'pattern':
+      return { path: at, message: `expected ${String(schema['x-expected'] ?? `a string matching ${e.params.pattern}`)}, found ${found}` };
+    case 'minimum':
+    case 'maximum':
+      return { path: at, message: `expected a number ${e.params.comparison} ${e.params.limit}, found ${found}` };
+    case 'minItems':
+      return { path: at, message: `expected at least ${e.params.limit} item(s), found ${(e.data as unknown[]).length}` };
+    case 'minLength':
+    case 'maxLength':
+      return { path: at, message: `expected ${e.keyword === 'minLength' ? 'at least' : 'at most'} ${e.params.limit} characters, found ${found}` };
+    case 'uniqueItems':
+      return { path: at, message: `expected unique items, found a duplicate at positions ${e.params.j} and ${e.params.i}` };
+    default:
+      return { path: at, message: `${e.message ?? 'invalid value'}, found ${found}` };
+  }
+}
+
+/** The allowed name closest to a misspelt one (edit distance ≤ 3), for "did you mean". */
+function closest(name: string, options: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 4;
+  for (const option of options) {
+    const d = editDistance(name.toLowerCase(), option.toLowerCase());
+    if (d < bestDistance) {
+      best = option;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}

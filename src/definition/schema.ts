@@ -1,0 +1,452 @@
+/**
+ * The instance definition: what an operator writes in `instances/<name>.yaml`.
+ * This file is the single source of the JSON Schema (written to `schema/instance.schema.json` for
+ * editors), of the TypeScript types, and of every static default (applied by ajv while validating).
+ * Defaults that depend on other fields (namespace = name, ...) are resolved in `src/model/`.
+ */
+import { OutOf, InOf, s } from './schema-builder';
+
+const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+const HOSTNAME = '^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$';
+const CPU = '^([0-9]+m|[0-9]+(\\.[0-9]+)?)$';
+const MEMORY = '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$';
+const DURATION = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';
+const ENV_NAME = '^[A-Z_][A-Z0-9_]*$';
+const SECRET_KEY = '^[-._a-zA-Z0-9]+$';
+
+const dnsLabel = (description: string) =>
+  s.string(description, { pattern: DNS_LABEL, maxLength: 40, 'x-expected': 'a lowercase DNS label (a-z, 0-9, -)' });
+const hostname = (description: string) =>
+  s.string(description, { pattern: HOSTNAME, 'x-expected': 'a lowercase fully qualified host name' });
+const duration = (description: string) =>
+  s.string(description, { pattern: DURATION, 'x-expected': 'a Go duration such as 90s, 10m or 1h' });
+const port = (description: string) => s.integer(description, { minimum: 1, maximum: 65535 });
+
+export const secretKeyRef = s.object(
+  {
+    name: s.req(dnsLabel('name of the Secret')),
+    key: s.req(s.string('key inside the Secret', { minLength: 1 })),
+  },
+  'a key of a Secret in the instance namespace; the value never appears in the definition or in dist/',
+);
+
+export const resources = s.object(
+  {
+    cpu: s.req(s.string('CPU request, e.g. 250m', { pattern: CPU, 'x-expected': 'a CPU quantity such as 250m or 1' })),
+    memory: s.req(s.string('memory request, e.g. 512Mi', { pattern: MEMORY, 'x-expected': 'a memory quantity such as 512Mi' })),
+    memoryLimit: s.req(s.string('memory limit', { pattern: MEMORY, 'x-expected': 'a memory quantity such as 1Gi' })),
+    cpuLimit: s.opt(s.string('CPU limit; unset by default to avoid CFS throttling', { pattern: CPU, 'x-expected': 'a CPU quantity' })),
+  },
+  'container requests and limits (every container gets CPU and memory requests and a memory limit)',
+);
+
+const toleration = s.object({
+  key: s.opt(s.string()),
+  operator: s.opt(s.enum(['Exists', 'Equal'] as const)),
+  value: s.opt(s.string()),
+  effect: s.opt(s.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const)),
+  tolerationSeconds: s.opt(s.integer(undefined, { minimum: 0 })),
+});
+
+/** Placement fields shared by every long-running component. */
+const placement = {
+  nodeSelector: s.opt(s.record(s.string(), 'node labels the pods must land on')),
+  tolerations: s.opt(s.array(toleration, 'taints the pods tolerate')),
+};
+
+const replicaRange = (defaultReplicas: number) => ({
+  replicas: s.def(s.integer('replicas (the minimum when maxReplicas is set)', { minimum: 1, maximum: 500 }), defaultReplicas),
+  maxReplicas: s.opt(
+    s.integer('enables a HorizontalPodAutoscaler between replicas and maxReplicas', { minimum: 1, maximum: 500 }),
+  ),
+  targetCpuPercent: s.def(s.integer('HPA target CPU utilisation (of the request)', { minimum: 10, maximum: 100 }), 70),
+  targetMemoryPercent: s.opt(s.integer('HPA target memory utilisation (of the request)', { minimum: 10, maximum: 100 })),
+});
+
+const web = s.object(
+  {
+    ...replicaRange(2),
+    workers: s.def(s.integer('Puma processes per pod (WEB_CONCURRENCY)', { minimum: 1, maximum: 32 }), 2),
+    threads: s.def(s.integer('Puma threads per process (MAX_THREADS, and DB_POOL)', { minimum: 1, maximum: 64 }), 5),
+    minThreads: s.opt(s.integer('MIN_THREADS; defaults to threads', { minimum: 1, maximum: 64 })),
+    persistentTimeoutSeconds: s.def(s.integer('PERSISTENT_TIMEOUT', { minimum: 1, maximum: 600 }), 20),
+    resources: s.def(resources, { cpu: '500m', memory: '1Gi', memoryLimit: '1536Mi' }),
+    ...placement,
+  },
+  'Puma web processes',
+);
+
+const streaming = s.object(
+  {
+    ...replicaRange(2),
+    dbPool: s.def(s.integer('DB_POOL of each streaming pod', { minimum: 1, maximum: 100 }), 10),
+    resources: s.def(resources, { cpu: '100m', memory: '192Mi', memoryLimit: '384Mi' }),
+    ...placement,
+  },
+  'streaming API (WebSocket / server-sent events)',
+);
+
+const sidekiqGroup = s.object({
+  name: s.req(dnsLabel('group name; the Deployment is <instance>-sidekiq-<name>')),
+  queues: s.req(
+    s.array(
+      s.string('a queue, optionally with a weight: "default,8"', { minLength: 1 }),
+      'queues in priority order, as given to sidekiq -q',
+      { minItems: 1 },
+    ),
+  ),
+  concurrency: s.def(s.integer('Sidekiq threads (-c and DB_POOL)', { minimum: 1, maximum: 100 }), 10),
+  ...replicaRange(1),
+  resources: s.def(resources, { cpu: '500m', memory: '768Mi', memoryLimit: '1536Mi' }),
+  ...placement,
+});
+
+const sidekiq = s.object(
+  {
+    shutdownTimeoutSeconds: s.def(
+      s.integer('seconds Sidekiq waits for running jobs on shutdown (-t)', { minimum: 1, maximum: 3600 }),
+      25,
+    ),
+    groups: s.req(s.array(sidekiqGroup, 'Sidekiq processes, each consuming its own queues', { minItems: 1 })),
+  },
+  'Sidekiq queue groups',
+);
+
+const database = s.object(
+  {
+    host: s.req(s.string('PostgreSQL host reached directly (migrations always use it)', { minLength: 1 })),
+    port: s.def(port('PostgreSQL port'), 5432),
+    name: s.def(s.string('database name'), 'mastodon_production'),
+    user: s.def(s.string('database user'), 'mastodon'),
+    passwordSecret: s.req(secretKeyRef),
+    sslMode: s.opt(s.enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'] as const, 'DB_SSLMODE')),
+    maxConnections: s.def(
+      s.integer('connections the server accepts for Mastodon (synth fails when the worst case exceeds it)', { minimum: 1 }),
+      100,
+    ),
+    postgresVersion: s.opt(s.integer('PostgreSQL major version, checked against the Mastodon minimum', { minimum: 9 })),
+    pooler: s.opt(
+      s.object(
+        {
+          host: s.req(s.string('PgBouncer (transaction mode) host used by web, streaming and Sidekiq', { minLength: 1 })),
+          port: s.def(port('pooler port'), 6432),
+          maxClientConnections: s.req(s.integer('max_client_conn of the pooler', { minimum: 1 })),
+          poolSize: s.opt(s.integer('server connections the pooler opens (default_pool_size)', { minimum: 1 })),
+        },
+        'connection pooler in transaction mode; sets PREPARED_STATEMENTS=false',
+      ),
+    ),
+    replica: s.opt(
+      s.object(
+        {
+          host: s.req(s.string('read replica host', { minLength: 1 })),
+          port: s.def(port('read replica port'), 5432),
+        },
+        'read replica (REPLICA_DB_*); same database, user and password',
+      ),
+    ),
+  },
+  'PostgreSQL',
+);
+
+const dragonfly = s.object(
+  {
+    image: s.def(s.string('Dragonfly image'), 'docker.dragonflydb.io/dragonflydb/dragonfly:v1.34.2'),
+    replicas: s.def(s.integer('Dragonfly pods (1 master + replicas)', { minimum: 1, maximum: 9 }), 2),
+    resources: s.def(resources, { cpu: '250m', memory: '512Mi', memoryLimit: '1Gi' }),
+    snapshotCron: s.def(s.string('snapshot schedule (main and sidekiq roles)'), '*/5 * * * *'),
+    snapshotSize: s.def(s.string('snapshot volume size', { pattern: MEMORY, 'x-expected': 'a size such as 10Gi' }), '10Gi'),
+    storageClass: s.opt(s.string('storage class of the snapshot volume')),
+    passwordSecret: s.opt(secretKeyRef),
+  },
+  'a Dragonfly resource run by the Dragonfly operator',
+);
+
+const redisOperator = s.object(
+  {
+    image: s.def(s.string('Redis image'), 'quay.io/opstree/redis:v7.2.7'),
+    replicas: s.def(s.integer('Redis pods in the replication', { minimum: 1, maximum: 9 }), 3),
+    sentinels: s.def(s.integer('Sentinel pods', { minimum: 1, maximum: 9 }), 3),
+    sentinelImage: s.def(s.string('Sentinel image'), 'quay.io/opstree/redis-sentinel:v7.2.7'),
+    resources: s.def(resources, { cpu: '100m', memory: '256Mi', memoryLimit: '512Mi' }),
+    storageSize: s.def(s.string('volume size per Redis pod', { pattern: MEMORY, 'x-expected': 'a size such as 5Gi' }), '5Gi'),
+    storageClass: s.opt(s.string('storage class')),
+    passwordSecret: s.opt(secretKeyRef),
+  },
+  'a RedisReplication + RedisSentinel pair run by the OT redis-operator',
+);
+
+const externalRedis = s.object(
+  {
+    host: s.req(s.string('Redis host', { minLength: 1 })),
+    port: s.def(port('Redis port'), 6379),
+    user: s.opt(s.string('Redis ACL user (REDIS_USER)')),
+    passwordSecret: s.opt(secretKeyRef),
+    tls: s.def(s.boolean('connect with TLS (rediss://, REDIS_DRIVER=ruby)'), false),
+    db: s.opt(s.integer('database number', { minimum: 0, maximum: 15 })),
+  },
+  'a Redis-compatible server outside the cluster',
+);
+
+const redisRole = s.object(
+  {
+    external: s.opt(externalRedis),
+    dragonfly: s.opt(dragonfly),
+    redisOperator: s.opt(redisOperator),
+  },
+  'exactly one of external, dragonfly, redisOperator',
+);
+
+const redis = s.object(
+  {
+    main: s.req(redisRole),
+    sidekiq: s.opt(redisRole),
+    cache: s.opt(redisRole),
+  },
+  'Redis roles; sidekiq and cache fall back to main when unset',
+);
+
+const search = s.object(
+  {
+    host: s.req(s.string('Elasticsearch/OpenSearch host; prefix https:// for TLS', { minLength: 1 })),
+    port: s.def(port('port'), 9200),
+    user: s.opt(s.string('ES_USER')),
+    passwordSecret: s.opt(secretKeyRef),
+    preset: s.def(s.enum(['single_node_cluster', 'small_cluster', 'large_cluster'] as const, 'ES_PRESET'), 'single_node_cluster'),
+    prefix: s.opt(s.string('ES_PREFIX, unique per instance when a cluster is shared')),
+    caSecret: s.opt(secretKeyRef),
+    initialize: s.def(s.boolean('run a full `tootctl search deploy` Job (first enable)'), false),
+  },
+  'full-text search',
+);
+
+const s3 = s.object(
+  {
+    bucket: s.req(s.string('bucket', { minLength: 1 })),
+    region: s.def(s.string('S3_REGION'), 'us-east-1'),
+    endpoint: s.opt(s.string('S3_ENDPOINT, e.g. https://fsn1.your-objectstorage.com')),
+    hostname: s.opt(s.string('S3_HOSTNAME')),
+    aliasHost: s.opt(hostname('S3_ALIAS_HOST: CDN host serving the media')),
+    protocol: s.def(s.enum(['https', 'http'] as const, 'S3_PROTOCOL'), 'https'),
+    permission: s.opt(s.string('S3_PERMISSION (ACL), e.g. private for buckets without ACLs')),
+    accessKeyIdSecret: s.req(secretKeyRef),
+    secretAccessKeySecret: s.req(secretKeyRef),
+  },
+  'S3-compatible object storage',
+);
+
+const volume = s.object(
+  {
+    size: s.req(s.string('volume size', { pattern: MEMORY, 'x-expected': 'a size such as 100Gi' })),
+    accessMode: s.req(
+      s.enum(
+        ['ReadWriteOnce', 'ReadWriteMany'] as const,
+        'ReadWriteOnce pins every pod that mounts it (web, Sidekiq) to one node',
+      ),
+    ),
+    storageClass: s.opt(s.string('storage class')),
+  },
+  'a PersistentVolumeClaim mounted at public/system',
+);
+
+const storage = s.object({ s3: s.opt(s3), volume: s.opt(volume) }, 'media storage: exactly one of s3, volume');
+
+const smtpServer = {
+  server: s.req(s.string('SMTP_SERVER', { minLength: 1 })),
+  port: s.def(port('SMTP_PORT'), 587),
+  login: s.opt(s.string('SMTP_LOGIN')),
+  passwordSecret: s.opt(secretKeyRef),
+  fromAddress: s.req(s.string('SMTP_FROM_ADDRESS', { minLength: 3 })),
+  authMethod: s.def(s.enum(['plain', 'login', 'cram_md5'] as const, 'SMTP_AUTH_METHOD'), 'plain'),
+  starttls: s.def(s.enum(['auto', 'always', 'never'] as const, 'SMTP_ENABLE_STARTTLS'), 'auto'),
+  tls: s.def(s.boolean('SMTP_TLS (implicit TLS, usually port 465)'), false),
+};
+
+const smtp = s.object({ ...smtpServer, bulk: s.opt(s.object(smtpServer, 'BULK_SMTP_* (4.4+)')) }, 'outgoing mail');
+
+const secretSource = s.object(
+  {
+    externalSecret: s.opt(
+      s.object({
+        store: s.req(s.string('SecretStore or ClusterSecretStore name', { minLength: 1 })),
+        storeKind: s.def(s.enum(['ClusterSecretStore', 'SecretStore'] as const), 'ClusterSecretStore'),
+        refreshInterval: s.def(duration('how often the operator refreshes'), '1h'),
+        data: s.opt(
+          s.record(s.string('remote key, "path" or "path#property"', { minLength: 1 }), 'Secret key → remote key', SECRET_KEY),
+        ),
+        extract: s.opt(s.string('remote key whose properties all become Secret keys (dataFrom.extract)')),
+      }),
+    ),
+    sealedSecret: s.opt(
+      s.object({
+        encryptedData: s.req(
+          s.record(
+            s.string('kubeseal output', { pattern: '^Ag[A-Za-z0-9+/=]{60,}$', 'x-expected': 'a kubeseal-encrypted value (starts with Ag)' }),
+            'Secret key → encrypted value',
+          ),
+        ),
+        scope: s.def(s.enum(['strict', 'namespace-wide', 'cluster-wide'] as const), 'strict'),
+      }),
+    ),
+  },
+  'how a Secret reaches the cluster: exactly one of externalSecret, sealedSecret',
+);
+
+const secrets = s.object(
+  {
+    core: s.req(
+      dnsLabel(
+        'Secret with SECRET_KEY_BASE, VAPID_PRIVATE_KEY, VAPID_PUBLIC_KEY, ACTIVE_RECORD_ENCRYPTION_* (and OTP_SECRET for 4.3), keys named as the variables',
+      ),
+    ),
+    sources: s.def(
+      s.record(secretSource, 'Secrets the generator emits (ExternalSecret / SealedSecret), by name; others must exist', DNS_LABEL),
+      {},
+    ),
+  },
+  'credentials: never written in plain text',
+);
+
+const upgrade = s.object(
+  {
+    from: s.opt(s.string('version running now; unset for a fresh install', { pattern: '^v?[0-9]+\\.[0-9]+\\.[0-9]+$', 'x-expected': 'a version such as 4.4.5' })),
+    strategy: s.def(
+      s.enum(['rolling', 'downtime'] as const, 'rolling: zero downtime; downtime: scale to zero, migrate, scale up'),
+      'rolling',
+    ),
+    jobTtlSeconds: s.def(s.integer('ttlSecondsAfterFinished of migration Jobs', { minimum: 60 }), 86400),
+    migrationTimeoutSeconds: s.def(s.integer('activeDeadlineSeconds of migration Jobs', { minimum: 60 }), 3600),
+    kubectlImage: s.def(s.string('image with kubectl, used by the downtime flow to scale down'), 'registry.k8s.io/kubectl:v1.34.1'),
+  },
+  'upgrade path',
+);
+
+const ingress = s.object(
+  {
+    className: s.def(s.string('ingressClassName'), 'nginx'),
+    clusterIssuer: s.opt(s.string('cert-manager ClusterIssuer for the TLS certificate')),
+    issuer: s.opt(s.string('cert-manager Issuer (namespaced) for the TLS certificate')),
+    tlsSecret: s.opt(dnsLabel('existing TLS Secret (when not using cert-manager)')),
+    maxBodySize: s.def(s.string('upload limit (proxy-body-size)', { pattern: '^[0-9]+[kmg]?$', 'x-expected': 'a size such as 100m' }), '100m'),
+    hstsMaxAgeSeconds: s.def(s.integer('Strict-Transport-Security max-age', { minimum: 0 }), 63072000),
+    controllerNamespace: s.def(s.string('namespace of the ingress controller (NetworkPolicy source)'), 'ingress-nginx'),
+    controllerConfig: s.def(s.boolean('emit the ingress-nginx controller ConfigMap the instance relies on'), false),
+    controllerConfigName: s.def(s.string('name of the controller ConfigMap'), 'ingress-nginx-controller'),
+  },
+  'ingress-nginx',
+);
+
+const gateway = s.object(
+  {
+    name: s.req(s.string('parent Gateway name', { minLength: 1 })),
+    namespace: s.req(s.string('parent Gateway namespace', { minLength: 1 })),
+    sectionName: s.opt(s.string('listener (HTTPS) of the parent Gateway')),
+    httpSectionName: s.opt(s.string('HTTP listener: when set, plain HTTP is redirected to HTTPS')),
+  },
+  'Gateway API HTTPRoute attached to an existing Gateway',
+);
+
+const traffic = s.object(
+  {
+    ingress: s.opt(ingress),
+    gateway: s.opt(gateway),
+    streamingHost: s.opt(hostname('separate streaming host (STREAMING_API_BASE_URL)')),
+    networkPolicies: s.def(s.boolean('only the ingress controller / gateway reaches web and streaming'), true),
+  },
+  'how users reach the instance: exactly one of ingress, gateway',
+);
+
+const flux = s.object(
+  {
+    sourceKind: s.def(s.enum(['GitRepository', 'OCIRepository'] as const, 'kind of the Flux source holding dist/'), 'GitRepository'),
+    sourceName: s.req(s.string('name of the Flux source', { minLength: 1 })),
+    sourceNamespace: s.def(s.string('namespace of the Flux source'), 'flux-system'),
+    namespace: s.def(s.string('namespace of the generated Flux Kustomizations'), 'flux-system'),
+    path: s.opt(s.string('path of this instance in the source; default ./dist/<name>')),
+    interval: s.def(duration('reconcile interval'), '10m'),
+    appTimeout: s.def(duration('time allowed for the rollout'), '15m'),
+    migrationTimeout: s.def(duration('time allowed for each migration stage'), '60m'),
+  },
+  'Flux Kustomizations applying the stages in order',
+);
+
+export const instanceSchema = s.object(
+  {
+    name: s.req(dnsLabel('instance name: folder under dist/, prefix of every object name')),
+    namespace: s.opt(dnsLabel('namespace; defaults to the instance name')),
+    version: s.req(s.string('Mastodon version', { pattern: '^v?[0-9]+\\.[0-9]+\\.[0-9]+$', 'x-expected': 'a version such as 4.5.6' })),
+    domain: s.req(hostname('LOCAL_DOMAIN: the account domain, cannot change later')),
+    webDomain: s.opt(hostname('WEB_DOMAIN when it differs from the account domain')),
+    alternateDomains: s.def(s.array(hostname('alternate domain'), 'ALTERNATE_DOMAINS', { uniqueItems: true }), []),
+    upgrade: s.def(upgrade, {}),
+    image: s.def(
+      s.object({
+        repository: s.def(s.string('web/Sidekiq/job image'), 'ghcr.io/mastodon/mastodon'),
+        streamingRepository: s.def(s.string('streaming image'), 'ghcr.io/mastodon/mastodon-streaming'),
+        pullPolicy: s.def(s.enum(['IfNotPresent', 'Always'] as const), 'IfNotPresent'),
+        pullSecrets: s.def(s.array(dnsLabel('image pull Secret')), []),
+      }),
+      {},
+    ),
+    scheduling: s.def(
+      s.object({
+        zoneSpread: s.def(
+          s.enum(['required', 'preferred'] as const, 'spread replicas across zones (topology.kubernetes.io/zone)'),
+          'preferred',
+        ),
+        nodeSpread: s.def(s.enum(['required', 'preferred'] as const, 'spread replicas across nodes'), 'preferred'),
+      }),
+      {},
+    ),
+    web: s.def(web, {}),
+    streaming: s.def(streaming, {}),
+    sidekiq: s.req(sidekiq),
+    database: s.req(database),
+    redis: s.req(redis),
+    search: s.opt(search),
+    storage: s.req(storage),
+    smtp: s.opt(smtp),
+    secrets: s.req(secrets),
+    traffic: s.req(traffic),
+    flux: s.opt(flux),
+    logging: s.def(
+      s.object({
+        railsLogLevel: s.def(s.enum(['debug', 'info', 'warn', 'error', 'fatal'] as const, 'RAILS_LOG_LEVEL'), 'info'),
+        streamingLogLevel: s.def(s.enum(['silly', 'debug', 'verbose', 'info', 'http', 'warn', 'error'] as const, 'LOG_LEVEL'), 'info'),
+      }),
+      {},
+    ),
+    metrics: s.def(
+      s.object({
+        prometheus: s.def(s.boolean('MASTODON_PROMETHEUS_EXPORTER_* (4.4+) and metrics ports'), false),
+        serviceMonitors: s.def(s.boolean('emit prometheus-operator PodMonitors'), false),
+        alerts: s.def(s.boolean('emit a PrometheusRule with the alerts that matter'), false),
+        prometheusNamespace: s.def(s.string('namespace Prometheus scrapes from (NetworkPolicy source)'), 'monitoring'),
+        otelEndpoint: s.opt(s.string('OTEL_EXPORTER_OTLP_ENDPOINT (web and Sidekiq)')),
+      }),
+      {},
+    ),
+    trustedProxyIps: s.opt(s.array(s.string(), 'TRUSTED_PROXY_IP (replaces Mastodon defaults)')),
+    env: s.def(s.record(s.string(), 'extra non-secret environment for every process', ENV_NAME), {}),
+  },
+  'A Mastodon instance on Kubernetes',
+);
+
+/** What a user writes (defaults optional). */
+export type InstanceInput = InOf<typeof instanceSchema>;
+/** What the code receives after validation: every static default is present. */
+export type Instance = OutOf<typeof instanceSchema>;
+export type SecretKeyRef = OutOf<typeof secretKeyRef>;
+export type Resources = OutOf<typeof resources>;
+export type RedisRoleDef = Instance['redis']['main'];
+export type SidekiqGroupDef = Instance['sidekiq']['groups'][number];
+export type Toleration = NonNullable<Instance['web']['tolerations']>[number];
+
+export function instanceJsonSchema(): Record<string, unknown> {
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: 'https://mastodon-cdk8s.invalid/instance.schema.json',
+    title: 'Mastodon instance definition',
+    ...instanceSchema.json,
+  };
+}

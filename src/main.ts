@@ -1,0 +1,108 @@
+/**
+ * CLI: `node build/src/main.js [--instances DIR] [--out DIR] [--check] [--write-schema] [FILE...]`.
+ * Exit 0 on success, 1 when a definition or an emitted object is invalid (dist/ untouched), 2 on usage errors.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { instanceJsonSchema } from './definition/schema';
+import { PROJECT_ROOT, SynthResult, definitionFiles, synthesize } from './synth';
+import { readTree, writeDist } from './output/write';
+
+interface Options {
+  instances: string;
+  out: string;
+  check: boolean;
+  writeSchema: boolean;
+  quiet: boolean;
+  files: string[];
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { instances: path.join(PROJECT_ROOT, 'instances'), out: path.join(PROJECT_ROOT, 'dist'), check: false, writeSchema: false, quiet: false, files: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new UsageError(`${a} needs a value`);
+      return path.resolve(argv[++i]);
+    };
+    if (a === '--instances') o.instances = value();
+    else if (a === '--out') o.out = value();
+    else if (a === '--check') o.check = true;
+    else if (a === '--write-schema') o.writeSchema = true;
+    else if (a === '--quiet') o.quiet = true;
+    else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
+    else o.files.push(path.resolve(a));
+  }
+  return o;
+}
+
+class UsageError extends Error {}
+
+export const SCHEMA_FILE = path.join(PROJECT_ROOT, 'schema', 'instance.schema.json');
+
+export function schemaText(): string {
+  return JSON.stringify(instanceJsonSchema(), null, 2) + '\n';
+}
+
+function summaryLine(s: SynthResult['summaries'][number]): string {
+  const c = s.model.connections;
+  const db = `db connections ${c.app}/${c.appLimit} (${c.appTarget})${c.appTarget === 'pooler' ? `, direct ${c.direct}/${c.directLimit}` : ''}`;
+  return `${s.name}: ${s.objects} objects, ${s.files} files, ${s.warnings} warning(s), ${s.milliseconds.toFixed(0)} ms, ${db}`;
+}
+
+function run(argv: string[]): number {
+  const o = parseArgs(argv);
+  if (o.writeSchema) {
+    fs.mkdirSync(path.dirname(SCHEMA_FILE), { recursive: true });
+    fs.writeFileSync(SCHEMA_FILE, schemaText());
+    console.log(`wrote ${path.relative(process.cwd(), SCHEMA_FILE)}`);
+    return 0;
+  }
+  const started = Date.now();
+  // a partial run (explicit files) must not delete the other instances' folders
+  const partial = o.files.length > 0;
+  const result = synthesize(partial ? o.files : definitionFiles(o.instances));
+  for (const w of result.warnings) console.error(w);
+  if (result.errors.length) {
+    for (const e of result.errors) console.error(e);
+    console.error(`synth failed: ${result.errors.length} error(s); ${path.relative(process.cwd(), o.out) || o.out} was not changed`);
+    return 1;
+  }
+  if (o.check) {
+    const stale: string[] = [];
+    for (const inst of result.rendered) {
+      const committed = readTree(path.join(o.out, inst.name));
+      for (const [file, content] of inst.files) if (committed.get(file) !== content) stale.push(`${inst.name}/${file}`);
+      for (const file of committed.keys()) if (!inst.files.has(file)) stale.push(`${inst.name}/${file} (should not exist)`);
+    }
+    if (!partial) {
+      const names = new Set(result.rendered.map((r) => r.name));
+      for (const d of fs.existsSync(o.out) ? fs.readdirSync(o.out) : []) if (!d.startsWith('.') && !names.has(d)) stale.push(`${d}/ (no definition)`);
+    }
+    for (const s of stale) console.error(`stale: ${s}`);
+    if (stale.length) return 1;
+  } else if (partial) {
+    for (const inst of result.rendered) writeDist(o.out, [inst], false);
+  } else {
+    writeDist(o.out, result.rendered, true);
+  }
+  if (!o.quiet) {
+    for (const s of result.summaries) console.log(summaryLine(s));
+    console.log(`${o.check ? 'checked' : 'synthesized'} ${result.summaries.length} instance(s) in ${Date.now() - started} ms`);
+  }
+  return 0;
+}
+
+if (require.main === module) {
+  try {
+    process.exitCode = run(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`usage error: ${e.message}`);
+      process.exitCode = 2;
+    } else {
+      console.error(`internal error: ${(e as Error).message}${process.env.DEBUG ? `\n${(e as Error).stack}` : ' (set DEBUG=1 for a stack trace)'}`);
+      process.exitCode = 3;
+    }
+  }
+}

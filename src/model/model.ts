@@ -1,0 +1,331 @@
+/**
+ * Validated model: turns a schema-valid definition into the facts the constructs need, and runs
+ * every cross-field and version check. Each failed check is a Problem with the field path that
+ * caused it, so the CLI can point at the line in the definition.
+ */
+import { FieldPath, Problem, show } from '../definition/problems';
+import { Instance, SecretKeyRef } from '../definition/schema';
+import { RedisEndpoint, resolveRedis } from './redis';
+import { ALL_QUEUES, Queue, Semver, VersionFacts, compareVersions, factsFor, formatVersion, parseVersion, supportedRange } from './versions';
+
+export interface QueueSpec {
+  readonly name: Queue;
+  readonly weight?: number;
+}
+
+export interface SidekiqGroupModel {
+  readonly name: string;
+  readonly queues: readonly QueueSpec[];
+  readonly concurrency: number;
+  readonly replicas: number;
+  readonly maxReplicas?: number;
+  readonly scheduler: boolean;
+  readonly def: Instance['sidekiq']['groups'][number];
+}
+
+export interface ConnectionBudget {
+  readonly web: number;
+  readonly streaming: number;
+  readonly sidekiq: number;
+  readonly jobs: number;
+  /** connections opened against the pooler (or the server when there is no pooler) */
+  readonly app: number;
+  readonly appLimit: number;
+  readonly appTarget: 'pooler' | 'server';
+  /** connections opened directly against the server */
+  readonly direct: number;
+  readonly directLimit: number;
+}
+
+export interface InstanceModel {
+  readonly def: Instance;
+  readonly name: string;
+  readonly namespace: string;
+  readonly version: Semver;
+  /** image tag, e.g. v4.5.6 */
+  readonly tag: string;
+  readonly facts: VersionFacts;
+  readonly localDomain: string;
+  readonly webDomain: string;
+  readonly upgradeFrom?: Semver;
+  readonly downtimeUpgrade: boolean;
+  /** `tootctl search deploy` arguments for this synth, or undefined when no Job is needed */
+  readonly searchDeployArgs?: readonly string[];
+  readonly sidekiqGroups: readonly SidekiqGroupModel[];
+  readonly redis: { readonly main: RedisEndpoint; readonly sidekiq: RedisEndpoint; readonly cache: RedisEndpoint };
+  readonly connections: ConnectionBudget;
+  /** media on a ReadWriteOnce volume: every pod that mounts it shares one node */
+  readonly mediaPinnedToOneNode: boolean;
+  readonly warnings: readonly Problem[];
+}
+
+/** Problems found while building the model; thrown as one batch. */
+export class ModelError extends Error {
+  constructor(readonly problems: readonly Problem[]) {
+    super(problems.map((p) => p.message).join('\n'));
+  }
+}
+
+/** Secret names whose keys the generator knows (emitted sources with explicit data). */
+function knownSecretKeys(def: Instance): Map<string, Set<string> | 'any'> {
+  const known = new Map<string, Set<string> | 'any'>();
+  for (const [name, src] of Object.entries(def.secrets.sources)) {
+    if (src.sealedSecret) known.set(name, new Set(Object.keys(src.sealedSecret.encryptedData)));
+    else if (src.externalSecret?.extract) known.set(name, 'any');
+    else if (src.externalSecret?.data) known.set(name, new Set(Object.keys(src.externalSecret.data)));
+  }
+  return known;
+}
+
+/** Everything that looks like a credential must come from a Secret, never from plain env. */
+const SECRET_LIKE_ENV = /(PASSWORD|SECRET|_PASS$|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY|DATABASE_URL|REDIS_URL)/;
+
+export function buildModel(def: Instance): InstanceModel {
+  const problems: Problem[] = [];
+  const warnings: Problem[] = [];
+  const error = (path: FieldPath, message: string) => problems.push({ path, message });
+  const warn = (path: FieldPath, message: string) => warnings.push({ path, message });
+
+  // --- version and upgrade path
+  const version = parseVersion(def.version)!;
+  const facts = factsFor(version);
+  if (!facts) {
+    throw new ModelError([{ path: ['version'], message: `unsupported Mastodon version ${show(def.version)}; expected ${supportedRange()}` }]);
+  }
+  const tag = `v${formatVersion(version)}`;
+  const upgradeFrom = def.upgrade.from ? parseVersion(def.upgrade.from) : undefined;
+  const downtimeUpgrade = def.upgrade.strategy === 'downtime';
+  if (upgradeFrom) checkUpgradePath(upgradeFrom, version, facts, downtimeUpgrade, error);
+  else if (downtimeUpgrade) error(['upgrade', 'strategy'], 'a downtime upgrade needs upgrade.from (the version running now)');
+
+  // --- exactly-one choices
+  exactlyOne(def.storage, ['s3', 'volume'], ['storage'], error);
+  exactlyOne(def.traffic, ['ingress', 'gateway'], ['traffic'], error);
+  for (const [name, src] of Object.entries(def.secrets.sources)) {
+    exactlyOne(src, ['externalSecret', 'sealedSecret'], ['secrets', 'sources', name], error);
+    if (src.externalSecret && !src.externalSecret.data && !src.externalSecret.extract) {
+      error(['secrets', 'sources', name, 'externalSecret'], 'expected data (key by key) or extract (a whole remote object), found neither');
+    }
+  }
+  const ing = def.traffic.ingress;
+  if (ing) {
+    const tlsModes = (['clusterIssuer', 'issuer', 'tlsSecret'] as const).filter((k) => ing[k] !== undefined);
+    if (tlsModes.length !== 1) {
+      error(['traffic', 'ingress'], `expected exactly one TLS source (clusterIssuer, issuer or tlsSecret), found ${tlsModes.length ? tlsModes.join(' and ') : 'none'}`);
+    }
+  }
+
+  // --- replica ranges
+  const ranged: [FieldPath, { replicas: number; maxReplicas?: number }][] = [
+    [['web'], def.web],
+    [['streaming'], def.streaming],
+    ...def.sidekiq.groups.map((g, i): [FieldPath, typeof g] => [['sidekiq', 'groups', i], g]),
+  ];
+  for (const [path, c] of ranged) {
+    if (c.maxReplicas !== undefined && c.maxReplicas < c.replicas) {
+      error([...path, 'maxReplicas'], `expected maxReplicas >= replicas (${c.replicas}), found ${c.maxReplicas}`);
+    }
+  }
+  if (def.web.minThreads !== undefined && def.web.minThreads > def.web.threads) {
+    error(['web', 'minThreads'], `expected minThreads <= threads (${def.web.threads}), found ${def.web.minThreads}`);
+  }
+
+  // --- Sidekiq topology
+  const sidekiqGroups = checkSidekiq(def, facts, error, warn);
+
+  // --- secrets: references must match what the generator knows of each Secret
+  const known = knownSecretKeys(def);
+  const coreKeys = known.get(def.secrets.core);
+  if (coreKeys instanceof Set) {
+    const missing = facts.requiredSecrets.filter((k) => !coreKeys.has(k));
+    if (missing.length) error(['secrets', 'sources', def.secrets.core], `Mastodon ${facts.minor} needs ${missing.join(', ')} in the core Secret, found only ${[...coreKeys].join(', ')}`);
+  }
+  forEachSecretRef(def, (ref, path) => {
+    const keys = known.get(ref.name);
+    if (keys instanceof Set && !keys.has(ref.key)) {
+      error([...path, 'key'], `Secret "${ref.name}" is emitted with keys ${[...keys].join(', ')}; found key ${show(ref.key)}`);
+    }
+  });
+
+  // --- extra env
+  for (const name of Object.keys(def.env)) {
+    if (facts.forbiddenEnv.includes(name)) error(['env', name], `${name} must not be set for Mastodon ${facts.minor} (removed or ignored)`);
+    else if (SECRET_LIKE_ENV.test(name)) error(['env', name], `${name} looks like a credential; put it in a Secret and reference it, never in plain env`);
+  }
+
+  // --- version-dependent features
+  if (def.metrics.prometheus && !facts.prometheusExporter) error(['metrics', 'prometheus'], `the Prometheus exporter needs Mastodon 4.4 or newer, found ${def.version}`);
+  if (def.smtp?.bulk && !facts.bulkSmtp) error(['smtp', 'bulk'], `BULK_SMTP_* needs Mastodon 4.4 or newer, found ${def.version}`);
+  if (def.database.postgresVersion !== undefined && def.database.postgresVersion < facts.minPostgres) {
+    error(['database', 'postgresVersion'], `Mastodon ${facts.minor} needs PostgreSQL ${facts.minPostgres} or newer, found ${def.database.postgresVersion}`);
+  }
+  if (def.metrics.serviceMonitors && !def.metrics.prometheus) error(['metrics', 'serviceMonitors'], 'PodMonitors need metrics.prometheus: true');
+
+  // --- Redis
+  const redis = resolveRedis(def, facts, error);
+
+  // --- media storage
+  const mediaPinnedToOneNode = def.storage.volume?.accessMode === 'ReadWriteOnce';
+  if (mediaPinnedToOneNode) {
+    if (def.scheduling.nodeSpread === 'required' || def.scheduling.zoneSpread === 'required') {
+      error(['storage', 'volume', 'accessMode'], 'a ReadWriteOnce volume pins web and Sidekiq to one node, which contradicts scheduling that requires spreading; use ReadWriteMany or object storage');
+    } else {
+      warn(['storage', 'volume', 'accessMode'], 'ReadWriteOnce: web and Sidekiq pods are scheduled onto the same node (pod affinity) so they can all mount the media volume; this instance cannot survive the loss of that node');
+    }
+  }
+
+  const searchDeployArgs = searchDeploy(def, facts, upgradeFrom, version);
+  const connections = connectionBudget(def, sidekiqGroups, searchDeployArgs !== undefined, error);
+
+  if (problems.length) throw new ModelError(problems);
+  return {
+    def,
+    name: def.name,
+    namespace: def.namespace ?? def.name,
+    version,
+    tag,
+    facts,
+    localDomain: def.domain,
+    webDomain: def.webDomain ?? def.domain,
+    upgradeFrom,
+    downtimeUpgrade,
+    searchDeployArgs,
+    sidekiqGroups,
+    redis,
+    connections,
+    mediaPinnedToOneNode,
+    warnings,
+  };
+}
+
+function exactlyOne<T extends object>(obj: T, keys: readonly (keyof T & string)[], path: FieldPath, error: (p: FieldPath, m: string) => void) {
+  const set = keys.filter((k) => obj[k] !== undefined);
+  if (set.length !== 1) error(path, `expected exactly one of ${keys.join(', ')}, found ${set.length ? set.join(' and ') : 'none'}`);
+}
+
+function checkUpgradePath(from: Semver, to: Semver, facts: VersionFacts, downtime: boolean, error: (p: FieldPath, m: string) => void) {
+  const path = ['upgrade', 'from'];
+  const cmp = compareVersions(from, to);
+  if (cmp > 0) {
+    error(path, `downgrades are not supported: running ${formatVersion(from)}, target ${formatVersion(to)} (database migrations cannot be reversed)`);
+    return;
+  }
+  if (cmp === 0) return;
+  const skipped = from.major === to.major ? to.minor - from.minor - 1 : 1;
+  const reasons: string[] = [];
+  if (skipped > 0) {
+    reasons.push(`it skips ${skipped} minor series (Mastodon requires deploying at least one release of every minor series: ${from.major}.${from.minor} → ${to.major}.${from.minor + 1} → … → ${to.major}.${to.minor})`);
+  }
+  const floor = parseVersion(facts.zeroDowntimeFrom)!;
+  if (compareVersions(from, floor) < 0 && !downtime) {
+    reasons.push(`Mastodon ${facts.minor} supports zero-downtime upgrades only from ${facts.zeroDowntimeFrom} or newer`);
+  }
+  if (skipped > 0) {
+    error(path, `cannot upgrade from ${formatVersion(from)} to ${formatVersion(to)}: ${reasons.join('; ')}`);
+  } else if (reasons.length) {
+    error(path, `cannot upgrade from ${formatVersion(from)} to ${formatVersion(to)} without downtime: ${reasons.join('; ')}; set upgrade.strategy: downtime to stop every process, migrate, then start again`);
+  }
+}
+
+function parseQueue(raw: string): { spec?: QueueSpec; problem?: string } {
+  const parts = raw.split(',').map((p) => p.trim());
+  const name = parts[0];
+  if (parts.length > 2) return { problem: `expected "queue" or "queue,weight", found ${show(raw)}` };
+  if (!(ALL_QUEUES as readonly string[]).includes(name)) {
+    return { problem: `unknown queue ${show(name)}; Mastodon queues are ${ALL_QUEUES.join(', ')}` };
+  }
+  if (parts.length === 1) return { spec: { name: name as Queue } };
+  if (!/^[1-9][0-9]{0,2}$/.test(parts[1])) return { problem: `expected a weight from 1 to 999 after the comma, found ${show(parts[1])} in ${show(raw)}` };
+  return { spec: { name: name as Queue, weight: Number(parts[1]) } };
+}
+
+function checkSidekiq(def: Instance, facts: VersionFacts, error: (p: FieldPath, m: string) => void, warn: (p: FieldPath, m: string) => void): SidekiqGroupModel[] {
+  const groups: SidekiqGroupModel[] = [];
+  const seenNames = new Map<string, number>();
+  def.sidekiq.groups.forEach((g, gi) => {
+    const at: FieldPath = ['sidekiq', 'groups', gi];
+    if (seenNames.has(g.name)) error([...at, 'name'], `duplicate group name ${show(g.name)} (also groups[${seenNames.get(g.name)}])`);
+    seenNames.set(g.name, gi);
+    const queues: QueueSpec[] = [];
+    g.queues.forEach((raw, qi) => {
+      const { spec, problem } = parseQueue(raw);
+      if (problem) return error([...at, 'queues', qi], problem);
+      if (!facts.queues.includes(spec!.name)) return error([...at, 'queues', qi], `queue ${show(spec!.name)} does not exist in Mastodon ${facts.minor}`);
+      if (queues.some((q) => q.name === spec!.name)) return error([...at, 'queues', qi], `queue ${show(spec!.name)} is listed twice in this group`);
+      queues.push(spec!);
+    });
+    if (g.concurrency > 20) {
+      warn([...at, 'concurrency'], `concurrency ${g.concurrency} is above about 20 threads per process: more threads mostly add CPU contention and database connections; prefer more replicas or groups`);
+    }
+    groups.push({
+      name: g.name,
+      queues,
+      concurrency: g.concurrency,
+      replicas: g.replicas,
+      maxReplicas: g.maxReplicas,
+      scheduler: queues.some((q) => q.name === 'scheduler'),
+      def: g,
+    });
+  });
+
+  for (const queue of facts.queues) {
+    if (!groups.some((g) => g.queues.some((q) => q.name === queue))) {
+      error(['sidekiq', 'groups'], `no group consumes the ${show(queue)} queue, so its jobs would never run; Mastodon ${facts.minor} uses ${facts.queues.join(', ')}`);
+    }
+  }
+  const schedulers = groups.map((g, i) => ({ g, i })).filter(({ g }) => g.scheduler);
+  if (schedulers.length > 1) {
+    error(['sidekiq', 'groups', schedulers[1].i, 'queues'], `the scheduler queue must be consumed by exactly one group, found ${schedulers.length}: ${schedulers.map(({ g }) => g.name).join(', ')}`);
+  }
+  for (const { g, i } of schedulers) {
+    if (g.replicas !== 1) error(['sidekiq', 'groups', i, 'replicas'], `the group consuming scheduler must run exactly 1 replica (scheduled jobs would run more than once), found ${g.replicas}`);
+    if (g.maxReplicas !== undefined) error(['sidekiq', 'groups', i, 'maxReplicas'], 'the group consuming scheduler must not autoscale; remove maxReplicas');
+  }
+  return groups;
+}
+
+function searchDeploy(def: Instance, facts: VersionFacts, from: Semver | undefined, to: Semver): readonly string[] | undefined {
+  if (!def.search) return undefined;
+  if (def.search.initialize) return [];
+  const crossesMinor = from && (from.major !== to.major || from.minor !== to.minor);
+  return crossesMinor ? facts.searchDeployOnUpgrade : undefined;
+}
+
+/** Worst case: every pod at max replicas, every thread holding a connection. */
+function connectionBudget(def: Instance, groups: readonly SidekiqGroupModel[], searchJob: boolean, error: (p: FieldPath, m: string) => void): ConnectionBudget {
+  const max = (c: { replicas: number; maxReplicas?: number }) => c.maxReplicas ?? c.replicas;
+  const web = def.web.workers * def.web.threads * max(def.web);
+  const streaming = def.streaming.dbPool * max(def.streaming);
+  const sidekiq = groups.reduce((sum, g) => sum + g.concurrency * max(g), 0);
+  // a migration Job holds at most 2; `tootctl search deploy` runs 5 workers by default
+  const jobs = 2 + (searchJob ? 6 : 0);
+  const pooler = def.database.pooler;
+  const app = web + streaming + sidekiq;
+  const budget: ConnectionBudget = pooler
+    ? { web, streaming, sidekiq, jobs, app, appLimit: pooler.maxClientConnections, appTarget: 'pooler', direct: jobs + (pooler.poolSize ?? 0), directLimit: def.database.maxConnections }
+    : { web, streaming, sidekiq, jobs, app: app + jobs, appLimit: def.database.maxConnections, appTarget: 'server', direct: app + jobs, directLimit: def.database.maxConnections };
+  const detail = `web ${web} + streaming ${streaming} + Sidekiq ${sidekiq}${pooler ? '' : ` + jobs ${jobs}`}`;
+  if (budget.app > budget.appLimit) {
+    error(
+      pooler ? ['database', 'pooler', 'maxClientConnections'] : ['database', 'maxConnections'],
+      `worst-case PostgreSQL connections ${budget.app} (${detail}) exceed the ${pooler ? "pooler's" : "server's"} limit of ${budget.appLimit}; lower threads, concurrency or maxReplicas, or raise the limit`,
+    );
+  } else if (pooler && budget.direct > budget.directLimit) {
+    error(['database', 'pooler', 'poolSize'], `the pooler's server connections plus migration Jobs (${budget.direct}) exceed database.maxConnections ${budget.directLimit}`);
+  }
+  return budget;
+}
+
+/** Visit every Secret reference in a definition with its field path. */
+export function forEachSecretRef(def: Instance, visit: (ref: SecretKeyRef, path: FieldPath) => void): void {
+  const walk = (node: unknown, path: FieldPath) => {
+    if (Array.isArray(node)) node.forEach((n, i) => walk(n, [...path, i]));
+    else if (node && typeof node === 'object') {
+      for (const [k, v] of Object.entries(node)) {
+        if (k.endsWith('Secret') && v && typeof v === 'object' && 'name' in v && 'key' in v) visit(v as SecretKeyRef, [...path, k]);
+        else if (path[0] !== 'secrets') walk(v, [...path, k]);
+      }
+    }
+  };
+  walk(def, []);
+}

@@ -1,0 +1,94 @@
+/** Resolves the three Redis roles (main, Sidekiq, cache) into endpoints Mastodon can be wired to. */
+import { FieldPath, show } from '../definition/problems';
+import { Instance, RedisRoleDef, SecretKeyRef } from '../definition/schema';
+import { DRAGONFLY_MIN_FOR_SIDEKIQ_8, VersionFacts, compareVersions, parseVersion } from './versions';
+
+export type RedisRole = 'main' | 'sidekiq' | 'cache';
+export type RedisBackend = 'external' | 'dragonfly' | 'redisOperator';
+
+export interface RedisEndpoint {
+  readonly role: RedisRole;
+  readonly backend: RedisBackend;
+  /** true when this role has no definition of its own and uses main's server */
+  readonly inherited: boolean;
+  readonly host?: string;
+  readonly port: number;
+  readonly user?: string;
+  readonly passwordSecret?: SecretKeyRef;
+  readonly tls: boolean;
+  readonly db?: number;
+  readonly sentinel?: { readonly hosts: string; readonly master: string };
+  /** name of the operator resource this role owns (operator backends) */
+  readonly resourceName?: string;
+  readonly def: RedisRoleDef;
+}
+
+/** Master group name the generated RedisSentinel watches. */
+export const SENTINEL_MASTER = 'mymaster';
+
+export function redisResourceName(instance: string, role: RedisRole): string {
+  return `${instance}-redis-${role}`;
+}
+
+export function resolveRedis(def: Instance, facts: VersionFacts, error: (p: FieldPath, m: string) => void): Record<RedisRole, RedisEndpoint> {
+  const namespace = def.namespace ?? def.name;
+  const resolve = (role: RedisRole, roleDef: RedisRoleDef, inherited: boolean): RedisEndpoint => {
+    const path: FieldPath = ['redis', inherited ? 'main' : role];
+    const set = (['external', 'dragonfly', 'redisOperator'] as const).filter((k) => roleDef[k] !== undefined);
+    if (set.length !== 1 && !inherited) {
+      error(path, `expected exactly one of external, dragonfly, redisOperator, found ${set.length ? set.join(' and ') : 'none'}`);
+    }
+    const owner = inherited ? 'main' : role;
+    const name = redisResourceName(def.name, owner);
+    if (roleDef.dragonfly) {
+      if (!inherited) checkDragonflyImage(roleDef.dragonfly.image, facts, [...path, 'dragonfly', 'image'], error);
+      return { role, backend: 'dragonfly', inherited, host: `${name}.${namespace}.svc`, port: 6379, passwordSecret: roleDef.dragonfly.passwordSecret, tls: false, resourceName: name, def: roleDef };
+    }
+    if (roleDef.redisOperator) {
+      if (!inherited) checkRedisImage(roleDef.redisOperator.image, facts, [...path, 'redisOperator', 'image'], error);
+      return {
+        role,
+        backend: 'redisOperator',
+        inherited,
+        port: 6379,
+        passwordSecret: roleDef.redisOperator.passwordSecret,
+        tls: false,
+        sentinel: { hosts: `${name}-sentinel.${namespace}.svc:26379`, master: SENTINEL_MASTER },
+        resourceName: name,
+        def: roleDef,
+      };
+    }
+    const ext = roleDef.external ?? { host: 'invalid', port: 6379, tls: false };
+    return { role, backend: 'external', inherited, host: ext.host, port: ext.port, user: roleDef.external?.user, passwordSecret: roleDef.external?.passwordSecret, tls: ext.tls, db: roleDef.external?.db, def: roleDef };
+  };
+  const main = resolve('main', def.redis.main, false);
+  return {
+    main,
+    sidekiq: def.redis.sidekiq ? resolve('sidekiq', def.redis.sidekiq, false) : resolve('sidekiq', def.redis.main, true),
+    cache: def.redis.cache ? resolve('cache', def.redis.cache, false) : resolve('cache', def.redis.main, true),
+  };
+}
+
+function imageVersion(image: string) {
+  const tag = image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : '';
+  return parseVersion(tag);
+}
+
+function checkDragonflyImage(image: string, facts: VersionFacts, path: FieldPath, error: (p: FieldPath, m: string) => void) {
+  if (facts.sidekiqMajor < 8) return;
+  const v = imageVersion(image);
+  const min = parseVersion(DRAGONFLY_MIN_FOR_SIDEKIQ_8)!;
+  if (!v) {
+    error(path, `expected an image tagged with a Dragonfly version (such as :v1.34.2) so it can be checked, found ${show(image)}`);
+  } else if (compareVersions(v, min) < 0) {
+    error(path, `Mastodon ${facts.minor} runs Sidekiq 8, which refuses servers reporting Redis < 7; Dragonfly reports Redis 7.2 from v1.26 and Sidekiq supports it from v${DRAGONFLY_MIN_FOR_SIDEKIQ_8}, found ${show(image)}`);
+  }
+}
+
+function checkRedisImage(image: string, facts: VersionFacts, path: FieldPath, error: (p: FieldPath, m: string) => void) {
+  const v = imageVersion(image);
+  const min = parseVersion(facts.minRedis)!;
+  if (v && compareVersions(v, min) < 0) {
+    error(path, `Mastodon ${facts.minor} needs Redis ${facts.minRedis} or newer (Sidekiq ${facts.sidekiqMajor}), found ${show(image)}`);
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Everything that changes between Mastodon versions, in one table. Sources: shared reference notes
+ * `mastodon-ops.md` and `mastodon-versions.md` (Mastodon CHANGELOG, release notes, official charts).
+ * Rows marked UNVERIFIED there are taken as the conservative choice.
+ */
+
+export const ALL_QUEUES = ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler', 'fasp'] as const;
+export type Queue = (typeof ALL_QUEUES)[number];
+
+export interface VersionFacts {
+  readonly minor: string;
+  /** queues the version's code enqueues into; every one needs a consumer */
+  readonly queues: readonly Queue[];
+  /** keys the core Secret must hold */
+  readonly requiredSecrets: readonly string[];
+  /** variables that must never be emitted for this version */
+  readonly forbiddenEnv: readonly string[];
+  readonly minPostgres: number;
+  /** minimum Redis server version the version's Sidekiq accepts */
+  readonly minRedis: string;
+  readonly sidekiqMajor: number;
+  /** oldest version a rolling (zero-downtime) upgrade may start from */
+  readonly zeroDowntimeFrom: string;
+  /** `tootctl search deploy` arguments required after upgrading into this minor, if any */
+  readonly searchDeployOnUpgrade?: readonly string[];
+  /** MASTODON_PROMETHEUS_EXPORTER_* exists */
+  readonly prometheusExporter: boolean;
+  /** BULK_SMTP_* exists */
+  readonly bulkSmtp: boolean;
+}
+
+const CORE = [
+  'SECRET_KEY_BASE',
+  'VAPID_PRIVATE_KEY',
+  'VAPID_PUBLIC_KEY',
+  'ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY',
+  'ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY',
+  'ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT',
+] as const;
+const Q43: readonly Queue[] = ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler'];
+const Q44: readonly Queue[] = [...Q43, 'fasp'];
+const ALWAYS_FORBIDDEN = ['STATSD_ADDR', 'STREAMING_CLUSTER_NUM'];
+const FORBIDDEN_44 = [...ALWAYS_FORBIDDEN, 'REDIS_NAMESPACE'];
+const FORBIDDEN_45 = [...FORBIDDEN_44, 'FETCH_REPLIES_ENABLED', 'FETCH_REPLIES_COOLDOWN_MINUTES', 'FETCH_REPLIES_INITIAL_WAIT_MINUTES', 'FETCH_REPLIES_MAX_GLOBAL', 'FETCH_REPLIES_MAX_SINGLE', 'FETCH_REPLIES_MAX_PAGES'];
+const FORBIDDEN_46 = [...FORBIDDEN_45, 'ENABLE_SIDEKIQ_UNIQUE_JOBS_UI', 'MASTODON_USE_LIBVIPS'];
+
+export const VERSIONS: readonly VersionFacts[] = [
+  {
+    minor: '4.3',
+    queues: Q43,
+    requiredSecrets: [...CORE, 'OTP_SECRET'],
+    forbiddenEnv: ALWAYS_FORBIDDEN,
+    minPostgres: 12,
+    minRedis: '6.2',
+    sidekiqMajor: 6,
+    zeroDowntimeFrom: '4.2.0',
+    searchDeployOnUpgrade: ['--only', 'accounts'],
+    prometheusExporter: false,
+    bulkSmtp: false,
+  },
+  {
+    minor: '4.4',
+    queues: Q44,
+    requiredSecrets: CORE,
+    forbiddenEnv: FORBIDDEN_44,
+    minPostgres: 13,
+    minRedis: '6.2',
+    sidekiqMajor: 7,
+    zeroDowntimeFrom: '4.3.0',
+    searchDeployOnUpgrade: ['--only-mapping'],
+    prometheusExporter: true,
+    bulkSmtp: true,
+  },
+  {
+    minor: '4.5',
+    queues: Q44,
+    requiredSecrets: CORE,
+    forbiddenEnv: FORBIDDEN_45,
+    minPostgres: 14,
+    minRedis: '7.0',
+    sidekiqMajor: 8,
+    zeroDowntimeFrom: '4.4.0',
+    prometheusExporter: true,
+    bulkSmtp: true,
+  },
+  {
+    minor: '4.6',
+    queues: Q44,
+    requiredSecrets: CORE,
+    forbiddenEnv: FORBIDDEN_46,
+    minPostgres: 14,
+    minRedis: '7.0',
+    sidekiqMajor: 8,
+    zeroDowntimeFrom: '4.5.0',
+    prometheusExporter: true,
+    bulkSmtp: true,
+  },
+  {
+    minor: '4.7',
+    queues: Q44,
+    requiredSecrets: CORE,
+    forbiddenEnv: FORBIDDEN_46,
+    minPostgres: 14,
+    minRedis: '7.0',
+    sidekiqMajor: 8,
+    zeroDowntimeFrom: '4.6.0',
+    prometheusExporter: true,
+    bulkSmtp: true,
+  },
+];
+
+/** Dragonfly reports Redis 7.2 from v1.26; Sidekiq 8 supports it from v1.27 (sidekiq/sidekiq#6626). */
+export const DRAGONFLY_MIN_FOR_SIDEKIQ_8 = '1.27.0';
+
+export interface Semver {
+  readonly major: number;
+  readonly minor: number;
+  readonly patch: number;
+}
+
+export function parseVersion(v: string): Semver | undefined {
+  const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(v);
+  return m ? { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0) } : undefined;
+}
+
+export function compareVersions(a: Semver, b: Semver): number {
+  return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
+}
+
+export function formatVersion(v: Semver): string {
+  return `${v.major}.${v.minor}.${v.patch}`;
+}
+
+export function factsFor(v: Semver): VersionFacts | undefined {
+  return VERSIONS.find((f) => f.minor === `${v.major}.${v.minor}`);
+}
+
+export function supportedRange(): string {
+  return `${VERSIONS[0].minor}.x to ${VERSIONS[VERSIONS.length - 1].minor}.x`;
+}

@@ -1,0 +1,49 @@
+/** Writes dist/ so that readers never see a half-written instance, and removed instances disappear. */
+import * as fs from 'fs';
+import * as path from 'path';
+import { RenderedInstance } from './render';
+
+/** Replace each instance folder in one rename, after its new content is complete on disk. */
+export function writeDist(outDir: string, instances: readonly RenderedInstance[], removeOthers: boolean): void {
+  fs.mkdirSync(outDir, { recursive: true });
+  const staging = fs.mkdtempSync(path.join(outDir, '.staging-'));
+  try {
+    for (const inst of instances) {
+      for (const [file, content] of inst.files) {
+        const target = path.join(staging, inst.name, file);
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.writeFileSync(target, content);
+      }
+    }
+    const wanted = new Set(instances.map((i) => i.name));
+    for (const inst of instances) {
+      const final = path.join(outDir, inst.name);
+      const old = path.join(staging, `.old-${inst.name}`);
+      if (fs.existsSync(final)) fs.renameSync(final, old);
+      fs.renameSync(path.join(staging, inst.name), final);
+    }
+    for (const entry of removeOthers ? fs.readdirSync(outDir, { withFileTypes: true }) : []) {
+      if (entry.isDirectory() && !entry.name.startsWith('.') && !wanted.has(entry.name)) {
+        fs.rmSync(path.join(outDir, entry.name), { recursive: true, force: true });
+      }
+    }
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** Files under dir (relative paths → content), for comparing a synthesis with what is committed. */
+export function readTree(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    if (!fs.existsSync(d)) return;
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      if (entry.name.startsWith('.')) continue;
+      const p = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else out.set(path.relative(dir, p).split(path.sep).join('/'), fs.readFileSync(p, 'utf8'));
+    }
+  };
+  walk(dir);
+  return out;
+}
