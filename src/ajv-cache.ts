@@ -10,11 +10,12 @@ import Ajv, { ValidateFunction } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
 import { createRequire } from 'module';
 import * as vm from 'vm';
+import { CACHE_DIR } from './paths';
 
 /** bump when schema preprocessing or ajv options change, so stale modules are not reused */
 const CACHE_FORMAT = 4;
 
-export const DEFAULT_CACHE_DIR = path.resolve(__dirname, '..', '..', 'node_modules', '.cache', 'mastodon-cdk8s');
+export { CACHE_DIR as DEFAULT_CACHE_DIR };
 
 export interface CompileRequest {
   /** everything the generated code depends on (schema digests, kinds, options) */
@@ -23,7 +24,7 @@ export interface CompileRequest {
   readonly build: () => { ajv: Ajv; refs: Record<string, string> };
 }
 
-export function cachedValidators(request: CompileRequest, cacheDir = DEFAULT_CACHE_DIR): Record<string, ValidateFunction> {
+export function cachedValidators(request: CompileRequest, cacheDir = CACHE_DIR): Record<string, ValidateFunction> {
   const file = path.join(cacheDir, `${createHash('sha256').update(`${CACHE_FORMAT}:${request.key}`).digest('hex').slice(0, 32)}.js`);
   if (fs.existsSync(file)) return loadModule(file);
   const { ajv, refs } = request.build();

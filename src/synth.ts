@@ -9,8 +9,10 @@ import { DefinitionError, LocatedProblem, formatProblem } from './definition/pro
 import { InstanceModel, ModelError, buildModel } from './model/model';
 import { RenderedInstance, renderInstance } from './output/render';
 import { SchemaGate } from './output/schema-gate';
+import { checkRules } from './rules';
+import { PROJECT_ROOT, VENDOR_DIR } from './paths';
 
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+export { PROJECT_ROOT };
 
 export interface InstanceSummary {
   readonly name: string;
@@ -38,7 +40,7 @@ export function definitionFiles(dir: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
-export function synthesize(files: readonly string[], gate = new SchemaGate(path.join(PROJECT_ROOT, 'vendor'))): SynthResult {
+export function synthesize(files: readonly string[], gate = new SchemaGate(VENDOR_DIR)): SynthResult {
   const result: SynthResult = { rendered: [], summaries: [], errors: [], warnings: [] };
   const display = (f: string) => path.relative(process.cwd(), f) || f;
   for (const file of files) {
@@ -58,7 +60,7 @@ export function synthesize(files: readonly string[], gate = new SchemaGate(path.
       const rendered = renderInstance(model, `instances/${path.basename(file)}`);
       let invalid = 0;
       for (const { file: out, object } of rendered.objects) {
-        for (const problem of gate.validate(object)) {
+        for (const problem of [...gate.validate(object), ...checkRules(object)]) {
           invalid++;
           result.errors.push(`${shown}: error: dist/${model.name}/${out} (${object.kind} ${object.metadata?.name}): ${problem}`);
         }

@@ -87,6 +87,7 @@ export class MastodonEnvironment extends Construct {
       }
       if (d.smtp?.passwordSecret) vars.push(secretEnv('SMTP_PASSWORD', d.smtp.passwordSecret));
       if (d.smtp?.bulk?.passwordSecret) vars.push(secretEnv('BULK_SMTP_PASSWORD', d.smtp.bulk.passwordSecret));
+      for (const name of Object.keys(d.secretEnv).sort()) vars.push(secretEnv(name, d.secretEnv[name]));
     }
     return vars;
   }

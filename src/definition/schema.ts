@@ -269,7 +269,7 @@ const secretSource = s.object(
     externalSecret: s.opt(
       s.object({
         store: s.req(s.string('SecretStore or ClusterSecretStore name', { minLength: 1 })),
-        storeKind: s.def(s.enum(['ClusterSecretStore', 'SecretStore'] as const), 'ClusterSecretStore'),
+        storeKind: s.def(s.enum(['ClusterSecretStore', 'SecretStore'] as const, 'kind of the store'), 'ClusterSecretStore'),
         refreshInterval: s.def(duration('how often the operator refreshes'), '1h'),
         data: s.opt(
           s.record(s.string('remote key, "path" or "path#property"', { minLength: 1 }), 'Secret key → remote key', SECRET_KEY),
@@ -285,7 +285,7 @@ const secretSource = s.object(
             'Secret key → encrypted value',
           ),
         ),
-        scope: s.def(s.enum(['strict', 'namespace-wide', 'cluster-wide'] as const), 'strict'),
+        scope: s.def(s.enum(['strict', 'namespace-wide', 'cluster-wide'] as const, 'kubeseal scope the values were sealed with'), 'strict'),
       }),
     ),
   },
@@ -383,8 +383,8 @@ export const instanceSchema = s.object(
       s.object({
         repository: s.def(s.string('web/Sidekiq/job image'), 'ghcr.io/mastodon/mastodon'),
         streamingRepository: s.def(s.string('streaming image'), 'ghcr.io/mastodon/mastodon-streaming'),
-        pullPolicy: s.def(s.enum(['IfNotPresent', 'Always'] as const), 'IfNotPresent'),
-        pullSecrets: s.def(s.array(dnsLabel('image pull Secret')), []),
+        pullPolicy: s.def(s.enum(['IfNotPresent', 'Always'] as const, 'imagePullPolicy of every container'), 'IfNotPresent'),
+        pullSecrets: s.def(s.array(dnsLabel('image pull Secret'), 'image pull Secrets of every pod'), []),
       }),
       {},
     ),
@@ -428,6 +428,10 @@ export const instanceSchema = s.object(
     ),
     trustedProxyIps: s.opt(s.array(s.string(), 'TRUSTED_PROXY_IP (replaces Mastodon defaults)')),
     env: s.def(s.record(s.string(), 'extra non-secret environment for every process', ENV_NAME), {}),
+    secretEnv: s.def(
+      s.record(secretKeyRef, 'extra environment from Secrets for web, Sidekiq and Jobs (DEEPL_API_KEY, HCAPTCHA_SECRET_KEY, ...)', ENV_NAME),
+      {},
+    ),
   },
   'A Mastodon instance on Kubernetes',
 );

@@ -6,7 +6,7 @@
 import { FieldPath, Problem, show } from '../definition/problems';
 import { Instance, SecretKeyRef } from '../definition/schema';
 import { RedisEndpoint, resolveRedis } from './redis';
-import { ALL_QUEUES, Queue, Semver, VersionFacts, compareVersions, factsFor, formatVersion, parseVersion, supportedRange } from './versions';
+import { ALL_QUEUES, Queue, Semver, VERSIONS, VersionFacts, compareVersions, factsFor, formatVersion, parseVersion, supportedRange } from './versions';
 
 export interface QueueSpec {
   readonly name: Queue;
@@ -76,6 +76,9 @@ function knownSecretKeys(def: Instance): Map<string, Set<string> | 'any'> {
   }
   return known;
 }
+
+/** Variables the generator sets from structured fields; extra env must not fight them. */
+const GENERATED_ENV = /^(LOCAL_DOMAIN|WEB_DOMAIN|ALTERNATE_DOMAINS|RAILS_ENV|NODE_ENV|RAILS_LOG_LEVEL|LOG_LEVEL|TRUSTED_PROXY_IP|STREAMING_API_BASE_URL|PORT|BIND|WEB_CONCURRENCY|MAX_THREADS|MIN_THREADS|PERSISTENT_TIMEOUT|PREPARED_STATEMENTS|SKIP_POST_DEPLOYMENT_MIGRATIONS|DB_.*|REPLICA_DB_.*|(SIDEKIQ_|CACHE_)?REDIS_.*|ES_.*|S3_.*|(BULK_)?SMTP_.*|OTEL_EXPORTER_OTLP_ENDPOINT|OTEL_SERVICE_NAME_PREFIX|(MASTODON_)?PROMETHEUS_EXPORTER_.*)$/;
 
 /** Everything that looks like a credential must come from a Secret, never from plain env. */
 const SECRET_LIKE_ENV = /(PASSWORD|SECRET|_PASS$|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY|DATABASE_URL|REDIS_URL)/;
@@ -151,6 +154,12 @@ export function buildModel(def: Instance): InstanceModel {
   for (const name of Object.keys(def.env)) {
     if (facts.forbiddenEnv.includes(name)) error(['env', name], `${name} must not be set for Mastodon ${facts.minor} (removed or ignored)`);
     else if (SECRET_LIKE_ENV.test(name)) error(['env', name], `${name} looks like a credential; put it in a Secret and reference it, never in plain env`);
+    else if (GENERATED_ENV.test(name)) error(['env', name], `${name} is generated from the definition's structured fields (domain, database, redis, search, storage, smtp, web, ...); set it there`);
+  }
+
+  for (const name of Object.keys(def.secretEnv)) {
+    if (GENERATED_ENV.test(name) || facts.requiredSecrets.includes(name)) error(['secretEnv', name], `${name} is generated from the definition's structured fields; set it there`);
+    else if (facts.forbiddenEnv.includes(name)) error(['secretEnv', name], `${name} must not be set for Mastodon ${facts.minor} (removed or ignored)`);
   }
 
   // --- version-dependent features
@@ -174,7 +183,7 @@ export function buildModel(def: Instance): InstanceModel {
     }
   }
 
-  const searchDeployArgs = searchDeploy(def, facts, upgradeFrom, version);
+  const searchDeployArgs = searchDeploy(def, upgradeFrom, version);
   const connections = connectionBudget(def, sidekiqGroups, searchDeployArgs !== undefined, error);
 
   if (problems.length) throw new ModelError(problems);
@@ -210,20 +219,16 @@ function checkUpgradePath(from: Semver, to: Semver, facts: VersionFacts, downtim
     error(path, `downgrades are not supported: running ${formatVersion(from)}, target ${formatVersion(to)} (database migrations cannot be reversed)`);
     return;
   }
-  if (cmp === 0) return;
-  const skipped = from.major === to.major ? to.minor - from.minor - 1 : 1;
+  if (cmp === 0 || downtime) return;
   const reasons: string[] = [];
+  const skipped = from.major === to.major ? to.minor - from.minor - 1 : 1;
   if (skipped > 0) {
-    reasons.push(`it skips ${skipped} minor series (Mastodon requires deploying at least one release of every minor series: ${from.major}.${from.minor} → ${to.major}.${from.minor + 1} → … → ${to.major}.${to.minor})`);
+    reasons.push(`it skips ${skipped} minor series, and rolling upgrades need at least one release of every minor series deployed (${from.major}.${from.minor} → ${to.major}.${from.minor + 1} → … → ${to.major}.${to.minor})`);
   }
   const floor = parseVersion(facts.zeroDowntimeFrom)!;
-  if (compareVersions(from, floor) < 0 && !downtime) {
-    reasons.push(`Mastodon ${facts.minor} supports zero-downtime upgrades only from ${facts.zeroDowntimeFrom} or newer`);
-  }
-  if (skipped > 0) {
-    error(path, `cannot upgrade from ${formatVersion(from)} to ${formatVersion(to)}: ${reasons.join('; ')}`);
-  } else if (reasons.length) {
-    error(path, `cannot upgrade from ${formatVersion(from)} to ${formatVersion(to)} without downtime: ${reasons.join('; ')}; set upgrade.strategy: downtime to stop every process, migrate, then start again`);
+  if (compareVersions(from, floor) < 0) reasons.push(`Mastodon ${facts.minor} supports zero-downtime upgrades only from ${facts.zeroDowntimeFrom} or newer`);
+  if (reasons.length) {
+    error(path, `cannot upgrade from ${formatVersion(from)} to ${formatVersion(to)} without downtime: ${reasons.join('; ')}. Deploy each minor series in turn, or set upgrade.strategy: downtime to stop every process, run all migrations, then start again`);
   }
 }
 
@@ -284,11 +289,18 @@ function checkSidekiq(def: Instance, facts: VersionFacts, error: (p: FieldPath, 
   return groups;
 }
 
-function searchDeploy(def: Instance, facts: VersionFacts, from: Semver | undefined, to: Semver): readonly string[] | undefined {
+/** Arguments of the `tootctl search deploy` this synth needs: what every minor crossed asks for. */
+function searchDeploy(def: Instance, from: Semver | undefined, to: Semver): readonly string[] | undefined {
   if (!def.search) return undefined;
   if (def.search.initialize) return [];
-  const crossesMinor = from && (from.major !== to.major || from.minor !== to.minor);
-  return crossesMinor ? facts.searchDeployOnUpgrade : undefined;
+  if (!from) return undefined;
+  const crossed = VERSIONS.filter((f) => {
+    const v = parseVersion(f.minor)!;
+    return compareVersions(v, { ...from, patch: 0 }) > 0 && compareVersions(v, { ...to, patch: 0 }) <= 0 && f.searchDeployOnUpgrade;
+  });
+  if (crossed.length === 0) return undefined;
+  // several partial steps (a downtime upgrade over several minors): rebuild everything instead
+  return crossed.length === 1 ? crossed[0].searchDeployOnUpgrade : [];
 }
 
 /** Worst case: every pod at max replicas, every thread holding a connection. */
@@ -322,7 +334,8 @@ export function forEachSecretRef(def: Instance, visit: (ref: SecretKeyRef, path:
     if (Array.isArray(node)) node.forEach((n, i) => walk(n, [...path, i]));
     else if (node && typeof node === 'object') {
       for (const [k, v] of Object.entries(node)) {
-        if (k.endsWith('Secret') && v && typeof v === 'object' && 'name' in v && 'key' in v) visit(v as SecretKeyRef, [...path, k]);
+        const isRef = v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).sort().join() === 'key,name';
+        if (isRef) visit(v as SecretKeyRef, [...path, k]);
         else if (path[0] !== 'secrets') walk(v, [...path, k]);
       }
     }

@@ -1,0 +1,192 @@
+import { describe, expect, it } from 'vitest';
+import { definition, model, problems } from '../helpers';
+
+const ALL_43 = ['default,8', 'push,6', 'ingress,4', 'mailers,2', 'pull', 'scheduler'];
+const groups = (...g: object[]) => ({ sidekiq: { groups: g } });
+const scheduler = { name: 'scheduler', queues: ['scheduler'] };
+const rest = { name: 'rest', queues: ['default,8', 'push,6', 'ingress,4', 'mailers,2', 'pull', 'fasp'] };
+
+describe('version', () => {
+  it('fails for an unsupported version', () => {
+    expect(problems(definition({ version: '4.2.10' }))).toEqual([expect.stringMatching(/unsupported Mastodon version "4.2.10"; expected 4.3.x to 4.7.x/)]);
+  });
+
+  it('tags every image with the one version', () => {
+    const m = model(definition({ version: 'v4.6.6' }));
+    expect(m.tag).toBe('v4.6.6');
+  });
+});
+
+describe('Sidekiq topology', () => {
+  it('accepts a split layout with one scheduler', () => {
+    expect(problems(definition(groups(scheduler, rest)))).toEqual([]);
+  });
+
+  it('fails when a queue the version uses has no consumer (fasp from 4.4)', () => {
+    expect(problems(definition(groups({ name: 'all', queues: ALL_43 })))).toEqual([expect.stringMatching(/no group consumes the "fasp" queue/)]);
+  });
+
+  it('accepts 4.3 without fasp, and rejects fasp there', () => {
+    expect(problems(definition({ version: '4.3.9' }, groups({ name: 'all', queues: ALL_43 })))).toEqual([]);
+    expect(problems(definition({ version: '4.3.9' }, groups({ name: 'all', queues: [...ALL_43, 'fasp'] })))).toEqual([
+      expect.stringMatching(/queue "fasp" does not exist in Mastodon 4.3/),
+    ]);
+  });
+
+  it('fails on an unknown queue name', () => {
+    expect(problems(definition(groups(scheduler, { ...rest, queues: [...rest.queues, 'search'] })))).toEqual([expect.stringMatching(/unknown queue "search"/)]);
+  });
+
+  it.each([['default,x'], ['default,0'], ['default,8,2'], ['default,']])('fails on the malformed weight %s', (q) => {
+    expect(problems(definition(groups(scheduler, { ...rest, queues: [q, ...rest.queues.slice(1)] }))).join()).toMatch(/weight|expected "queue" or "queue,weight"/);
+  });
+
+  it('fails on a queue listed twice in a group', () => {
+    expect(problems(definition(groups(scheduler, { ...rest, queues: [...rest.queues, 'pull'] })))).toEqual([expect.stringMatching(/queue "pull" is listed twice/)]);
+  });
+
+  it('fails on duplicate group names', () => {
+    expect(problems(definition(groups(scheduler, rest, { name: 'rest', queues: ['pull'] })))).toEqual([expect.stringMatching(/duplicate group name "rest"/)]);
+  });
+
+  it('fails when scheduler is consumed by two groups, even with weights or separate replicas', () => {
+    const p = problems(definition(groups(scheduler, { ...rest, queues: [...rest.queues, 'scheduler,1'] })));
+    expect(p).toEqual([expect.stringMatching(/scheduler queue must be consumed by exactly one group, found 2: scheduler, rest/)]);
+  });
+
+  it('fails when the scheduler group has more than one replica', () => {
+    expect(problems(definition(groups({ ...scheduler, replicas: 2 }, rest)))).toEqual([expect.stringMatching(/must run exactly 1 replica/)]);
+  });
+
+  it('fails when the scheduler group autoscales', () => {
+    expect(problems(definition(groups({ ...scheduler, maxReplicas: 3 }, rest)))).toEqual([expect.stringMatching(/must not autoscale/)]);
+  });
+
+  it('warns above 20 threads per process', () => {
+    const m = model(definition(groups(scheduler, { ...rest, concurrency: 25 })));
+    expect(m.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/concurrency 25 is above about 20 threads/)]);
+    expect(m.warnings[0].path).toEqual(['sidekiq', 'groups', 1, 'concurrency']);
+  });
+
+  it('fails when maxReplicas is below replicas', () => {
+    expect(problems(definition({ web: { replicas: 3, maxReplicas: 2 } }))).toEqual([expect.stringMatching(/expected maxReplicas >= replicas \(3\), found 2/)]);
+  });
+});
+
+describe('database connection budget', () => {
+  it('counts the worst case: web workers × threads × max replicas + streaming + Sidekiq + jobs', () => {
+    const m = model(definition({ database: { maxConnections: 150 }, web: { replicas: 2, maxReplicas: 4, workers: 3, threads: 5 }, streaming: { replicas: 2, dbPool: 8 } }, groups(scheduler, { ...rest, concurrency: 10, replicas: 2, maxReplicas: 3 })));
+    expect(m.connections).toMatchObject({ web: 60, streaming: 16, sidekiq: 10 + 30, jobs: 2, app: 118, appLimit: 150, appTarget: 'server' });
+  });
+
+  it('fails when the worst case exceeds the server limit', () => {
+    expect(problems(definition({ web: { maxReplicas: 20 } }))).toEqual([expect.stringMatching(/worst-case PostgreSQL connections 232 .* exceed the server's limit of 100/)]);
+  });
+
+  it('checks the pooler limit for the app and the server limit for direct connections', () => {
+    const pooled = { database: { maxConnections: 50, pooler: { host: 'pgbouncer', maxClientConnections: 200, poolSize: 40 } }, web: { maxReplicas: 10 } };
+    const m = model(definition(pooled));
+    expect(m.connections).toMatchObject({ app: 130, appLimit: 200, appTarget: 'pooler', direct: 42, directLimit: 50 });
+    expect(problems(definition(pooled, { database: { pooler: { maxClientConnections: 100 } } }))).toEqual([expect.stringMatching(/exceed the pooler's limit of 100/)]);
+    expect(problems(definition(pooled, { database: { maxConnections: 40 } }))).toEqual([expect.stringMatching(/pooler's server connections plus migration Jobs \(42\) exceed database.maxConnections 40/)]);
+  });
+
+  it('fails below the PostgreSQL minimum of the version', () => {
+    expect(problems(definition({ database: { postgresVersion: 13 } }))).toEqual([expect.stringMatching(/needs PostgreSQL 14 or newer, found 13/)]);
+  });
+});
+
+describe('upgrade path', () => {
+  const from = (v: string, strategy?: string) => definition({ version: '4.7.2', upgrade: { from: v, ...(strategy ? { strategy } : {}) } }, groups(scheduler, rest));
+
+  it('accepts the previous minor and a patch upgrade', () => {
+    expect(problems(from('4.6.6'))).toEqual([]);
+    expect(problems(from('4.7.0'))).toEqual([]);
+  });
+
+  it('refuses a downgrade', () => {
+    expect(problems(from('4.7.3'))).toEqual([expect.stringMatching(/downgrades are not supported/)]);
+  });
+
+  it('refuses to skip a minor series in a rolling upgrade, and allows it with downtime', () => {
+    expect(problems(from('4.5.5'))).toEqual([expect.stringMatching(/without downtime: it skips 1 minor series.*4\.5 → 4\.6 → … → 4\.7.*set upgrade.strategy: downtime/)]);
+    expect(problems(from('4.5.5', 'downtime'))).toEqual([]);
+  });
+
+  it('refuses a rolling upgrade from below the zero-downtime floor, and accepts it with downtime', () => {
+    const d = (strategy?: string) => definition({ version: '4.4.5', upgrade: { from: '4.2.10', ...(strategy ? { strategy } : {}) } }, groups(scheduler, rest));
+    expect(problems(d())).toEqual([expect.stringMatching(/supports zero-downtime upgrades only from 4.3.0 or newer/)]);
+    expect(problems(d('downtime'))).toEqual([]);
+    expect(model(d('downtime')).downtimeUpgrade).toBe(true);
+  });
+
+  it('runs every search step of the minors a downtime upgrade crosses', () => {
+    const d = definition({ version: '4.4.5', upgrade: { from: '4.2.10', strategy: 'downtime' }, search: { host: 'https://es' } }, groups(scheduler, rest));
+    expect(model(d).searchDeployArgs).toEqual([]);
+  });
+
+  it('needs the running version for a downtime upgrade', () => {
+    expect(problems(definition({ upgrade: { strategy: 'downtime' } }))).toEqual([expect.stringMatching(/downtime upgrade needs upgrade.from/)]);
+  });
+
+  it('runs the search deploy the target version requires when crossing into it', () => {
+    const search = { search: { host: 'https://es' } };
+    expect(model(definition({ version: '4.4.5', upgrade: { from: '4.3.9' } }, search, groups(scheduler, rest))).searchDeployArgs).toEqual(['--only-mapping']);
+    expect(model(definition({ version: '4.4.5', upgrade: { from: '4.4.1' } }, search, groups(scheduler, rest))).searchDeployArgs).toBeUndefined();
+    expect(model(definition(search, { search: { initialize: true } })).searchDeployArgs).toEqual([]);
+  });
+});
+
+describe('choices and references', () => {
+  it('needs exactly one media storage, traffic and Redis backend', () => {
+    expect(problems(definition({ storage: { volume: { size: '1Gi', accessMode: 'ReadWriteMany' } } }))).toEqual([expect.stringMatching(/expected exactly one of s3, volume, found s3 and volume/)]);
+    expect(problems(definition({ traffic: { gateway: { name: 'gw', namespace: 'gw' } } }))).toEqual([expect.stringMatching(/expected exactly one of ingress, gateway, found ingress and gateway/)]);
+    expect(problems(definition({ redis: { main: { dragonfly: {} } } }))).toEqual([expect.stringMatching(/expected exactly one of external, dragonfly, redisOperator, found external and dragonfly/)]);
+  });
+
+  it('needs exactly one TLS source on an Ingress', () => {
+    expect(problems(definition({ traffic: { ingress: { tlsSecret: 'tls' } } }))).toEqual([expect.stringMatching(/exactly one TLS source .* found clusterIssuer and tlsSecret/)]);
+  });
+
+  it('checks references to emitted Secrets and the keys the version needs', () => {
+    const sealed = 'Ag' + 'A'.repeat(80);
+    const d = definition({ secrets: { sources: { db: { sealedSecret: { encryptedData: { pass: sealed } } }, core: { sealedSecret: { encryptedData: { SECRET_KEY_BASE: sealed } } } } } });
+    const p = problems(d);
+    expect(p).toContainEqual(expect.stringMatching(/Secret "db" is emitted with keys pass; found key "password"/));
+    expect(p).toContainEqual(expect.stringMatching(/Mastodon 4.5 needs VAPID_PRIVATE_KEY, .* in the core Secret/));
+  });
+
+  it('rejects credentials, generated and removed variables in plain env', () => {
+    expect(problems(definition({ env: { DEEPL_API_KEY: 'x' } }))).toEqual([expect.stringMatching(/looks like a credential/)]);
+    expect(problems(definition({ env: { DB_HOST: 'x' } }))).toEqual([expect.stringMatching(/generated from the definition's structured fields/)]);
+    expect(problems(definition({ env: { REDIS_NAMESPACE: 'x' } }))).toEqual([expect.stringMatching(/must not be set for Mastodon 4.5/)]);
+    expect(problems(definition({ env: { STREAMING_CLUSTER_NUM: '2' } }))).toEqual([expect.stringMatching(/must not be set/)]);
+    expect(problems(definition({ env: { DEFAULT_LOCALE: 'en' }, secretEnv: { DEEPL_API_KEY: { name: 'deepl', key: 'key' } } }))).toEqual([]);
+  });
+
+  it('refuses version-dependent features on versions without them', () => {
+    expect(problems(definition({ version: '4.3.9', metrics: { prometheus: true } }, groups({ name: 'all', queues: ALL_43 })))).toEqual([expect.stringMatching(/Prometheus exporter needs Mastodon 4.4/)]);
+  });
+
+  it('makes the ReadWriteOnce co-location explicit, and refuses it with required spreading', () => {
+    const storage = { s3: undefined, volume: { size: '10Gi', accessMode: 'ReadWriteOnce' } };
+    expect(model(definition({ storage })).warnings.map((w) => w.message)).toEqual([expect.stringMatching(/scheduled onto the same node/)]);
+    expect(problems(definition({ storage, scheduling: { zoneSpread: 'required' } }))).toEqual([expect.stringMatching(/contradicts scheduling that requires spreading/)]);
+  });
+});
+
+describe('Redis versions', () => {
+  it('refuses a Dragonfly older than 1.27 from Mastodon 4.5 (Sidekiq 8), and accepts it before', () => {
+    const df = (image: string, version = '4.5.6') => definition({ version, redis: { main: { external: undefined, dragonfly: { image } } } });
+    expect(problems(df('docker.dragonflydb.io/dragonflydb/dragonfly:v1.26.1'))).toEqual([expect.stringMatching(/Sidekiq 8, which refuses servers reporting Redis < 7.*v1.27.0/)]);
+    expect(problems(df('docker.dragonflydb.io/dragonflydb/dragonfly:v1.27.0'))).toEqual([]);
+    expect(problems(df('docker.dragonflydb.io/dragonflydb/dragonfly:v1.20.0', '4.4.5'))).toEqual([]);
+    expect(problems(df('docker.dragonflydb.io/dragonflydb/dragonfly:latest'))).toEqual([expect.stringMatching(/tagged with a Dragonfly version/)]);
+  });
+
+  it('refuses a Redis image older than the version needs', () => {
+    expect(problems(definition({ redis: { main: { external: undefined, redisOperator: { image: 'quay.io/opstree/redis:v6.2.14' } } } }))).toEqual([
+      expect.stringMatching(/needs Redis 7.0 or newer/),
+    ]);
+  });
+});

@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // the first run compiles the schema validators into node_modules/.cache (a few seconds)
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
+});
