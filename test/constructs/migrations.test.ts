@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { InstanceCharts } from '../../charts/instance';
+import { KubeObject } from '../../src/output/schema-gate';
+import { definition, envOf, find, model, synth } from '../helpers';
+
+const jobs = (objects: KubeObject[]) => objects.filter((o) => o.kind === 'Job') as any[];
+const stageKinds = (def: object) => {
+  const charts = new InstanceCharts(model(def as any));
+  return Object.fromEntries(charts.stages.map((s) => [s.id, (s.chart.toJson() as KubeObject[]).map((o) => `${o.kind}/${o.metadata?.name}`)]));
+};
+
+describe('migration Jobs', () => {
+  const pooled = definition({ database: { host: 'pg-direct', port: 5432, pooler: { host: 'pgbouncer', maxClientConnections: 300 } } });
+  const objects = synth(pooled);
+
+  it('are named after the version, so an upgrade is a new Job', () => {
+    expect(jobs(objects).map((j) => j.metadata.name)).toEqual(['test-db-migrate-pre-4-5-6', 'test-db-migrate-post-4-5-6']);
+    expect(jobs(synth(definition({ version: '4.5.7' }))).map((j) => j.metadata.name)).toEqual(['test-db-migrate-pre-4-5-7', 'test-db-migrate-post-4-5-7']);
+  });
+
+  it('run pre-deployment migrations (schema on an empty database) before the app, post-deployment after', () => {
+    const stages = stageKinds(pooled);
+    expect(stages['pre-deploy']).toEqual(['Job/test-db-migrate-pre-4-5-6']);
+    expect(stages['post-deploy']).toEqual(['Job/test-db-migrate-post-4-5-6']);
+    const [pre, post] = jobs(objects).map((j) => j.spec.template.spec.containers[0]);
+    expect(pre.args).toEqual(['bundle', 'exec', 'rails', 'db:prepare']);
+    expect(envOf(pre).SKIP_POST_DEPLOYMENT_MIGRATIONS).toBe('true');
+    expect(post.args).toEqual(['bundle', 'exec', 'rails', 'db:migrate']);
+    expect(envOf(post).SKIP_POST_DEPLOYMENT_MIGRATIONS).toBeUndefined();
+  });
+
+  it('connect to PostgreSQL directly, bypassing the pooler the app uses', () => {
+    for (const job of jobs(objects)) {
+      expect(envOf(job.spec.template.spec.containers[0])).toMatchObject({ DB_HOST: 'pg-direct', DB_PORT: '5432', PREPARED_STATEMENTS: 'true' });
+    }
+    expect(find(objects, 'ConfigMap', 'test-env').data.DB_HOST).toBe('pgbouncer');
+  });
+
+  it('clean up, retry a bounded number of times, have a deadline, and are replaced rather than patched by Flux', () => {
+    for (const job of jobs(objects)) {
+      expect(job.spec).toMatchObject({ backoffLimit: 3, activeDeadlineSeconds: 3600, ttlSecondsAfterFinished: 86400 });
+      expect(job.metadata.annotations['kustomize.toolkit.fluxcd.io/force']).toBe('enabled');
+      expect(job.spec.template.spec.restartPolicy).toBe('Never');
+    }
+  });
+
+  it('have the hardening, env and secrets of the app', () => {
+    const c = jobs(objects)[0].spec.template.spec.containers[0];
+    expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
+    expect(c.envFrom).toEqual([{ configMapRef: { name: 'test-env' } }]);
+    expect(envOf(c).SECRET_KEY_BASE).toEqual({ secretKeyRef: { name: 'core', key: 'SECRET_KEY_BASE' } });
+    expect(c.image).toBe('ghcr.io/mastodon/mastodon:v4.5.6');
+  });
+
+  it('deploy the search index when asked, without a TTL that would re-run it', () => {
+    const j = find(synth(definition({ search: { host: 'https://es', initialize: true } })), 'Job', 'test-search-deploy-4-5-6');
+    expect(j.spec.template.spec.containers[0].args).toEqual(['bin/tootctl', 'search', 'deploy']);
+    expect(j.spec.ttlSecondsAfterFinished).toBeUndefined();
+    const upgrade = synth(definition({ version: '4.4.5', upgrade: { from: '4.3.9' }, search: { host: 'https://es' } }));
+    expect(find(upgrade, 'Job', 'test-search-deploy-4-4-5').spec.template.spec.containers[0].args).toEqual(['bin/tootctl', 'search', 'deploy', '--only-mapping']);
+  });
+});
+
+describe('downtime upgrade', () => {
+  const def = definition({
+    version: '4.5.6',
+    upgrade: { from: '4.3.8', strategy: 'downtime' },
+    web: { replicas: 2, maxReplicas: 4 },
+    database: { maxConnections: 200 },
+  });
+  const objects = synth(def);
+
+  it('scales the instance to zero, waits, then runs every migration at once before the new pods start', () => {
+    const stages = stageKinds(def);
+    expect(stages['pre-deploy']).toEqual(['Job/test-db-migrate-downtime-4-5-6']);
+    const job = find(objects, 'Job', 'test-db-migrate-downtime-4-5-6').spec.template.spec;
+    expect(job.initContainers.map((c: any) => c.args.slice(0, 2))).toEqual([['scale', 'deployment'], ['wait', 'pod']]);
+    expect(job.initContainers[0].args).toContain('--replicas=0');
+    expect(job.initContainers[1].args).toContain('app.kubernetes.io/instance=test,app.kubernetes.io/component in (web,streaming,sidekiq-all)');
+    expect(job.containers[0].args).toEqual(['bundle', 'exec', 'rails', 'db:prepare']);
+    expect(envOf(job.containers[0]).SKIP_POST_DEPLOYMENT_MIGRATIONS).toBeUndefined();
+    expect(job.serviceAccountName).toBe('test-upgrade');
+    expect(find(objects, 'Job', 'test-db-migrate-downtime-4-5-6').spec.ttlSecondsAfterFinished).toBeUndefined();
+  });
+
+  it('grants only scaling of the namespace Deployments', () => {
+    expect(find(objects, 'Role', 'test-upgrade').rules).toEqual([
+      { apiGroups: ['apps'], resources: ['deployments', 'deployments/scale'], verbs: ['get', 'list', 'patch', 'update'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+    ]);
+  });
+
+  it('brings autoscaled Deployments back, since an HPA does not scale up from zero', () => {
+    const job = find(objects, 'Job', 'test-scale-up-4-5-6').spec.template.spec;
+    expect(job.containers[0].args).toEqual(['scale', 'deployment', 'test-web', '--namespace', 'test', '--replicas=2']);
+    expect(stageKinds(def)['post-deploy']).toContain('Job/test-scale-up-4-5-6');
+  });
+});

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { container, definition, envOf, find, synth } from '../helpers';
+import { KubeObject } from '../../src/output/schema-gate';
+
+const pw = { name: 'redis', key: 'password' };
+const processes = (objects: KubeObject[]) =>
+  ['test-web', 'test-sidekiq-all', 'test-streaming'].map((n) => envOf(container(find(objects, 'Deployment', n))))
+    .concat(objects.filter((o) => o.kind === 'Job').map((j: any) => envOf(j.spec.template.spec.containers[0])));
+
+describe('Redis roles', () => {
+  it('external: host, port, user and password; Sidekiq and cache fall back to main', () => {
+    const objects = synth(definition({ redis: { main: { external: { host: 'r', port: 6380, user: 'u', passwordSecret: pw } } } }));
+    for (const env of processes(objects)) {
+      expect(env).toMatchObject({ REDIS_HOST: 'r', REDIS_PORT: '6380', REDIS_USER: 'u', REDIS_PASSWORD: { secretKeyRef: pw } });
+      expect(Object.keys(env).filter((k) => /^(SIDEKIQ|CACHE)_REDIS/.test(k))).toEqual([]);
+    }
+  });
+
+  it('external with TLS: a rediss:// URL that takes the password from its Secret, and the ruby driver', () => {
+    const objects = synth(definition({ redis: { main: { external: { host: 'r', tls: true, passwordSecret: pw } } } }));
+    const env = envOf(container(find(objects, 'Deployment', 'test-web')));
+    expect(env.REDIS_URL).toBe('rediss://:$(REDIS_PASSWORD)@r:6379');
+    const names = container(find(objects, 'Deployment', 'test-web')).env.map((e: any) => e.name);
+    expect(names.indexOf('REDIS_PASSWORD')).toBeLessThan(names.indexOf('REDIS_URL'));
+    expect(find(objects, 'ConfigMap', 'test-env').data.REDIS_DRIVER).toBe('ruby');
+  });
+
+  it('Dragonfly for main, Sidekiq and cache: three resources, every process wired to each', () => {
+    const df = { dragonfly: { passwordSecret: pw } };
+    const objects = synth(definition({ redis: { main: { external: undefined, ...df }, sidekiq: df, cache: df } }));
+    const resources = objects.filter((o) => o.kind === 'Dragonfly');
+    expect(resources.map((r) => r.metadata?.name)).toEqual(['test-redis-main', 'test-redis-sidekiq', 'test-redis-cache']);
+    const rails = processes(objects).filter((e) => e.SECRET_KEY_BASE);
+    expect(rails.length).toBeGreaterThanOrEqual(4);
+    for (const env of rails) {
+      expect(env).toMatchObject({ REDIS_HOST: 'test-redis-main.test.svc', SIDEKIQ_REDIS_HOST: 'test-redis-sidekiq.test.svc', CACHE_REDIS_HOST: 'test-redis-cache.test.svc', CACHE_REDIS_PASSWORD: { secretKeyRef: pw } });
+    }
+    const streaming = envOf(container(find(objects, 'Deployment', 'test-streaming')));
+    expect(streaming.REDIS_HOST).toBe('test-redis-main.test.svc');
+    expect(streaming.SIDEKIQ_REDIS_HOST).toBeUndefined();
+  });
+
+  it('Dragonfly: cache evicts and keeps no snapshots; main persists and never evicts; both spread and budgeted', () => {
+    const objects = synth(definition({ redis: { main: { external: undefined, dragonfly: {} }, cache: { dragonfly: { resources: { cpu: '1', memory: '2Gi', memoryLimit: '1Gi' } } } } }));
+    const cache: any = find(objects, 'Dragonfly', 'test-redis-cache');
+    const main: any = find(objects, 'Dragonfly', 'test-redis-main');
+    expect(cache.spec.args).toEqual(['--cache_mode=true', `--maxmemory=${Math.floor(1024 ** 3 * 0.8)}`]);
+    expect(cache.spec.snapshot).toBeUndefined();
+    expect(main.spec.args[0]).toBe('--dbfilename=dump');
+    expect(main.spec.args.join()).not.toContain('cache_mode');
+    expect(main.spec.snapshot).toMatchObject({ cron: '*/5 * * * *', persistentVolumeClaimSpec: { resources: { requests: { storage: '10Gi' } } } });
+    expect(main.spec.pdb).toEqual({ maxUnavailable: 1 });
+    expect(main.spec.topologySpreadConstraints[0]).toMatchObject({ topologyKey: 'topology.kubernetes.io/zone', labelSelector: { matchLabels: { 'mastodon.cdk8s/redis': 'test-redis-main' } } });
+    expect(main.spec.podMetadata.labels).toEqual({ 'mastodon.cdk8s/redis': 'test-redis-main' });
+  });
+
+  it('redis-operator: a replication watched by Sentinels, Mastodon wired through Sentinel', () => {
+    const objects = synth(definition({ redis: { main: { external: undefined, redisOperator: { passwordSecret: pw } }, cache: { redisOperator: {} } } }));
+    const repl: any = find(objects, 'RedisReplication', 'test-redis-main');
+    const sentinel: any = find(objects, 'RedisSentinel', 'test-redis-main');
+    expect(repl.spec).toMatchObject({ clusterSize: 3, kubernetesConfig: { redisSecret: pw }, redisConfig: { additionalRedisConfig: 'test-redis-main-config' } });
+    expect(sentinel.spec.redisSentinelConfig).toMatchObject({ redisReplicationName: 'test-redis-main', masterGroupName: 'mymaster', quorum: '2' });
+    expect(find(objects, 'ConfigMap', 'test-redis-main-config').data['redis-additional.conf']).toContain('maxmemory-policy noeviction');
+    expect(find(objects, 'ConfigMap', 'test-redis-cache-config').data['redis-additional.conf']).toContain('maxmemory-policy allkeys-lru');
+    for (const env of processes(objects)) {
+      expect(env).toMatchObject({ REDIS_SENTINELS: 'test-redis-main-sentinel.test.svc:26379', REDIS_SENTINEL_MASTER: 'mymaster', REDIS_PASSWORD: { secretKeyRef: pw } });
+      expect(env.REDIS_HOST).toBeUndefined();
+    }
+    const web = envOf(container(find(objects, 'Deployment', 'test-web')));
+    expect(web).toMatchObject({ CACHE_REDIS_SENTINELS: 'test-redis-cache-sentinel.test.svc:26379', CACHE_REDIS_SENTINEL_MASTER: 'mymaster' });
+  });
+
+  it('puts Redis resources in the base stage, before the workloads', async () => {
+    const { InstanceCharts } = await import('../../charts/instance');
+    const { model } = await import('../helpers');
+    const charts = new InstanceCharts(model(definition({ redis: { main: { external: undefined, dragonfly: {} } } })));
+    const base = charts.stages[0];
+    expect(base.id).toBe('base');
+    expect((base.chart.toJson() as KubeObject[]).some((o) => o.kind === 'Dragonfly')).toBe(true);
+  });
+});

@@ -1,0 +1,76 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { describe, expect, it } from 'vitest';
+import { SIDEKIQ_ALIVE_CHECK } from '../../src/constructs/sidekiq';
+import { container, definition, envOf, find, synth } from '../helpers';
+
+const layout = {
+  database: { maxConnections: 400 },
+  sidekiq: {
+    shutdownTimeoutSeconds: 30,
+    groups: [
+      { name: 'scheduler', queues: ['scheduler'], concurrency: 5 },
+      { name: 'federation', queues: ['push,6', 'ingress,4'], concurrency: 20, replicas: 2, maxReplicas: 6 },
+      { name: 'rest', queues: ['default,8', 'mailers,2', 'pull', 'fasp'], concurrency: 12, replicas: 2 },
+    ],
+  },
+};
+
+describe('Sidekiq queue groups', () => {
+  const objects = synth(definition(layout));
+
+  it('emits one Deployment per group with its queues in order, weights kept', () => {
+    const c = container(find(objects, 'Deployment', 'test-sidekiq-federation'));
+    expect(c.args).toEqual(['bundle', 'exec', 'sidekiq', '-c', '20', '-t', '30', '-q', 'push,6', '-q', 'ingress,4']);
+  });
+
+  it('matches DB_POOL to the concurrency', () => {
+    expect(envOf(container(find(objects, 'Deployment', 'test-sidekiq-rest'))).DB_POOL).toBe('12');
+  });
+
+  it('runs the scheduler group alone: one replica, Recreate, no HPA, no PDB', () => {
+    const dep = find(objects, 'Deployment', 'test-sidekiq-scheduler');
+    expect(dep.spec.replicas).toBe(1);
+    expect(dep.spec.strategy).toEqual({ type: 'Recreate' });
+    expect(objects.some((o) => o.metadata?.name === 'test-sidekiq-scheduler' && o.kind !== 'Deployment')).toBe(false);
+  });
+
+  it('rolls other groups without losing jobs: grace period longer than the shutdown timeout', () => {
+    const dep = find(objects, 'Deployment', 'test-sidekiq-rest');
+    expect(dep.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
+    expect(dep.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(30);
+    expect(find(objects, 'PodDisruptionBudget', 'test-sidekiq-rest')).toBeDefined();
+    expect(find(objects, 'HorizontalPodAutoscaler', 'test-sidekiq-federation').spec).toMatchObject({ minReplicas: 2, maxReplicas: 6 });
+  });
+
+  it('is ready when the official image touches its ready file', () => {
+    const c = container(find(objects, 'Deployment', 'test-sidekiq-rest'));
+    expect(c.readinessProbe.exec.command).toEqual(['cat', '/opt/mastodon/tmp/sidekiq_process_has_started_and_will_begin_processing_jobs']);
+    expect(c.livenessProbe.exec.command).toEqual(['sh', '-c', SIDEKIQ_ALIVE_CHECK]);
+  });
+
+  it('has a liveness check that matches every Sidekiq major and nothing else', () => {
+    // run the exact check against fake /proc entries with the process titles of Sidekiq 6, 7 and 8
+    const check = (title: string) => {
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), 'proc-'));
+      fs.mkdirSync(path.join(root, '7'));
+      fs.writeFileSync(path.join(root, '7', 'cmdline'), `${title}\0`);
+      const script = SIDEKIQ_ALIVE_CHECK.replace('/proc/', `${root}/`);
+      try {
+        execFileSync('sh', ['-c', script]);
+        return true;
+      } catch {
+        return false;
+      } finally {
+        fs.rmSync(root, { recursive: true });
+      }
+    };
+    expect(check('sidekiq 6.5.12 mastodon [0 of 25 busy]')).toBe(true);
+    expect(check('sidekiq 7.3.9 mastodon [3 of 25 busy]')).toBe(true);
+    expect(check('sidekiq 8.0.4 mastodon [25 of 25 busy] stopping')).toBe(true);
+    expect(check('bundle exec sidekiq -c 25')).toBe(false);
+    expect(check('puma 6.4.2 (tcp://0.0.0.0:3000)')).toBe(false);
+  });
+});
