@@ -82,6 +82,7 @@ export function synthesize(files: readonly string[], gate = new SchemaGate(VENDO
     }
   }
   result.errors.push(...crossInstanceConflicts(result.rendered));
+  gate.save();
   return result;
 }
 

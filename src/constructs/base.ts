@@ -1,4 +1,5 @@
 /** Namespace and local media volume: objects whose deletion would lose data are never pruned by Flux. */
+import { JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { InstanceModel } from '../model/model';
@@ -9,9 +10,11 @@ export const NO_PRUNE = { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' };
 export class InstanceNamespace extends Construct {
   constructor(scope: Construct, id: string, props: { readonly id: InstanceIdentity }) {
     super(scope, id);
-    new k8s.KubeNamespace(this, 'namespace', {
+    const ns = new k8s.KubeNamespace(this, 'namespace', {
       metadata: { name: props.id.namespace, labels: standardLabels(props.id, 'namespace'), annotations: NO_PRUNE },
     });
+    // the chart's default namespace must not leak into a cluster-scoped object
+    ns.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
   }
 }
 

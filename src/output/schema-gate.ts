@@ -91,14 +91,59 @@ function errorText(e: ErrorObject): string {
 export class SchemaGate {
   private readonly modules = new Map<string, Record<string, ValidateFunction>>();
 
+  private readonly passedFile: string;
+  private readonly passed: Set<string>;
+  private readonly passedNow = new Set<string>();
+
   constructor(
     private readonly vendorDir: string,
     private readonly cacheDir: string = DEFAULT_CACHE_DIR,
-  ) {}
+    /** reuse earlier passes of identical objects @default true */
+    remember = true,
+  ) {
+    this.passedFile = path.join(cacheDir, 'passed-objects.json');
+    let passed: string[] = [];
+    try {
+      if (remember) passed = JSON.parse(fs.readFileSync(this.passedFile, 'utf8')) as string[];
+    } catch {
+      // no cache yet
+    }
+    this.passed = new Set(passed);
+  }
 
   /** Problems of one object, each prefixed with the schema it failed; empty when valid. */
   validate(obj: KubeObject): string[] {
     const gvk = `${obj.apiVersion}/${obj.kind}`;
+    // validation is a pure function of object and schema files: an identical object that passed
+    // before passes again, without loading its validator
+    const schemaFiles = CRD_FILES[gvk]
+      ? [path.join(this.vendorDir, 'crds', CRD_FILES[gvk])]
+      : KUBERNETES_VERSIONS.map((v) => path.join(this.vendorDir, 'schemas', v, '_definitions.json'));
+    const key = createHash('sha256')
+      .update(`${CORE_KINDS.join()}\n${schemaFiles.map((f) => this.digest(f)).join()}\n${JSON.stringify(obj)}`)
+      .digest('hex');
+    if (this.passed.has(key)) {
+      this.passedNow.add(key);
+      return [];
+    }
+    const problems = this.validateWithSchemas(obj, gvk);
+    if (problems.length === 0) this.passedNow.add(key);
+    return problems;
+  }
+
+  /** Remember the objects that passed in this run, for the next one. */
+  save(): void {
+    try {
+      fs.mkdirSync(this.cacheDir, { recursive: true });
+      const tmp = `${this.passedFile}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, JSON.stringify([...this.passedNow].sort()));
+      fs.renameSync(tmp, this.passedFile);
+    } catch {
+      // speed only
+    }
+  }
+
+  private validateWithSchemas(obj: KubeObject, gvk: string): string[] {
     if (CRD_FILES[gvk]) return this.checkCustom(obj, gvk);
     const problems: string[] = [];
     for (const version of KUBERNETES_VERSIONS) {

@@ -1,0 +1,149 @@
+/**
+ * The committed dist/ is what Flux applies: it must be exactly what the definitions synthesize,
+ * on any machine, and a failed synth must leave it alone.
+ */
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { readTree } from '../src/output/write';
+import { PROJECT_ROOT } from '../src/paths';
+import { baseDefinition } from './helpers';
+
+const MAIN = path.join(PROJECT_ROOT, 'build', 'src', 'main.js');
+const DIST = path.join(PROJECT_ROOT, 'dist');
+const INSTANCES = path.join(PROJECT_ROOT, 'instances');
+
+function cli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
+  if (!fs.existsSync(MAIN)) throw new Error('build/ is missing: run the tests with `npm test`, which builds first');
+  return spawnSync(process.execPath, [MAIN, ...args], { cwd: options.cwd ?? PROJECT_ROOT, env: { ...process.env, ...options.env }, encoding: 'utf8' });
+}
+
+const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+
+function copyInstances(): string {
+  const dir = tmp('instances-');
+  for (const f of fs.readdirSync(INSTANCES)) fs.copyFileSync(path.join(INSTANCES, f), path.join(dir, f));
+  return dir;
+}
+
+describe('committed dist/', () => {
+  it('is byte-identical to a fresh synthesis (run `npm run synth` and commit when this fails)', () => {
+    const out = tmp('dist-');
+    const r = cli(['--out', out, '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    const fresh = readTree(out);
+    const committed = readTree(DIST);
+    expect([...committed.keys()].sort()).toEqual([...fresh.keys()].sort());
+    for (const [file, content] of fresh) expect(committed.get(file), file).toBe(content);
+  });
+
+  it('does not depend on the working directory, time zone or locale', () => {
+    const a = tmp('dist-a-');
+    const b = tmp('dist-b-');
+    expect(cli(['--out', a, '--quiet'], { env: { TZ: 'UTC', LANG: 'C' } }).status).toBe(0);
+    expect(cli(['--out', b, '--quiet'], { cwd: os.tmpdir(), env: { TZ: 'Pacific/Chatham', LANG: 'tr_TR.UTF-8', LC_ALL: 'tr_TR.UTF-8' } }).status).toBe(0);
+    expect(readTree(b)).toEqual(readTree(a));
+  });
+
+  it('contains no Secret values', () => {
+    for (const [file, content] of readTree(DIST)) {
+      if (/^kind: Secret$/m.test(content)) expect(content, file).not.toMatch(/^(data|stringData):/m);
+    }
+  });
+
+  it('holds one folder per bundled instance, staged, with a kustomization.yaml in each folder', () => {
+    const instances = fs.readdirSync(INSTANCES).map((f) => f.replace(/\.yaml$/, '')).sort();
+    expect(fs.readdirSync(DIST).sort()).toEqual(instances);
+    for (const name of instances) {
+      expect(fs.readdirSync(path.join(DIST, name)).sort()).toEqual(['00-base', '10-pre-deploy', '20-app', '30-post-deploy', 'flux', 'kustomization.yaml']);
+      for (const dir of ['00-base', '10-pre-deploy', '20-app', '30-post-deploy', 'flux']) {
+        const files = fs.readdirSync(path.join(DIST, name, dir)).filter((f) => f !== 'kustomization.yaml').sort();
+        const listed = (fs.readFileSync(path.join(DIST, name, dir, 'kustomization.yaml'), 'utf8').match(/^ {2}- (.*)$/gm) ?? []).map((l) => l.slice(4)).sort();
+        expect(listed, `${name}/${dir}`).toEqual(files);
+      }
+    }
+  });
+
+  const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+  it.skipIf(!kubectl)('builds with kubectl kustomize in every folder, as Flux would', () => {
+    const dirs = [...readTree(DIST).keys()].filter((f) => f.endsWith('kustomization.yaml')).map((f) => path.dirname(path.join(DIST, f)));
+    expect(dirs.length).toBeGreaterThanOrEqual(24);
+    for (const dir of dirs) {
+      const r = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
+      expect(r.status, `${dir}: ${r.stderr}`).toBe(0);
+      expect(r.stdout).toMatch(/^apiVersion:/m);
+    }
+  });
+});
+
+describe('synth command', () => {
+  it('prints a summary per instance', () => {
+    const r = cli(['--out', tmp('dist-')]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^large: \d+ objects, \d+ files, 0 warning\(s\), \d+ ms, db connections \d+\/1000 \(pooler\), direct \d+\/200$/m);
+    expect(r.stderr).toMatch(/instances\/small\.yaml:\d+:\d+: warning: storage\.volume\.accessMode/);
+  });
+
+  it('on an invalid definition: exits non-zero, names file, line and field, prints no stack, changes nothing', () => {
+    const defs = copyInstances();
+    const out = tmp('dist-');
+    expect(cli(['--instances', defs, '--out', out, '--quiet']).status).toBe(0);
+    const before = readTree(out);
+    fs.writeFileSync(path.join(defs, 'ha.yaml'), fs.readFileSync(path.join(defs, 'ha.yaml'), 'utf8').replace('replicas: 2\n  maxReplicas: 6', 'replicas: two\n  maxReplicas: 6'));
+    fs.writeFileSync(path.join(defs, 'large.yaml'), fs.readFileSync(path.join(defs, 'large.yaml'), 'utf8').replace('queues: [scheduler]', 'queues: [scheduler, "pull,x"]'));
+    const r = cli(['--instances', defs, '--out', out]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/ha\.yaml:\d+:\d+: error: web\.replicas: expected integer, found "two"/);
+    expect(r.stderr).toMatch(/large\.yaml:\d+:\d+: error: sidekiq\.groups\[0\]\.queues\[1\]: expected a weight from 1 to 999 after the comma, found "x"/);
+    expect(r.stderr).toMatch(/was not changed/);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(readTree(out)).toEqual(before);
+  });
+
+  it('removes the folder of an instance whose definition was removed, and keeps the others', () => {
+    const defs = copyInstances();
+    const out = tmp('dist-');
+    expect(cli(['--instances', defs, '--out', out, '--quiet']).status).toBe(0);
+    fs.rmSync(path.join(defs, 'small.yaml'));
+    expect(cli(['--instances', defs, '--out', out, '--quiet']).status).toBe(0);
+    expect(fs.readdirSync(out).sort()).toEqual(['cosocial', 'ha', 'large']);
+  });
+
+  it('adds an instance from one new file', () => {
+    const defs = tmp('instances-');
+    fs.writeFileSync(path.join(defs, 'test.yaml'), stringify(baseDefinition()));
+    const out = tmp('dist-');
+    const r = cli(['--instances', defs, '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(fs.existsSync(path.join(out, 'test', '20-app', 'deployment-test-web.yaml'))).toBe(true);
+  });
+
+  it('refuses two instances that would emit the same object', () => {
+    const defs = tmp('instances-');
+    fs.writeFileSync(path.join(defs, 'test.yaml'), stringify(baseDefinition()));
+    fs.writeFileSync(path.join(defs, 'other.yaml'), stringify({ ...baseDefinition(), name: 'other', namespace: 'test' }));
+    const r = cli(['--instances', defs, '--out', tmp('dist-')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/instances other and test both emit v1 Namespace \/test/);
+  });
+
+  it('--check reports a stale dist/ without writing', () => {
+    const out = tmp('dist-');
+    expect(cli(['--out', out, '--quiet']).status).toBe(0);
+    const file = path.join(out, 'small', '20-app', 'deployment-small-web.yaml');
+    fs.appendFileSync(file, '# edited by hand\n');
+    const r = cli(['--out', out, '--check']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/stale: small\/20-app\/deployment-small-web.yaml/);
+    expect(fs.readFileSync(file, 'utf8')).toMatch(/edited by hand/);
+  });
+
+  it('rejects unknown options with a usage error', () => {
+    const r = cli(['--bogus']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/usage error: unknown option --bogus/);
+  });
+});
