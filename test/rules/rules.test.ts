@@ -11,13 +11,15 @@ const mutate = (f: (o: any) => void): KubeObject => {
 };
 const c0 = (o: any) => o.spec.template.spec.containers[0];
 
-describe.each([
+describe.each(
+  [
   [ContainerResources, (o: any) => delete c0(o).resources.limits, /container web has no a memory limit/],
   [ContainerHardening, (o: any) => (c0(o).securityContext.readOnlyRootFilesystem = false), /container web: the root filesystem is writable/],
   [PodHardening, (o: any) => delete o.spec.template.spec.automountServiceAccountToken, /mounts the default service account token/],
   [NoPlainSecrets, (o: any) => c0(o).env.push({ name: 'SMTP_PASSWORD', value: 'hunter2' }), /SMTP_PASSWORD has a literal value/],
   [StandardLabels, (o: any) => delete o.metadata.labels['app.kubernetes.io/version'], /missing labels app.kubernetes.io\/version/],
-])('%s', (rule, breakIt, message) => {
+  ].map(([rule, breakIt, message]) => [(rule as any).id, rule, breakIt, message] as const),
+)('%s', (_id, rule: any, breakIt: any, message: any) => {
   it('passes the compliant fixture', () => {
     expect(rule.check(compliant)).toEqual([]);
   });
