@@ -8,7 +8,7 @@ import { InstanceNamespace, MediaVolume } from '../src/constructs/base';
 import { InstanceIdentity } from '../src/constructs/common';
 import { MastodonEnvironment } from '../src/constructs/environment';
 import { FluxPipeline, FluxStage } from '../src/constructs/flux';
-import { ScaleUpJob, UpgradeAccess, downtimeMigration, postDeployMigration, preDeployMigration, searchDeploy } from '../src/constructs/migrations';
+import { ScaleUpJob, UpgradeAccess, createAdmin, downtimeMigration, postDeployMigration, preDeployMigration, searchDeploy } from '../src/constructs/migrations';
 import { Monitoring } from '../src/constructs/monitoring';
 import { DragonflyRedis, SentinelRedis } from '../src/constructs/redis';
 import { SecretSource } from '../src/constructs/secrets';
@@ -88,6 +88,7 @@ export class InstanceCharts {
     }
     postDeployMigration(post, jobProps);
     if (m.searchDeployArgs) searchDeploy(post, jobProps, m.searchDeployArgs);
+    if (m.def.admin) createAdmin(post, jobProps);
 
     this.stages = [
       { id: 'base', dir: STAGE_DIRS.base, chart: base, force: false, timeout: appTimeout },

@@ -77,6 +77,12 @@ describe('committed dist/', () => {
       expect(r.stdout).toMatch(/^apiVersion:/m);
     }
   });
+
+  const yamllint = spawnSync('yamllint', ['--version'], { encoding: 'utf8' }).status === 0;
+  it.skipIf(!yamllint)('passes yamllint (default rules, long lines allowed)', () => {
+    const r = spawnSync('yamllint', ['-d', '{extends: default, rules: {line-length: disable, document-start: disable}}', DIST], { encoding: 'utf8' });
+    expect(r.status, r.stdout).toBe(0);
+  });
 });
 
 describe('synth command', () => {

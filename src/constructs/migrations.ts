@@ -14,7 +14,7 @@ import { mastodonContainer } from './workload';
 export const FLUX_FORCE = { 'kustomize.toolkit.fluxcd.io/force': 'enabled' };
 const JOB_RESOURCES = { cpu: '250m', memory: '768Mi', memoryLimit: '1536Mi' };
 
-export type MastodonJobKind = 'db-migrate-pre' | 'db-migrate-post' | 'db-migrate-downtime' | 'search-deploy';
+export type MastodonJobKind = 'db-migrate-pre' | 'db-migrate-post' | 'db-migrate-downtime' | 'search-deploy' | 'create-admin';
 
 export function jobName(model: InstanceModel, kind: MastodonJobKind | 'scale-up'): string {
   return `${model.name}-${kind}-${model.tag.replace(/^v/, '').replace(/\./g, '-')}`;
@@ -38,6 +38,8 @@ export interface MastodonJobProps {
    * @default true
    */
   readonly ttl?: boolean;
+  /** @default - `<instance>-<kind>-<version>` */
+  readonly name?: string;
 }
 
 export class MastodonJob extends Construct {
@@ -46,7 +48,7 @@ export class MastodonJob extends Construct {
   constructor(scope: Construct, id: string, props: MastodonJobProps) {
     super(scope, id);
     const m = props.model;
-    this.name = jobName(m, props.kind);
+    this.name = props.name ?? jobName(m, props.kind);
     const scratch = scratchVolumes({ tmp: '/opt/mastodon/tmp', 'tmp-root': '/tmp' });
     const rails = props.environment.railsVolumes('job');
     const meta = metadata(props.id, this.name, props.kind, { annotations: FLUX_FORCE });
@@ -104,6 +106,29 @@ export function postDeployMigration(scope: Construct, props: Omit<MastodonJobPro
 /** Creates or updates the search indices; can take hours, so it is never re-run by a TTL. */
 export function searchDeploy(scope: Construct, props: Omit<MastodonJobProps, 'kind' | 'args'>, args: readonly string[]): MastodonJob {
   return new MastodonJob(scope, 'search-deploy', { ...props, kind: 'search-deploy', args: ['bin/tootctl', 'search', 'deploy', ...args], ttl: false });
+}
+
+/**
+ * The Owner account of a fresh install. Not versioned (upgrades must not re-run it), idempotent (an
+ * existing account only gets the Owner role), no TTL: the generated password is in the Job's log.
+ */
+export function createAdmin(scope: Construct, props: Omit<MastodonJobProps, 'kind' | 'args'>): MastodonJob {
+  const admin = props.model.def.admin!;
+  return new MastodonJob(scope, 'create-admin', {
+    ...props,
+    kind: 'create-admin',
+    name: `${props.model.name}-create-admin`,
+    ttl: false,
+    extraEnv: [
+      { name: 'ADMIN_USERNAME', value: admin.username },
+      { name: 'ADMIN_EMAIL', value: admin.email },
+    ],
+    args: [
+      'sh',
+      '-c',
+      'bin/tootctl accounts create "$ADMIN_USERNAME" --email "$ADMIN_EMAIL" --confirmed --role Owner || bin/tootctl accounts modify "$ADMIN_USERNAME" --role Owner',
+    ],
+  });
 }
 
 export interface DowntimeUpgradeProps {

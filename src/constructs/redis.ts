@@ -36,7 +36,7 @@ function spreadConstraints(labels: Record<string, string>, spread: SpreadOptions
 
 /**
  * Dragonfly for one role. Cache: cache mode (evicts near maxmemory), no snapshots. Main and Sidekiq:
- * never evict, snapshots on a volume on a schedule. The operator fails over and makes the PDB.
+ * never evict, snapshots on a schedule to a volume or to S3. The operator fails over and makes the PDB.
  */
 export class DragonflyRedis extends Construct {
   constructor(scope: Construct, id: string, props: OperatorRedisProps) {
@@ -48,7 +48,9 @@ export class DragonflyRedis extends Construct {
     const podLabels = { [REDIS_POD_LABEL]: name };
     // leave room for Dragonfly's own overhead below the container limit
     const maxMemory = Math.floor(quantityToBytes(d.resources.memoryLimit) * 0.8);
+    const s3 = cache ? undefined : d.snapshotS3;
     const args = cache ? ['--cache_mode=true', `--maxmemory=${maxMemory}`] : ['--dbfilename=dump', `--maxmemory=${maxMemory}`];
+    if (s3?.endpoint) args.push(`--s3_endpoint=${s3.endpoint}`);
     new df.Dragonfly(this, 'dragonfly', {
       metadata: metadata(props.id, name, `redis-${ep.role}`),
       spec: {
@@ -61,16 +63,24 @@ export class DragonflyRedis extends Construct {
           limits: { memory: df.DragonflySpecResourcesLimits.fromString(d.resources.memoryLimit) },
         },
         authentication: d.passwordSecret ? { passwordFromSecret: { name: d.passwordSecret.name, key: d.passwordSecret.key } } : undefined,
+        env: s3
+          ? [
+              { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: s3.accessKeyIdSecret.name, key: s3.accessKeyIdSecret.key } } },
+              { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: s3.secretAccessKeySecret.name, key: s3.secretAccessKeySecret.key } } },
+            ]
+          : undefined,
         snapshot: cache
           ? undefined
-          : {
-              cron: d.snapshotCron,
-              persistentVolumeClaimSpec: {
-                accessModes: ['ReadWriteOnce'],
-                storageClassName: d.storageClass,
-                resources: { requests: { storage: df.DragonflySpecSnapshotPersistentVolumeClaimSpecResourcesRequests.fromString(d.snapshotSize) } },
+          : s3
+            ? { cron: d.snapshotCron, dir: s3.uri }
+            : {
+                cron: d.snapshotCron,
+                persistentVolumeClaimSpec: {
+                  accessModes: ['ReadWriteOnce'],
+                  storageClassName: d.storageClass,
+                  resources: { requests: { storage: df.DragonflySpecSnapshotPersistentVolumeClaimSpecResourcesRequests.fromString(d.snapshotSize) } },
+                },
               },
-            },
         topologySpreadConstraints: d.replicas >= 2 ? spreadConstraints(podLabels, props.spread) : undefined,
         pdb: d.replicas >= 2 ? { maxUnavailable: df.DragonflySpecPdbMaxUnavailable.fromNumber(1) } : undefined,
       },

@@ -157,6 +157,17 @@ const dragonfly = s.object(
     snapshotCron: s.def(s.string('snapshot schedule (main and sidekiq roles)'), '*/5 * * * *'),
     snapshotSize: s.def(s.string('snapshot volume size', { pattern: MEMORY, 'x-expected': 'a size such as 10Gi' }), '10Gi'),
     storageClass: s.opt(s.string('storage class of the snapshot volume')),
+    snapshotS3: s.opt(
+      s.object(
+        {
+          uri: s.req(s.string('where snapshots go, e.g. s3://bucket/dragonfly/main', { pattern: '^s3://[^/]+(/.*)?$', 'x-expected': 'an s3:// URI' })),
+          endpoint: s.opt(s.string('S3-compatible endpoint host, e.g. fsn1.your-objectstorage.com')),
+          accessKeyIdSecret: s.req(secretKeyRef),
+          secretAccessKeySecret: s.req(secretKeyRef),
+        },
+        'snapshots to S3 instead of a volume',
+      ),
+    ),
     passwordSecret: s.opt(secretKeyRef),
   },
   'a Dragonfly resource run by the Dragonfly operator',
@@ -427,6 +438,15 @@ export const instanceSchema = s.object(
       {},
     ),
     trustedProxyIps: s.opt(s.array(s.string(), 'TRUSTED_PROXY_IP (replaces Mastodon defaults)')),
+    admin: s.opt(
+      s.object(
+        {
+          username: s.req(s.string('owner account name', { pattern: '^[a-z0-9_]{1,30}$', 'x-expected': 'a Mastodon user name (a-z, 0-9, _)' })),
+          email: s.req(s.string('e-mail of the owner account', { pattern: '^[^@\\s]+@[^@\\s]+$', 'x-expected': 'an e-mail address' })),
+        },
+        'create the Owner account once; its generated password is printed in the Job log only',
+      ),
+    ),
     env: s.def(s.record(s.string(), 'extra non-secret environment for every process', ENV_NAME), {}),
     secretEnv: s.def(
       s.record(secretKeyRef, 'extra environment from Secrets for web, Sidekiq and Jobs (DEEPL_API_KEY, HCAPTCHA_SECRET_KEY, ...)', ENV_NAME),

@@ -6,7 +6,7 @@
 import { FieldPath, Problem, show } from '../definition/problems';
 import { Instance, SecretKeyRef } from '../definition/schema';
 import { RedisEndpoint, resolveRedis } from './redis';
-import { ALL_QUEUES, Queue, Semver, VERSIONS, VersionFacts, compareVersions, factsFor, formatVersion, parseVersion, supportedRange } from './versions';
+import { ALL_QUEUES, Queue, Semver, VERSIONS, VersionFacts, compareVersions, factsFor, formatVersion, isForbiddenEnv, parseVersion, supportedRange } from './versions';
 
 export interface QueueSpec {
   readonly name: Queue;
@@ -152,14 +152,14 @@ export function buildModel(def: Instance): InstanceModel {
 
   // --- extra env
   for (const name of Object.keys(def.env)) {
-    if (facts.forbiddenEnv.includes(name)) error(['env', name], `${name} must not be set for Mastodon ${facts.minor} (removed or ignored)`);
+    if (isForbiddenEnv(facts, name)) error(['env', name], `${name} must not be set for Mastodon ${facts.minor} (removed or ignored)`);
     else if (SECRET_LIKE_ENV.test(name)) error(['env', name], `${name} looks like a credential; put it in a Secret and reference it, never in plain env`);
     else if (GENERATED_ENV.test(name)) error(['env', name], `${name} is generated from the definition's structured fields (domain, database, redis, search, storage, smtp, web, ...); set it there`);
   }
 
   for (const name of Object.keys(def.secretEnv)) {
     if (GENERATED_ENV.test(name) || facts.requiredSecrets.includes(name)) error(['secretEnv', name], `${name} is generated from the definition's structured fields; set it there`);
-    else if (facts.forbiddenEnv.includes(name)) error(['secretEnv', name], `${name} must not be set for Mastodon ${facts.minor} (removed or ignored)`);
+    else if (isForbiddenEnv(facts, name)) error(['secretEnv', name], `${name} must not be set for Mastodon ${facts.minor} (removed or ignored)`);
   }
 
   // --- version-dependent features

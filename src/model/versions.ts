@@ -13,7 +13,7 @@ export interface VersionFacts {
   readonly queues: readonly Queue[];
   /** keys the core Secret must hold */
   readonly requiredSecrets: readonly string[];
-  /** variables that must never be emitted for this version */
+  /** variables that must never be emitted for this version; an entry ending in `_` is a prefix */
   readonly forbiddenEnv: readonly string[];
   readonly minPostgres: number;
   /** minimum Redis server version the version's Sidekiq accepts */
@@ -39,9 +39,9 @@ const CORE = [
 ] as const;
 const Q43: readonly Queue[] = ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler'];
 const Q44: readonly Queue[] = [...Q43, 'fasp'];
-const ALWAYS_FORBIDDEN = ['STATSD_ADDR', 'STREAMING_CLUSTER_NUM'];
+const ALWAYS_FORBIDDEN = ['STATSD_', 'STREAMING_CLUSTER_NUM'];
 const FORBIDDEN_44 = [...ALWAYS_FORBIDDEN, 'REDIS_NAMESPACE'];
-const FORBIDDEN_45 = [...FORBIDDEN_44, 'FETCH_REPLIES_ENABLED', 'FETCH_REPLIES_COOLDOWN_MINUTES', 'FETCH_REPLIES_INITIAL_WAIT_MINUTES', 'FETCH_REPLIES_MAX_GLOBAL', 'FETCH_REPLIES_MAX_SINGLE', 'FETCH_REPLIES_MAX_PAGES'];
+const FORBIDDEN_45 = [...FORBIDDEN_44, 'FETCH_REPLIES_'];
 const FORBIDDEN_46 = [...FORBIDDEN_45, 'ENABLE_SIDEKIQ_UNIQUE_JOBS_UI', 'MASTODON_USE_LIBVIPS'];
 
 export const VERSIONS: readonly VersionFacts[] = [
@@ -129,6 +129,10 @@ export function compareVersions(a: Semver, b: Semver): number {
 
 export function formatVersion(v: Semver): string {
   return `${v.major}.${v.minor}.${v.patch}`;
+}
+
+export function isForbiddenEnv(facts: VersionFacts, name: string): boolean {
+  return facts.forbiddenEnv.some((f) => (f.endsWith('_') ? name.startsWith(f) : name === f));
 }
 
 export function factsFor(v: Semver): VersionFacts | undefined {

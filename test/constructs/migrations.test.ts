@@ -61,6 +61,24 @@ describe('migration Jobs', () => {
   });
 });
 
+describe('create-admin Job', () => {
+  it('creates the Owner once, idempotently, after the post-deployment stage has the schema', () => {
+    const def = definition({ admin: { username: 'admin', email: 'admin@example.social' } });
+    expect(stageKinds(def)['post-deploy']).toContain('Job/test-create-admin');
+    const job = find(synth(def), 'Job', 'test-create-admin');
+    const c = job.spec.template.spec.containers[0];
+    expect(c.args[2]).toBe('bin/tootctl accounts create "$ADMIN_USERNAME" --email "$ADMIN_EMAIL" --confirmed --role Owner || bin/tootctl accounts modify "$ADMIN_USERNAME" --role Owner');
+    expect(envOf(c)).toMatchObject({ ADMIN_USERNAME: 'admin', ADMIN_EMAIL: 'admin@example.social' });
+    expect(job.spec.ttlSecondsAfterFinished).toBeUndefined();
+    // an upgrade does not rename (and so re-run) it
+    expect(find(synth(definition(def, { version: '4.5.7' })), 'Job', 'test-create-admin')).toBeDefined();
+  });
+
+  it('is not emitted without an admin section', () => {
+    expect(synth(definition()).some((o) => o.metadata?.name === 'test-create-admin')).toBe(false);
+  });
+});
+
 describe('downtime upgrade', () => {
   const def = definition({
     version: '4.5.6',

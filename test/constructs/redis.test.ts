@@ -54,6 +54,17 @@ describe('Redis roles', () => {
     expect(main.spec.podMetadata.labels).toEqual({ 'mastodon.cdk8s/redis': 'test-redis-main' });
   });
 
+  it('Dragonfly can snapshot to S3 with credentials from a Secret instead of a volume', () => {
+    const s3 = { uri: 's3://backups/dragonfly/main', endpoint: 'fsn1.example.com', accessKeyIdSecret: { name: 'bk', key: 'id' }, secretAccessKeySecret: { name: 'bk', key: 'secret' } };
+    const main: any = find(synth(definition({ redis: { main: { external: undefined, dragonfly: { snapshotS3: s3 } } } })), 'Dragonfly', 'test-redis-main');
+    expect(main.spec.snapshot).toEqual({ cron: '*/5 * * * *', dir: 's3://backups/dragonfly/main' });
+    expect(main.spec.args).toContain('--s3_endpoint=fsn1.example.com');
+    expect(main.spec.env).toEqual([
+      { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 'bk', key: 'id' } } },
+      { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'bk', key: 'secret' } } },
+    ]);
+  });
+
   it('redis-operator: a replication watched by Sentinels, Mastodon wired through Sentinel', () => {
     const objects = synth(definition({ redis: { main: { external: undefined, redisOperator: { passwordSecret: pw } }, cache: { redisOperator: {} } } }));
     const repl: any = find(objects, 'RedisReplication', 'test-redis-main');

@@ -161,6 +161,10 @@ describe('choices and references', () => {
     expect(problems(definition({ env: { DB_HOST: 'x' } }))).toEqual([expect.stringMatching(/generated from the definition's structured fields/)]);
     expect(problems(definition({ env: { REDIS_NAMESPACE: 'x' } }))).toEqual([expect.stringMatching(/must not be set for Mastodon 4.5/)]);
     expect(problems(definition({ env: { STREAMING_CLUSTER_NUM: '2' } }))).toEqual([expect.stringMatching(/must not be set/)]);
+    expect(problems(definition({ env: { STATSD_ADDR: 'statsd:9125' } }))).toEqual([expect.stringMatching(/STATSD_ADDR must not be set/)]);
+    expect(problems(definition({ env: { FETCH_REPLIES_ENABLED: 'true' } }))).toEqual([expect.stringMatching(/must not be set for Mastodon 4.5/)]);
+    expect(problems(definition({ version: '4.4.5', env: { FETCH_REPLIES_ENABLED: 'true' } }))).toEqual([]);
+    expect(problems(definition({ version: '4.6.6', env: { MASTODON_USE_LIBVIPS: 'true' } }))).toEqual([expect.stringMatching(/must not be set for Mastodon 4.6/)]);
     expect(problems(definition({ env: { DEFAULT_LOCALE: 'en' }, secretEnv: { DEEPL_API_KEY: { name: 'deepl', key: 'key' } } }))).toEqual([]);
   });
 
