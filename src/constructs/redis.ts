@@ -7,19 +7,12 @@ import { k8s } from 'cdk8s-plus-28';
 import * as df from '../../imports/dragonfly-dragonflydb.io';
 import * as rr from '../../imports/redis-replication-redis.redis.opstreelabs.in';
 import * as rs from '../../imports/redis-sentinel-redis.redis.opstreelabs.in';
+import { memoryBytes } from '../model/quantity';
 import { RedisEndpoint, SENTINEL_MASTER } from '../model/redis';
 import { InstanceIdentity, SpreadOptions, metadata } from './common';
 
 /** Pod label used to spread each operator's pods; set through the CRD so it does not depend on operator internals. */
 export const REDIS_POD_LABEL = 'mastodon.cdk8s/redis';
-
-const UNITS: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
-
-export function quantityToBytes(q: string): number {
-  const m = /^([0-9.]+)([A-Za-z]*)$/.exec(q);
-  if (!m || UNITS[m[2]] === undefined) throw new Error(`not a memory quantity: ${q}`);
-  return Math.floor(Number(m[1]) * UNITS[m[2]]);
-}
 
 export interface OperatorRedisProps {
   readonly id: InstanceIdentity;
@@ -47,7 +40,7 @@ export class DragonflyRedis extends Construct {
     const cache = ep.role === 'cache';
     const podLabels = { [REDIS_POD_LABEL]: name };
     // leave room for Dragonfly's own overhead below the container limit
-    const maxMemory = Math.floor(quantityToBytes(d.resources.memoryLimit) * 0.8);
+    const maxMemory = Math.floor(memoryBytes(d.resources.memoryLimit) * 0.8);
     const s3 = cache ? undefined : d.snapshotS3;
     const args = cache ? ['--cache_mode=true', `--maxmemory=${maxMemory}`] : ['--dbfilename=dump', `--maxmemory=${maxMemory}`];
     if (s3?.endpoint) args.push(`--s3_endpoint=${s3.endpoint}`);
@@ -96,7 +89,7 @@ export class SentinelRedis extends Construct {
     const r = ep.def.redisOperator!;
     const name = ep.resourceName!;
     const cache = ep.role === 'cache';
-    const maxMemory = Math.floor(quantityToBytes(r.resources.memoryLimit) * 0.8);
+    const maxMemory = Math.floor(memoryBytes(r.resources.memoryLimit) * 0.8);
     const redisConfig = cache
       ? `maxmemory ${maxMemory}\nmaxmemory-policy allkeys-lru\nsave ""\nappendonly no\n`
       : `maxmemory ${maxMemory}\nmaxmemory-policy noeviction\nappendonly yes\n`;

@@ -1,6 +1,7 @@
 /** Puma web processes: Deployment, Service, disruption budget, autoscaler. */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import { EXPORTER_RESOURCES } from '../model/model';
 import { metadata, resourceRequirements, selectorLabels } from './common';
 import { MastodonDeployment, MastodonProcessProps, httpProbe, mastodonContainer, processPodSettings } from './workload';
 
@@ -67,7 +68,7 @@ export class Web extends Construct {
           args: ['./bin/prometheus_exporter', '--bind', '0.0.0.0', '--port', String(METRICS_PORT)],
           env: [],
           envFrom: [],
-          resources: resourceRequirements({ cpu: '50m', memory: '128Mi', memoryLimit: '256Mi' }),
+          resources: resourceRequirements(EXPORTER_RESOURCES),
           ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
           volumeMounts: pod.volumeMounts.filter((v) => v.name.startsWith('tmp')),
         }),

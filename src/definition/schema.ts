@@ -406,6 +406,15 @@ export const instanceSchema = s.object(
           'preferred',
         ),
         nodeSpread: s.def(s.enum(['required', 'preferred'] as const, 'spread replicas across nodes'), 'preferred'),
+        nodeAllocatable: s.opt(
+          s.object(
+            {
+              cpu: s.req(s.string('allocatable CPU of a node', { pattern: CPU, 'x-expected': 'a CPU quantity such as 3800m' })),
+              memory: s.req(s.string('allocatable memory of a node', { pattern: MEMORY, 'x-expected': 'a memory quantity such as 6Gi' })),
+            },
+            'what one node offers to pods; synth fails when a pod requests more',
+          ),
+        ),
       }),
       {},
     ),

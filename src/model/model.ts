@@ -4,7 +4,8 @@
  * caused it, so the CLI can point at the line in the definition.
  */
 import { FieldPath, Problem, show } from '../definition/problems';
-import { Instance, SecretKeyRef } from '../definition/schema';
+import { Instance, Resources, SecretKeyRef } from '../definition/schema';
+import { cpuCores, memoryBytes } from './quantity';
 import { RedisEndpoint, resolveRedis } from './redis';
 import { ALL_QUEUES, Queue, Semver, VERSIONS, VersionFacts, compareVersions, factsFor, formatVersion, isForbiddenEnv, parseVersion, supportedRange } from './versions';
 
@@ -183,6 +184,8 @@ export function buildModel(def: Instance): InstanceModel {
     }
   }
 
+  checkPodsFitNodes(def, error);
+
   const searchDeployArgs = searchDeploy(def, upgradeFrom, version);
   const connections = connectionBudget(def, sidekiqGroups, searchDeployArgs !== undefined, error);
 
@@ -326,6 +329,33 @@ function connectionBudget(def: Instance, groups: readonly SidekiqGroupModel[], s
     error(['database', 'pooler', 'poolSize'], `the pooler's server connections plus migration Jobs (${budget.direct}) exceed database.maxConnections ${budget.directLimit}`);
   }
   return budget;
+}
+
+/** Requests of the exporter sidecar next to Puma (see constructs/web.ts). */
+export const EXPORTER_RESOURCES = { cpu: '50m', memory: '128Mi', memoryLimit: '256Mi' };
+
+/** Every pod must fit on one node of the size the definition declares, or it stays Pending forever. */
+function checkPodsFitNodes(def: Instance, error: (p: FieldPath, m: string) => void) {
+  const node = def.scheduling.nodeAllocatable;
+  if (!node) return;
+  const pods: [FieldPath, Resources[]][] = [
+    [['web', 'resources'], [def.web.resources, ...(def.metrics.prometheus ? [EXPORTER_RESOURCES] : [])]],
+    [['streaming', 'resources'], [def.streaming.resources]],
+    ...def.sidekiq.groups.map((g, i): [FieldPath, Resources[]] => [['sidekiq', 'groups', i, 'resources'], [g.resources]]),
+    ...(['main', 'sidekiq', 'cache'] as const).flatMap((role): [FieldPath, Resources[]][] => {
+      const r = def.redis[role];
+      if (r?.dragonfly) return [[['redis', role, 'dragonfly', 'resources'], [r.dragonfly.resources]]];
+      if (r?.redisOperator) return [[['redis', role, 'redisOperator', 'resources'], [r.redisOperator.resources]]];
+      return [];
+    }),
+  ];
+  for (const [path, containers] of pods) {
+    const cpu = containers.reduce((sum, c) => sum + cpuCores(c.cpu), 0);
+    const memory = containers.reduce((sum, c) => sum + memoryBytes(c.memory), 0);
+    if (cpu > cpuCores(node.cpu) || memory > memoryBytes(node.memory)) {
+      error(path, `the pod requests ${Number(cpu.toFixed(3))} CPU and ${(memory / 1024 ** 3).toFixed(2)}Gi memory, more than a node offers (scheduling.nodeAllocatable: ${node.cpu} CPU, ${node.memory}); it would never be scheduled`);
+    }
+  }
 }
 
 /** Visit every Secret reference in a definition with its field path. */

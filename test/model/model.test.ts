@@ -179,6 +179,17 @@ describe('choices and references', () => {
   });
 });
 
+describe('node size', () => {
+  it('fails when a pod requests more than a node offers, and passes when it fits', () => {
+    const fits = definition({ scheduling: { nodeAllocatable: { cpu: '3800m', memory: '6Gi' } } });
+    expect(problems(fits)).toEqual([]);
+    const big = definition(fits, { sidekiq: { groups: [{ name: 'all', queues: ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler', 'fasp'], resources: { cpu: '4', memory: '1Gi', memoryLimit: '2Gi' } }] } });
+    expect(problems(big)).toEqual([expect.stringMatching(/the pod requests 4 CPU and 1.00Gi memory, more than a node offers/)]);
+    const exporter = definition(fits, { metrics: { prometheus: true }, web: { resources: { cpu: '3800m', memory: '1Gi', memoryLimit: '2Gi' } } });
+    expect(problems(exporter)).toEqual([expect.stringMatching(/the pod requests 3.85 CPU/)]);
+  });
+});
+
 describe('Redis versions', () => {
   it('refuses a Dragonfly older than 1.27 from Mastodon 4.5 (Sidekiq 8), and accepts it before', () => {
     const df = (image: string, version = '4.5.6') => definition({ version, redis: { main: { external: undefined, dragonfly: { image } } } });
