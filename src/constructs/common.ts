@@ -124,6 +124,12 @@ export interface AutoscalerProps {
   readonly targetMemoryPercent?: number;
 }
 
+/** Scale up at once for a viral post, down slowly so a burst does not flap. */
+export const SCALING_BEHAVIOR = {
+  scaleUp: { stabilizationWindowSeconds: 0 },
+  scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
+};
+
 export function autoscaler(scope: Construct, props: AutoscalerProps): k8s.KubeHorizontalPodAutoscalerV2 {
   const metric = (name: string, averageUtilization: number): k8s.MetricSpecV2 => ({
     type: 'Resource',
@@ -138,11 +144,7 @@ export function autoscaler(scope: Construct, props: AutoscalerProps): k8s.KubeHo
       minReplicas: props.minReplicas,
       maxReplicas: props.maxReplicas,
       metrics,
-      // scale up at once for a viral post, down slowly so a burst does not flap
-      behavior: {
-        scaleUp: { stabilizationWindowSeconds: 0 },
-        scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
-      },
+      behavior: SCALING_BEHAVIOR,
     },
   });
 }

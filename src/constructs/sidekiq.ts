@@ -2,6 +2,7 @@
 import { Construct } from 'constructs';
 import { resourceRequirements } from './common';
 import { SidekiqGroupModel } from '../model/model';
+import { QueueScaler } from './queue-scaler';
 import { METRICS_PORT } from './web';
 import { MastodonDeployment, MastodonProcessProps, mastodonContainer, processPodSettings } from './workload';
 
@@ -31,6 +32,7 @@ export class SidekiqGroup extends Construct {
     this.name = `${m.name}-sidekiq-${g.name}`;
     const pod = processPodSettings(props, 'sidekiq');
     const prometheus = m.def.metrics.prometheus;
+    const queueScaled = g.def.queueLengthPerReplica !== undefined && g.maxReplicas !== undefined;
 
     new MastodonDeployment(this, 'workload', {
       id: props.id,
@@ -40,6 +42,7 @@ export class SidekiqGroup extends Construct {
       maxReplicas: g.maxReplicas,
       targetCpuPercent: g.def.targetCpuPercent,
       targetMemoryPercent: g.def.targetMemoryPercent,
+      scaler: queueScaled ? 'external' : 'hpa',
       containers: [
         mastodonContainer({
           name: 'sidekiq',
@@ -79,5 +82,6 @@ export class SidekiqGroup extends Construct {
       podLabels: pod.podLabels,
       imagePullSecrets: pod.imagePullSecrets,
     });
+    if (queueScaled) new QueueScaler(this, 'queue-scaler', { id: props.id, name: this.name, component: `sidekiq-${g.name}`, group: g, redis: m.redis.sidekiq });
   }
 }

@@ -30,6 +30,8 @@ export interface MastodonDeploymentProps {
   readonly maxReplicas?: number;
   /** @default 70 */
   readonly targetCpuPercent?: number;
+  /** who scales between replicas and maxReplicas: an HPA emitted here, or something else (KEDA) @default 'hpa' */
+  readonly scaler?: 'hpa' | 'external';
   /** @default - memory is not a scaling signal */
   readonly targetMemoryPercent?: number;
   readonly containers: k8s.Container[];
@@ -98,7 +100,7 @@ export class MastodonDeployment extends Construct {
     if (props.replicas >= 2) {
       disruptionBudget(this, { id: props.id, name: props.name, component: props.component });
     }
-    if (props.maxReplicas !== undefined) {
+    if (props.maxReplicas !== undefined && props.scaler !== 'external') {
       autoscaler(this, {
         id: props.id,
         name: props.name,

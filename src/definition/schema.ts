@@ -97,6 +97,9 @@ const sidekiqGroup = s.object({
   ),
   concurrency: s.def(s.integer('Sidekiq threads (-c and DB_POOL)', { minimum: 1, maximum: 100 }), 10),
   ...replicaRange(1),
+  queueLengthPerReplica: s.opt(
+    s.integer('scale with KEDA on the jobs waiting in the group\'s queues (per replica) instead of CPU; needs maxReplicas', { minimum: 1 }),
+  ),
   resources: s.def(resources, { cpu: '500m', memory: '768Mi', memoryLimit: '1536Mi' }),
   ...placement,
 });

@@ -285,10 +285,16 @@ function checkSidekiq(def: Instance, facts: VersionFacts, error: (p: FieldPath, 
   if (schedulers.length > 1) {
     error(['sidekiq', 'groups', schedulers[1].i, 'queues'], `the scheduler queue must be consumed by exactly one group, found ${schedulers.length}: ${schedulers.map(({ g }) => g.name).join(', ')}`);
   }
-  for (const { g, i } of schedulers) {
-    if (g.replicas !== 1) error(['sidekiq', 'groups', i, 'replicas'], `the group consuming scheduler must run exactly 1 replica (scheduled jobs would run more than once), found ${g.replicas}`);
-    if (g.maxReplicas !== undefined) error(['sidekiq', 'groups', i, 'maxReplicas'], 'the group consuming scheduler must not autoscale; remove maxReplicas');
-  }
+  groups.forEach((g, i) => {
+    const at: FieldPath = ['sidekiq', 'groups', i];
+    if (g.scheduler) {
+      if (g.replicas !== 1) error([...at, 'replicas'], `the group consuming scheduler must run exactly 1 replica (scheduled jobs would run more than once), found ${g.replicas}`);
+      if (g.maxReplicas !== undefined) error([...at, 'maxReplicas'], 'the group consuming scheduler must not autoscale; remove maxReplicas');
+      if (g.def.queueLengthPerReplica !== undefined) error([...at, 'queueLengthPerReplica'], 'the group consuming scheduler must not autoscale; remove queueLengthPerReplica');
+    } else if (g.def.queueLengthPerReplica !== undefined && g.maxReplicas === undefined) {
+      error([...at, 'queueLengthPerReplica'], 'scaling on queue length needs a replica range: set maxReplicas');
+    }
+  });
   return groups;
 }
 

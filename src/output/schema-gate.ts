@@ -27,6 +27,8 @@ export const CRD_FILES: Record<string, string> = {
   'monitoring.coreos.com/v1/PodMonitor': 'prometheus-operator/monitoring.coreos.com_podmonitors.yaml',
   'monitoring.coreos.com/v1/ServiceMonitor': 'prometheus-operator/monitoring.coreos.com_servicemonitors.yaml',
   'monitoring.coreos.com/v1/PrometheusRule': 'prometheus-operator/monitoring.coreos.com_prometheusrules.yaml',
+  'keda.sh/v1alpha1/ScaledObject': 'keda/keda.sh_scaledobjects.yaml',
+  'keda.sh/v1alpha1/TriggerAuthentication': 'keda/keda.sh_triggerauthentications.yaml',
 };
 
 /** Core kinds the generator emits; each is validated against both Kubernetes versions. */

@@ -45,6 +45,27 @@ describe('Sidekiq queue groups', () => {
     expect(find(objects, 'HorizontalPodAutoscaler', 'test-sidekiq-federation').spec).toMatchObject({ minReplicas: 2, maxReplicas: 6 });
   });
 
+  it('can scale a group on its queue length with KEDA instead of CPU', () => {
+    const objs = synth(definition(layout, { sidekiq: { groups: [layout.sidekiq.groups[0], { ...layout.sidekiq.groups[1], queueLengthPerReplica: 300 }, layout.sidekiq.groups[2]] }, redis: { main: { external: { host: 'r', passwordSecret: { name: 'redis', key: 'pw' } } } } }));
+    expect(objs.some((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata?.name === 'test-sidekiq-federation')).toBe(false);
+    const so = find(objs, 'ScaledObject', 'test-sidekiq-federation');
+    expect(so.spec).toMatchObject({ scaleTargetRef: { name: 'test-sidekiq-federation' }, minReplicaCount: 2, maxReplicaCount: 6 });
+    expect(so.spec.triggers).toEqual([
+      { type: 'redis', name: 'queue-push', metadata: { address: 'r:6379', listName: 'queue:push', listLength: '300' }, authenticationRef: { name: 'test-sidekiq-federation-redis', kind: 'TriggerAuthentication' } },
+      { type: 'redis', name: 'queue-ingress', metadata: { address: 'r:6379', listName: 'queue:ingress', listLength: '300' }, authenticationRef: { name: 'test-sidekiq-federation-redis', kind: 'TriggerAuthentication' } },
+    ]);
+    expect(find(objs, 'TriggerAuthentication', 'test-sidekiq-federation-redis').spec.secretTargetRef).toEqual([{ parameter: 'password', name: 'redis', key: 'pw' }]);
+    expect(find(objs, 'Deployment', 'test-sidekiq-federation').spec.replicas).toBeUndefined();
+  });
+
+  it('scales through Sentinel when Sidekiq uses the redis-operator backend', () => {
+    const objs = synth(definition(layout, { sidekiq: { groups: [layout.sidekiq.groups[0], { ...layout.sidekiq.groups[1], queueLengthPerReplica: 300 }, layout.sidekiq.groups[2]] }, redis: { main: { external: undefined, redisOperator: {} } } }));
+    expect(find(objs, 'ScaledObject', 'test-sidekiq-federation').spec.triggers[0]).toMatchObject({
+      type: 'redis-sentinel',
+      metadata: { addresses: 'test-redis-main-sentinel.test.svc:26379', sentinelMaster: 'mymaster', listName: 'queue:push' },
+    });
+  });
+
   it('is ready when the official image touches its ready file', () => {
     const c = container(find(objects, 'Deployment', 'test-sidekiq-rest'));
     expect(c.readinessProbe.exec.command).toEqual(['cat', '/opt/mastodon/tmp/sidekiq_process_has_started_and_will_begin_processing_jobs']);

@@ -62,6 +62,11 @@ describe('Sidekiq topology', () => {
     expect(problems(definition(groups({ ...scheduler, maxReplicas: 3 }, rest)))).toEqual([expect.stringMatching(/must not autoscale/)]);
   });
 
+  it('needs a replica range to scale on queue length, and never scales the scheduler', () => {
+    expect(problems(definition(groups(scheduler, { ...rest, queueLengthPerReplica: 100 })))).toEqual([expect.stringMatching(/needs a replica range: set maxReplicas/)]);
+    expect(problems(definition(groups({ ...scheduler, queueLengthPerReplica: 100 }, rest)))).toEqual([expect.stringMatching(/must not autoscale; remove queueLengthPerReplica/)]);
+  });
+
   it('warns above 20 threads per process', () => {
     const m = model(definition(groups(scheduler, { ...rest, concurrency: 25 })));
     expect(m.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/concurrency 25 is above about 20 threads/)]);
