@@ -118,6 +118,19 @@ describe('synth command', () => {
     expect(fs.readdirSync(out).sort()).toEqual(['cosocial', 'ha', 'large']);
   });
 
+  it('rewrites only the instance folders whose content changed', () => {
+    const defs = copyInstances();
+    const out = tmp('dist-');
+    expect(cli(['--instances', defs, '--out', out, '--quiet']).status).toBe(0);
+    const stamp = (name: string) => fs.statSync(path.join(out, name, 'kustomization.yaml')).mtimeMs;
+    const before = { small: stamp('small'), ha: stamp('ha') };
+    fs.writeFileSync(path.join(defs, 'ha.yaml'), fs.readFileSync(path.join(defs, 'ha.yaml'), 'utf8') + 'logging: { railsLogLevel: debug }\n');
+    expect(cli(['--instances', defs, '--out', out, '--quiet']).status).toBe(0);
+    expect(stamp('small')).toBe(before.small);
+    expect(stamp('ha')).not.toBe(before.ha);
+    expect(fs.readFileSync(path.join(out, 'ha', '00-base', 'configmap-ha-env.yaml'), 'utf8')).toMatch(/RAILS_LOG_LEVEL: debug/);
+  });
+
   it('adds an instance from one new file', () => {
     const defs = tmp('instances-');
     fs.writeFileSync(path.join(defs, 'test.yaml'), stringify(baseDefinition()));

@@ -3,9 +3,20 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { RenderedInstance } from './render';
 
-/** Replace each instance folder in one rename, after its new content is complete on disk. */
-export function writeDist(outDir: string, instances: readonly RenderedInstance[], removeOthers: boolean): void {
+function sameContent(dir: string, files: ReadonlyMap<string, string>): boolean {
+  const existing = readTree(dir);
+  if (existing.size !== files.size) return false;
+  for (const [file, content] of files) if (existing.get(file) !== content) return false;
+  return true;
+}
+
+/**
+ * Replace each instance folder in one rename, after its new content is complete on disk. Folders
+ * whose content would not change are left alone (writing thousands of files dominates large runs).
+ */
+export function writeDist(outDir: string, all: readonly RenderedInstance[], removeOthers: boolean): void {
   fs.mkdirSync(outDir, { recursive: true });
+  const instances = all.filter((inst) => !sameContent(path.join(outDir, inst.name), inst.files));
   const staging = fs.mkdtempSync(path.join(outDir, '.staging-'));
   try {
     for (const inst of instances) {
@@ -15,7 +26,7 @@ export function writeDist(outDir: string, instances: readonly RenderedInstance[]
         fs.writeFileSync(target, content);
       }
     }
-    const wanted = new Set(instances.map((i) => i.name));
+    const wanted = new Set(all.map((i) => i.name));
     for (const inst of instances) {
       const final = path.join(outDir, inst.name);
       const old = path.join(staging, `.old-${inst.name}`);
