@@ -148,3 +148,15 @@ export function autoscaler(scope: Construct, props: AutoscalerProps): k8s.KubeHo
     },
   });
 }
+
+/** A ClusterIP Service in front of a component's `http` container port. */
+export function httpService(scope: Construct, id: InstanceIdentity, name: string, component: string, port: number): k8s.KubeService {
+  return new k8s.KubeService(scope, 'service', {
+    metadata: metadata(id, name, component),
+    spec: {
+      type: 'ClusterIP',
+      selector: selectorLabels(id, component),
+      ports: [{ name: 'http', port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+    },
+  });
+}

@@ -1,7 +1,6 @@
 /** The streaming API (WebSockets and server-sent events): Deployment, Service, disruption budget, autoscaler. */
 import { Construct } from 'constructs';
-import { k8s } from 'cdk8s-plus-28';
-import { metadata, resourceRequirements, selectorLabels } from './common';
+import { httpService, resourceRequirements } from './common';
 import { MastodonDeployment, MastodonProcessProps, httpProbe, mastodonContainer, processPodSettings } from './workload';
 
 export const STREAMING_PORT = 4000;
@@ -55,13 +54,6 @@ export class Streaming extends Construct {
       imagePullSecrets: pod.imagePullSecrets,
     });
 
-    new k8s.KubeService(this, 'service', {
-      metadata: metadata(props.id, this.serviceName, 'streaming'),
-      spec: {
-        type: 'ClusterIP',
-        selector: selectorLabels(props.id, 'streaming'),
-        ports: [{ name: 'http', port: STREAMING_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
-      },
-    });
+    httpService(this, props.id, this.serviceName, 'streaming', STREAMING_PORT);
   }
 }

@@ -2,7 +2,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { EXPORTER_RESOURCES } from '../model/model';
-import { metadata, resourceRequirements, selectorLabels } from './common';
+import { httpService, resourceRequirements } from './common';
 import { MastodonDeployment, MastodonProcessProps, httpProbe, mastodonContainer, processPodSettings } from './workload';
 
 export const WEB_PORT = 3000;
@@ -96,13 +96,6 @@ export class Web extends Construct {
       imagePullSecrets: pod.imagePullSecrets,
     });
 
-    new k8s.KubeService(this, 'service', {
-      metadata: metadata(props.id, this.serviceName, 'web'),
-      spec: {
-        type: 'ClusterIP',
-        selector: selectorLabels(props.id, 'web'),
-        ports: [{ name: 'http', port: WEB_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
-      },
-    });
+    httpService(this, props.id, this.serviceName, 'web', WEB_PORT);
   }
 }
