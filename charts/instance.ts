@@ -24,6 +24,7 @@ export interface Stage extends FluxStage {
 export const STAGE_DIRS = { base: '00-base', preDeploy: '10-pre-deploy', app: '20-app', postDeploy: '30-post-deploy', flux: 'flux' } as const;
 
 export class InstanceCharts {
+  /** never synthesized to disk by cdk8s: src/output/render.ts reads each chart's toJson() */
   readonly app = new App({ outdir: 'unused' });
   /** apply stages in order */
   readonly stages: readonly Stage[];

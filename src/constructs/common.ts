@@ -1,7 +1,7 @@
 /** Building blocks every Mastodon workload shares: labels, hardening, spreading, disruption budgets, autoscaling. */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { Resources, Toleration } from '../definition/schema';
+import { Resources } from '../definition/schema';
 
 export const MANAGED_BY = 'mastodon-cdk8s';
 /** uid/gid of the `mastodon` user in the official images */
@@ -73,10 +73,6 @@ export function scratchVolumes(mounts: Record<string, string>): { volumes: k8s.V
     volumes: entries.map(([name]) => ({ name, emptyDir: {} })),
     volumeMounts: entries.map(([name, mountPath]) => ({ name, mountPath })),
   };
-}
-
-export function tolerations(list: readonly Toleration[] | undefined): k8s.Toleration[] | undefined {
-  return list?.map((t) => ({ ...t }));
 }
 
 export interface SpreadOptions {
