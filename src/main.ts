@@ -81,13 +81,11 @@ function run(argv: string[]): number {
     }
     for (const s of stale) console.error(`stale: ${s}`);
     if (stale.length) return 1;
-  } else if (partial) {
-    for (const inst of result.rendered) writeDist(o.out, [inst], false);
-  } else {
-    writeDist(o.out, result.rendered, true);
   }
+  const changes = o.check ? undefined : writeDist(o.out, result.rendered, !partial);
   if (!o.quiet) {
-    for (const s of result.summaries) console.log(summaryLine(s));
+    for (const s of result.summaries) console.log(`${summaryLine(s)}${changes ? (changes.written.includes(s.name) ? ', written' : ', unchanged') : ''}`);
+    for (const name of changes?.removed ?? []) console.log(`${name}: removed (no definition)`);
     console.log(`${o.check ? 'checked' : 'synthesized'} ${result.summaries.length} instance(s) in ${Date.now() - started} ms`);
   }
   return 0;

@@ -89,7 +89,7 @@ describe('synth command', () => {
   it('prints a summary per instance', () => {
     const r = cli(['--out', tmp('dist-')]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^large: \d+ objects, \d+ files, 0 warning\(s\), \d+ ms, db connections \d+\/1000 \(pooler\), direct \d+\/200$/m);
+    expect(r.stdout).toMatch(/^large: \d+ objects, \d+ files, 0 warning\(s\), \d+ ms, db connections \d+\/1000 \(pooler\), direct \d+\/200, written$/m);
     expect(r.stderr).toMatch(/instances\/small\.yaml:\d+:\d+: warning: storage\.volume\.accessMode/);
   });
 
@@ -114,8 +114,11 @@ describe('synth command', () => {
     const out = tmp('dist-');
     expect(cli(['--instances', defs, '--out', out, '--quiet']).status).toBe(0);
     fs.rmSync(path.join(defs, 'small.yaml'));
-    expect(cli(['--instances', defs, '--out', out, '--quiet']).status).toBe(0);
+    const r = cli(['--instances', defs, '--out', out]);
+    expect(r.status).toBe(0);
     expect(fs.readdirSync(out).sort()).toEqual(['cosocial', 'ha', 'large']);
+    expect(r.stdout).toMatch(/^small: removed \(no definition\)$/m);
+    expect(r.stdout).toMatch(/^ha: .*, unchanged$/m);
   });
 
   it('rewrites only the instance folders whose content changed', () => {

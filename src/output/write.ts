@@ -14,10 +14,11 @@ function sameContent(dir: string, files: ReadonlyMap<string, string>): boolean {
  * Replace each instance folder in one rename, after its new content is complete on disk. Folders
  * whose content would not change are left alone (writing thousands of files dominates large runs).
  */
-export function writeDist(outDir: string, all: readonly RenderedInstance[], removeOthers: boolean): void {
+export function writeDist(outDir: string, all: readonly RenderedInstance[], removeOthers: boolean): { written: string[]; removed: string[] } {
   fs.mkdirSync(outDir, { recursive: true });
   const instances = all.filter((inst) => !sameContent(path.join(outDir, inst.name), inst.files));
   const staging = fs.mkdtempSync(path.join(outDir, '.staging-'));
+  const removed: string[] = [];
   try {
     for (const inst of instances) {
       for (const [file, content] of inst.files) {
@@ -36,11 +37,13 @@ export function writeDist(outDir: string, all: readonly RenderedInstance[], remo
     for (const entry of removeOthers ? fs.readdirSync(outDir, { withFileTypes: true }) : []) {
       if (entry.isDirectory() && !entry.name.startsWith('.') && !wanted.has(entry.name)) {
         fs.rmSync(path.join(outDir, entry.name), { recursive: true, force: true });
+        removed.push(entry.name);
       }
     }
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
+  return { written: instances.map((i) => i.name), removed: removed.sort() };
 }
 
 /** Files under dir (relative paths → content), for comparing a synthesis with what is committed. */
