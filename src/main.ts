@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { instanceJsonSchema } from './definition/schema';
 import { PROJECT_ROOT, SynthResult, definitionFiles, synthesize } from './synth';
-import { readTree, writeDist } from './output/write';
+import { staleEntries, writeDist } from './output/write';
 
 interface Options {
   instances: string;
@@ -69,16 +69,7 @@ function run(argv: string[]): number {
     return 1;
   }
   if (o.check) {
-    const stale: string[] = [];
-    for (const inst of result.rendered) {
-      const committed = readTree(path.join(o.out, inst.name));
-      for (const [file, content] of inst.files) if (committed.get(file) !== content) stale.push(`${inst.name}/${file}`);
-      for (const file of committed.keys()) if (!inst.files.has(file)) stale.push(`${inst.name}/${file} (should not exist)`);
-    }
-    if (!partial) {
-      const names = new Set(result.rendered.map((r) => r.name));
-      for (const d of fs.existsSync(o.out) ? fs.readdirSync(o.out) : []) if (!d.startsWith('.') && !names.has(d)) stale.push(`${d}/ (no definition)`);
-    }
+    const stale = staleEntries(o.out, result.rendered, !partial);
     for (const s of stale) console.error(`stale: ${s}`);
     if (stale.length) return 1;
   }

@@ -46,6 +46,21 @@ export function writeDist(outDir: string, all: readonly RenderedInstance[], remo
   return { written: instances.map((i) => i.name), removed: removed.sort() };
 }
 
+/** What differs between dist/ and a synthesis: files to change or delete, folders without a definition. */
+export function staleEntries(outDir: string, all: readonly RenderedInstance[], includeOrphans: boolean): string[] {
+  const stale: string[] = [];
+  for (const inst of all) {
+    const committed = readTree(path.join(outDir, inst.name));
+    for (const [file, content] of inst.files) if (committed.get(file) !== content) stale.push(`${inst.name}/${file}`);
+    for (const file of committed.keys()) if (!inst.files.has(file)) stale.push(`${inst.name}/${file} (should not exist)`);
+  }
+  if (includeOrphans && fs.existsSync(outDir)) {
+    const names = new Set(all.map((r) => r.name));
+    for (const d of fs.readdirSync(outDir)) if (!d.startsWith('.') && !names.has(d)) stale.push(`${d}/ (no definition)`);
+  }
+  return stale;
+}
+
 /** Files under dir (relative paths → content), for comparing a synthesis with what is committed. */
 export function readTree(dir: string): Map<string, string> {
   const out = new Map<string, string>();
