@@ -3,20 +3,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { RenderedInstance } from './render';
 
-function sameContent(dir: string, files: ReadonlyMap<string, string>): boolean {
-  const existing = readTree(dir);
-  if (existing.size !== files.size) return false;
-  for (const [file, content] of files) if (existing.get(file) !== content) return false;
-  return true;
-}
-
 /**
  * Replace each instance folder in one rename, after its new content is complete on disk. Folders
  * whose content would not change are left alone (writing thousands of files dominates large runs).
  */
 export function writeDist(outDir: string, all: readonly RenderedInstance[], removeOthers: boolean): { written: string[]; removed: string[] } {
   fs.mkdirSync(outDir, { recursive: true });
-  const instances = all.filter((inst) => !sameContent(path.join(outDir, inst.name), inst.files));
+  const instances = all.filter((inst) => staleEntries(outDir, [inst], false).length > 0);
   const staging = fs.mkdtempSync(path.join(outDir, '.staging-'));
   const removed: string[] = [];
   try {
