@@ -5,15 +5,17 @@
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { SecretKeyRef } from '../definition/schema';
+import { Instance, SecretKeyRef } from '../definition/schema';
 import { InstanceModel } from '../model/model';
 import { RedisEndpoint } from '../model/redis';
+import { STREAMING_REDIS_USERNAME_UNTIL, compareVersions, parseVersion } from '../model/versions';
 import { InstanceIdentity, metadata } from './common';
 
 /** Which process the environment is for: they need different credentials. */
 export type ProcessKind = 'web' | 'sidekiq' | 'streaming' | 'job';
 
 const ES_CA_DIR = '/etc/mastodon/search-ca';
+const DB_CA_DIR = '/etc/mastodon/db-ca';
 export const MEDIA_PATH = '/opt/mastodon/public/system';
 
 export function secretEnv(name: string, ref: SecretKeyRef): k8s.EnvVar {
@@ -28,20 +30,32 @@ function plain(name: string, value: string | number | boolean): k8s.EnvVar {
 export function redisEnv(ep: RedisEndpoint): k8s.EnvVar[] {
   if (ep.inherited) return [];
   const p = ep.role === 'main' ? '' : `${ep.role.toUpperCase()}_`;
+  // Mastodon ignores every other setting of a role once its URL is set (lib/mastodon/redis_configuration.rb)
+  if (ep.urlSecret) return [secretEnv(`${p}REDIS_URL`, ep.urlSecret)];
   const vars: k8s.EnvVar[] = [];
   if (ep.passwordSecret) vars.push(secretEnv(`${p}REDIS_PASSWORD`, ep.passwordSecret));
   if (ep.sentinel) {
     vars.push(plain(`${p}REDIS_SENTINELS`, ep.sentinel.hosts), plain(`${p}REDIS_SENTINEL_MASTER`, ep.sentinel.master));
-  } else if (ep.tls || ep.db !== undefined) {
-    // TLS needs a rediss:// URL; $(VAR) is expanded by the kubelet, so the password stays in its Secret
-    const auth = ep.user || ep.passwordSecret ? `${ep.user ? encodeURIComponent(ep.user) : ''}${ep.passwordSecret ? `:$(${p}REDIS_PASSWORD)` : ''}@` : '';
-    vars.push(plain(`${p}REDIS_URL`, `${ep.tls ? 'rediss' : 'redis'}://${auth}${ep.host}:${ep.port}${ep.db !== undefined ? `/${ep.db}` : ''}`));
+  } else if (ep.tls) {
+    // no password here (checked by the model): user and host are known, so they can be encoded
+    vars.push(plain(`${p}REDIS_URL`, `rediss://${ep.user ? `${encodeURIComponent(ep.user)}@` : ''}${ep.host}:${ep.port}/${ep.db ?? 0}`));
   } else {
     vars.push(plain(`${p}REDIS_HOST`, ep.host!), plain(`${p}REDIS_PORT`, ep.port));
     if (ep.user) vars.push(plain(`${p}REDIS_USER`, ep.user));
+    if (ep.db !== undefined) vars.push(plain(`${p}REDIS_DB`, ep.db));
   }
   return vars;
 }
+
+/** DB_SSLMODE each client understands for the definition's intent (libpq for Rails, node-postgres for streaming). */
+const SSLMODE: Record<NonNullable<Instance['database']['tls']>['mode'], { rails: string; streaming: string }> = {
+  disable: { rails: 'disable', streaming: 'disable' },
+  // libpq's require encrypts without checks; node-postgres checks everything but no-verify
+  encrypt: { rails: 'require', streaming: 'no-verify' },
+  // node-postgres has no CA-only check: anything but disable/no-verify verifies the host name too
+  'verify-ca': { rails: 'verify-ca', streaming: 'verify-full' },
+  'verify-full': { rails: 'verify-full', streaming: 'verify-full' },
+};
 
 export class MastodonEnvironment extends Construct {
   /** name of the shared ConfigMap */
@@ -65,22 +79,49 @@ export class MastodonEnvironment extends Construct {
     return [{ configMapRef: { name: this.configMapName } }];
   }
 
-  /** Credentials and Redis wiring of one process kind. */
+  /** Credentials, database and Redis wiring of one process kind. */
   env(kind: ProcessKind): k8s.EnvVar[] {
     const m = this.model;
     const d = m.def;
+    const db = d.database;
+    const rails = kind !== 'streaming';
     const vars: k8s.EnvVar[] = [];
-    if (kind !== 'streaming') {
-      for (const key of m.facts.requiredSecrets) vars.push(secretEnv(key, { name: d.secrets.core, key }));
+    if (rails) {
+      const keys = kind === 'job' ? [...m.facts.requiredSecrets, ...m.migrationSecrets] : m.facts.requiredSecrets;
+      for (const key of keys) vars.push(secretEnv(key, { name: d.secrets.core, key }));
     }
-    vars.push(secretEnv('DB_PASS', d.database.passwordSecret));
+    const replica = db.replica;
+    if (kind === 'streaming' && replica?.streaming) {
+      // streaming only reads: it can live on the replica entirely
+      vars.push(
+        plain('DB_HOST', replica.host),
+        plain('DB_PORT', replica.port),
+        plain('DB_NAME', replica.name ?? db.name),
+        plain('DB_USER', replica.user ?? db.user),
+        secretEnv('DB_PASS', replica.passwordSecret ?? db.passwordSecret),
+      );
+    } else {
+      vars.push(secretEnv('DB_PASS', db.passwordSecret));
+    }
     if (kind === 'job') {
       // migrations must not go through a transaction-mode pooler
-      vars.push(plain('DB_HOST', d.database.host), plain('DB_PORT', d.database.port), plain('PREPARED_STATEMENTS', 'true'));
+      vars.push(plain('DB_HOST', db.host), plain('DB_PORT', db.port), plain('PREPARED_STATEMENTS', 'true'));
     }
-    const roles = kind === 'streaming' ? [m.redis.main] : [m.redis.main, m.redis.sidekiq, m.redis.cache];
-    for (const ep of roles) vars.push(...redisEnv(ep));
-    if (kind !== 'streaming') {
+    if (db.tls) {
+      vars.push(plain('DB_SSLMODE', SSLMODE[db.tls.mode][rails ? 'rails' : 'streaming']));
+      // libpq reads PGSSLROOTCERT itself; Node adds NODE_EXTRA_CA_CERTS to its trust store at start
+      if (db.tls.caSecret) vars.push(plain(rails ? 'PGSSLROOTCERT' : 'NODE_EXTRA_CA_CERTS', `${DB_CA_DIR}/ca.crt`));
+    }
+    if (rails && replica?.passwordSecret) vars.push(secretEnv('REPLICA_DB_PASS', replica.passwordSecret));
+    if (rails) {
+      for (const ep of [m.redis.main, m.redis.sidekiq, m.redis.cache]) vars.push(...redisEnv(ep));
+    } else {
+      // streaming 4.3.0 read REDIS_USERNAME where every other process reads REDIS_USER
+      const oldName = compareVersions(m.version, parseVersion(STREAMING_REDIS_USERNAME_UNTIL)!) <= 0;
+      vars.push(...redisEnv(m.redis.main).map((e) => (oldName && e.name === 'REDIS_USER' ? { ...e, name: 'REDIS_USERNAME' } : e)));
+      vars.push(plain('LOG_LEVEL', d.logging.streamingLogLevel));
+    }
+    if (rails) {
       if (d.search?.passwordSecret) vars.push(secretEnv('ES_PASS', d.search.passwordSecret));
       if (d.storage.s3) {
         vars.push(secretEnv('AWS_ACCESS_KEY_ID', d.storage.s3.accessKeyIdSecret), secretEnv('AWS_SECRET_ACCESS_KEY', d.storage.s3.secretAccessKeySecret));
@@ -92,15 +133,18 @@ export class MastodonEnvironment extends Construct {
     return vars;
   }
 
-  /** Volumes Rails processes need besides scratch space: search CA, local media. */
-  railsVolumes(kind: ProcessKind, mediaClaim?: string): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } {
+  /** Volumes besides scratch space: CA bundles, local media. */
+  processVolumes(kind: ProcessKind, mediaClaim?: string): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } {
     const volumes: k8s.Volume[] = [];
     const mounts: k8s.VolumeMount[] = [];
-    const ca = this.model.def.search?.caSecret;
-    if (ca && kind !== 'streaming') {
-      volumes.push({ name: 'search-ca', secret: { secretName: ca.name, items: [{ key: ca.key, path: 'ca.crt' }] } });
-      mounts.push({ name: 'search-ca', mountPath: ES_CA_DIR, readOnly: true });
-    }
+    const ca = (name: string, ref: SecretKeyRef, dir: string) => {
+      volumes.push({ name, secret: { secretName: ref.name, items: [{ key: ref.key, path: 'ca.crt' }] } });
+      mounts.push({ name, mountPath: dir, readOnly: true });
+    };
+    const dbCa = this.model.def.database.tls?.caSecret;
+    if (dbCa) ca('db-ca', dbCa, DB_CA_DIR);
+    const esCa = this.model.def.search?.caSecret;
+    if (esCa && kind !== 'streaming') ca('search-ca', esCa, ES_CA_DIR);
     if (mediaClaim && (kind === 'web' || kind === 'sidekiq')) {
       volumes.push({ name: 'media', persistentVolumeClaim: { claimName: mediaClaim } });
       mounts.push({ name: 'media', mountPath: MEDIA_PATH });
@@ -119,7 +163,6 @@ function sharedEnv(m: InstanceModel): Record<string, string> {
     RAILS_ENV: 'production',
     NODE_ENV: 'production',
     RAILS_LOG_LEVEL: d.logging.railsLogLevel,
-    LOG_LEVEL: d.logging.streamingLogLevel,
     TRUSTED_PROXY_IP: d.trustedProxyIps?.join(','),
     STREAMING_API_BASE_URL: d.traffic.streamingHost ? `wss://${d.traffic.streamingHost}` : undefined,
     // the app talks to the pooler when there is one; migration Jobs override these
@@ -127,12 +170,13 @@ function sharedEnv(m: InstanceModel): Record<string, string> {
     DB_PORT: d.database.pooler?.port ?? d.database.port,
     DB_NAME: d.database.name,
     DB_USER: d.database.user,
-    DB_SSLMODE: d.database.sslMode,
     PREPARED_STATEMENTS: d.database.pooler ? 'false' : undefined,
     REPLICA_DB_HOST: d.database.replica?.host,
     REPLICA_DB_PORT: d.database.replica?.port,
-    REDIS_DRIVER: Object.values(m.redis).some((ep) => ep.tls && !ep.inherited) ? 'ruby' : undefined,
-    MALLOC_ARENA_MAX: 2,
+    // before 4.6 the replica is used only when REPLICA_DB_NAME is set (REPLICA_DB_HOST alone is ignored)
+    REPLICA_DB_NAME: d.database.replica ? (d.database.replica.name ?? d.database.name) : undefined,
+    REPLICA_DB_USER: d.database.replica?.user,
+    REDIS_DRIVER: Object.values(m.redis).some((ep) => (ep.tls || ep.urlSecret) && !ep.inherited) ? 'ruby' : undefined,
   };
   if (d.search) {
     Object.assign(env, {
@@ -164,7 +208,6 @@ function sharedEnv(m: InstanceModel): Record<string, string> {
       [`${prefix}SMTP_SERVER`]: c.server,
       [`${prefix}SMTP_PORT`]: c.port,
       [`${prefix}SMTP_LOGIN`]: c.login,
-      [`${prefix}SMTP_FROM_ADDRESS`]: c.fromAddress,
       [`${prefix}SMTP_AUTH_METHOD`]: c.authMethod,
       [`${prefix}SMTP_ENABLE_STARTTLS`]: c.starttls,
       [`${prefix}SMTP_TLS`]: c.tls,
@@ -172,6 +215,8 @@ function sharedEnv(m: InstanceModel): Record<string, string> {
   };
   smtp('', d.smtp);
   smtp('BULK_', d.smtp?.bulk);
+  // bulk mail goes out from the same sender: Mastodon has no BULK_SMTP_FROM_ADDRESS
+  if (d.smtp) env.SMTP_FROM_ADDRESS = d.smtp.fromAddress;
   if (d.metrics.otelEndpoint) {
     Object.assign(env, { OTEL_EXPORTER_OTLP_ENDPOINT: d.metrics.otelEndpoint, OTEL_SERVICE_NAME_PREFIX: m.name });
   }

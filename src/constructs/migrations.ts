@@ -8,7 +8,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { InstanceModel } from '../model/model';
 import { CONTAINER_SECURITY, InstanceIdentity, POD_SECURITY, metadata, resourceRequirements, scratchVolumes } from './common';
 import { MastodonEnvironment } from './environment';
-import { mastodonContainer } from './workload';
+import { RAILS_TMP, mastodonContainer, seedTmpContainer } from './workload';
 
 /** Flux replaces a Job whose spec changed instead of failing on immutable fields. */
 export const FLUX_FORCE = { 'kustomize.toolkit.fluxcd.io/force': 'enabled' };
@@ -49,8 +49,9 @@ export class MastodonJob extends Construct {
     super(scope, id);
     const m = props.model;
     this.name = props.name ?? jobName(m, props.kind);
-    const scratch = scratchVolumes({ tmp: '/opt/mastodon/tmp', 'tmp-root': '/tmp' });
-    const rails = props.environment.railsVolumes('job');
+    const scratch = scratchVolumes({ tmp: RAILS_TMP, 'tmp-root': '/tmp' });
+    const extra = props.environment.processVolumes('job');
+    const image = `${m.def.image.repository}:${m.tag}`;
     const meta = metadata(props.id, this.name, props.kind, { annotations: FLUX_FORCE });
     new k8s.KubeJob(this, 'job', {
       metadata: meta,
@@ -67,20 +68,20 @@ export class MastodonJob extends Construct {
             enableServiceLinks: false,
             securityContext: POD_SECURITY,
             imagePullSecrets: m.def.image.pullSecrets.length ? m.def.image.pullSecrets.map((name) => ({ name })) : undefined,
-            initContainers: props.initContainers?.length ? props.initContainers : undefined,
+            initContainers: [...(props.initContainers ?? []), seedTmpContainer(image, m.def.image.pullPolicy)],
             containers: [
               mastodonContainer({
                 name: props.kind,
-                image: `${m.def.image.repository}:${m.tag}`,
+                image,
                 pullPolicy: m.def.image.pullPolicy,
                 args: props.args,
                 env: [...(props.extraEnv ?? []), ...props.environment.env('job')],
                 envFrom: props.environment.envFrom(),
                 resources: resourceRequirements(JOB_RESOURCES),
-                volumeMounts: [...scratch.volumeMounts, ...rails.mounts],
+                volumeMounts: [...scratch.volumeMounts, ...extra.mounts],
               }),
             ],
-            volumes: [...scratch.volumes, ...rails.volumes],
+            volumes: [...scratch.volumes, ...extra.volumes],
           },
         },
       },
@@ -91,11 +92,23 @@ export class MastodonJob extends Construct {
 const SKIP_POST = [{ name: 'SKIP_POST_DEPLOYMENT_MIGRATIONS', value: 'true' }];
 
 /**
- * Pre-deployment migrations with the new image, before any process rolls. `db:prepare` loads the
- * schema into an empty database (fresh install) and otherwise runs the pending migrations.
+ * What migrates the database. Mastodon's safety checks (minimum PostgreSQL, zero-downtime floor) are
+ * prerequisites of `db:migrate` only (lib/tasks/db.rake); `db:prepare` (Rails 7.1+, every supported
+ * release) loads the schema into an empty database and otherwise migrates without those checks. So:
+ * `db:prepare` for a fresh install, `db:migrate` for every upgrade.
  */
+export function migrateTask(model: InstanceModel): string {
+  return model.upgradeFrom ? 'db:migrate' : 'db:prepare';
+}
+
+/** Pre-deployment migrations with the new image, before any process rolls. */
 export function preDeployMigration(scope: Construct, props: Omit<MastodonJobProps, 'kind' | 'args'>): MastodonJob {
-  return new MastodonJob(scope, 'db-migrate-pre', { ...props, kind: 'db-migrate-pre', args: ['bundle', 'exec', 'rails', 'db:prepare'], extraEnv: SKIP_POST });
+  return new MastodonJob(scope, 'db-migrate-pre', {
+    ...props,
+    kind: 'db-migrate-pre',
+    args: ['bundle', 'exec', 'rails', migrateTask(props.model)],
+    extraEnv: SKIP_POST,
+  });
 }
 
 /** Post-deployment migrations, once every process runs the new version. */
@@ -126,7 +139,8 @@ export function createAdmin(scope: Construct, props: Omit<MastodonJobProps, 'kin
     args: [
       'sh',
       '-c',
-      'bin/tootctl accounts create "$ADMIN_USERNAME" --email "$ADMIN_EMAIL" --confirmed --role Owner || bin/tootctl accounts modify "$ADMIN_USERNAME" --role Owner',
+      // --approve: registrations start closed (approval required), which would leave the Owner pending
+      'bin/tootctl accounts create "$ADMIN_USERNAME" --email "$ADMIN_EMAIL" --confirmed --approve --role Owner || bin/tootctl accounts modify "$ADMIN_USERNAME" --approve --role Owner',
     ],
   });
 }
@@ -191,7 +205,7 @@ export function downtimeMigration(scope: Construct, props: DowntimeUpgradeProps)
     environment: props.environment,
     id: props.id,
     kind: 'db-migrate-downtime',
-    args: ['bundle', 'exec', 'rails', 'db:prepare'],
+    args: ['bundle', 'exec', 'rails', migrateTask(props.model)],
     serviceAccountName: UpgradeAccess.serviceAccountName(props.model),
     // re-running this after a TTL would stop the instance again: it stays until the flow is removed
     ttl: false,

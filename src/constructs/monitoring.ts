@@ -24,32 +24,49 @@ export class Monitoring extends Construct {
       });
     }
     if (m.def.metrics.alerts) {
-      const ns = props.id.namespace;
-      const sel = `namespace="${ns}"`;
-      const rule = (alert: string, expr: string, forDuration: string, severity: string, summary: string) => ({
-        alert,
-        expr: PrometheusRuleSpecGroupsRulesExpr.fromString(expr),
-        for: forDuration,
-        labels: { severity },
-        annotations: { summary },
-      });
+      const rules = mastodonAlerts(m, props.id.namespace).filter((a) => a.needs !== 'detailed' || m.detailedMetrics);
       new PrometheusRule(this, 'alerts', {
         metadata: metadata(props.id, `${m.name}-alerts`, 'monitoring'),
         spec: {
           groups: [
             {
               name: `${m.name}.mastodon`,
-              rules: [
-                rule('MastodonSidekiqBacklog', `max by (queue) (ruby_sidekiq_queue_latency_seconds{${sel}}) > 300`, '10m', 'warning', 'Sidekiq queue {{ $labels.queue }} is more than 5 minutes behind'),
-                rule('MastodonWebErrors', `sum(rate(ruby_http_requests_total{${sel},status=~"5.."}[5m])) / sum(rate(ruby_http_requests_total{${sel}}[5m])) > 0.05`, '10m', 'critical', 'More than 5% of web requests fail'),
-                rule('MastodonStreamingDown', `kube_deployment_status_replicas_available{${sel},deployment="${m.name}-streaming"} < 1`, '5m', 'critical', 'No streaming pod is available'),
-                rule('MastodonWebDown', `kube_deployment_status_replicas_available{${sel},deployment="${m.name}-web"} < 1`, '2m', 'critical', 'No web pod is available'),
-                rule('MastodonPodRestarting', `increase(kube_pod_container_status_restarts_total{${sel},pod=~"${m.name}-.*"}[15m]) > 2`, '0m', 'warning', 'Pod {{ $labels.pod }} restarted more than twice in 15 minutes'),
-              ],
+              rules: rules.map((a) => ({
+                alert: a.alert,
+                expr: PrometheusRuleSpecGroupsRulesExpr.fromString(a.expr),
+                for: a.for,
+                labels: { severity: a.severity },
+                annotations: { summary: a.summary },
+              })),
             },
           ],
         },
       });
     }
   }
+}
+
+interface Alert {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for: string;
+  readonly severity: 'warning' | 'critical';
+  readonly summary: string;
+  /**
+   * detailed: prometheus_exporter metrics Mastodon reports only with MASTODON_PROMETHEUS_EXPORTER_*_DETAILED_METRICS;
+   * kube-state-metrics: the cluster's
+   */
+  readonly needs: 'detailed' | 'kube-state-metrics';
+}
+
+/** The alerts that matter, each with the metric source it depends on (an alert on a metric nobody reports never fires). */
+function mastodonAlerts(m: InstanceModel, namespace: string): Alert[] {
+  const sel = `namespace="${namespace}"`;
+  return [
+    { alert: 'MastodonSidekiqBacklog', expr: `max by (queue) (ruby_sidekiq_queue_latency_seconds{${sel}}) > 300`, for: '10m', severity: 'warning', summary: 'Sidekiq queue {{ $labels.queue }} is more than 5 minutes behind', needs: 'detailed' },
+    { alert: 'MastodonWebErrors', expr: `sum(rate(ruby_http_requests_total{${sel},status=~"5.."}[5m])) / sum(rate(ruby_http_requests_total{${sel}}[5m])) > 0.05`, for: '10m', severity: 'critical', summary: 'More than 5% of web requests fail', needs: 'detailed' },
+    { alert: 'MastodonStreamingDown', expr: `kube_deployment_status_replicas_available{${sel},deployment="${m.name}-streaming"} < 1`, for: '5m', severity: 'critical', summary: 'No streaming pod is available', needs: 'kube-state-metrics' },
+    { alert: 'MastodonWebDown', expr: `kube_deployment_status_replicas_available{${sel},deployment="${m.name}-web"} < 1`, for: '2m', severity: 'critical', summary: 'No web pod is available', needs: 'kube-state-metrics' },
+    { alert: 'MastodonPodRestarting', expr: `increase(kube_pod_container_status_restarts_total{${sel},pod=~"${m.name}-.*"}[15m]) > 2`, for: '0m', severity: 'warning', summary: 'Pod {{ $labels.pod }} restarted more than twice in 15 minutes', needs: 'kube-state-metrics' },
+  ];
 }

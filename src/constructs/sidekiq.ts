@@ -57,6 +57,7 @@ export class SidekiqGroup extends Construct {
                   { name: 'MASTODON_PROMETHEUS_EXPORTER_LOCAL', value: 'true' },
                   { name: 'MASTODON_PROMETHEUS_EXPORTER_HOST', value: '0.0.0.0' },
                   { name: 'MASTODON_PROMETHEUS_EXPORTER_PORT', value: String(METRICS_PORT) },
+                  ...(m.detailedMetrics ? [{ name: 'MASTODON_PROMETHEUS_EXPORTER_SIDEKIQ_DETAILED_METRICS', value: 'true' }] : []),
                 ]
               : []),
             ...props.environment.env('sidekiq'),
@@ -69,6 +70,7 @@ export class SidekiqGroup extends Construct {
           livenessProbe: { exec: { command: ['sh', '-c', SIDEKIQ_ALIVE_CHECK] }, initialDelaySeconds: 60, periodSeconds: 30, failureThreshold: 4, timeoutSeconds: 5 },
         }),
       ],
+      initContainers: pod.initContainers,
       volumes: pod.volumes,
       // two scheduler processes would run every cron job twice
       strategy: g.scheduler ? 'Recreate' : 'RollingUpdate',

@@ -44,6 +44,7 @@ export class Streaming extends Construct {
           preStopSleepSeconds: STREAMING_PRESTOP_SECONDS,
         }),
       ],
+      initContainers: pod.initContainers,
       volumes: pod.volumes,
       strategy: 'RollingUpdate',
       terminationGracePeriodSeconds: STREAMING_PRESTOP_SECONDS + STREAMING_DRAIN_SECONDS,

@@ -43,6 +43,7 @@ export class Web extends Construct {
                 { name: 'MASTODON_PROMETHEUS_EXPORTER_ENABLED', value: 'true' },
                 { name: 'PROMETHEUS_EXPORTER_HOST', value: '127.0.0.1' },
                 { name: 'PROMETHEUS_EXPORTER_PORT', value: String(METRICS_PORT) },
+                ...(m.detailedMetrics ? [{ name: 'MASTODON_PROMETHEUS_EXPORTER_WEB_DETAILED_METRICS', value: 'true' }] : []),
               ]
             : []),
           ...props.environment.env('web'),
@@ -84,6 +85,7 @@ export class Web extends Construct {
       targetCpuPercent: web.targetCpuPercent,
       targetMemoryPercent: web.targetMemoryPercent,
       containers,
+      initContainers: pod.initContainers,
       volumes: pod.volumes,
       strategy: 'RollingUpdate',
       terminationGracePeriodSeconds: WEB_PRESTOP_SECONDS + WEB_DRAIN_SECONDS,

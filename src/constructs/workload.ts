@@ -11,6 +11,7 @@ import {
   autoscaler,
   disruptionBudget,
   metadata,
+  resourceRequirements,
   selectorLabels,
   topologySpread,
 } from './common';
@@ -35,6 +36,8 @@ export interface MastodonDeploymentProps {
   /** @default - memory is not a scaling signal */
   readonly targetMemoryPercent?: number;
   readonly containers: k8s.Container[];
+  /** run in order before the containers @default [] */
+  readonly initContainers?: k8s.Container[];
   /** @default [] */
   readonly volumes?: k8s.Volume[];
   /** Recreate guarantees never two pods at once (the Sidekiq scheduler); RollingUpdate never drops capacity. */
@@ -90,6 +93,7 @@ export class MastodonDeployment extends Construct {
             tolerations: props.tolerations?.map((t) => ({ ...t })),
             affinity: props.affinity,
             topologySpreadConstraints: props.spread && highestReplicas >= 2 ? topologySpread(selector, props.spread) : undefined,
+            initContainers: props.initContainers?.length ? props.initContainers : undefined,
             containers: props.containers,
             volumes: props.volumes?.length ? props.volumes : undefined,
           },
@@ -167,13 +171,34 @@ export interface MastodonProcessProps {
   readonly mediaClaim?: string;
 }
 
-const SCRATCH = { tmp: '/opt/mastodon/tmp', 'tmp-root': '/tmp' };
+/** Rails' tmp/: writable (pids, Sidekiq ready file) and holding the image's precompiled bootsnap cache. */
+export const RAILS_TMP = '/opt/mastodon/tmp';
+const SCRATCH = { tmp: RAILS_TMP, 'tmp-root': '/tmp' };
+const SEED_RESOURCES = { cpu: '100m', memory: '64Mi', memoryLimit: '128Mi' };
+
+/**
+ * The image precompiles a bootsnap cache into tmp/cache; the empty volume that keeps tmp/ writable
+ * under a read-only root would hide it and every Rails process would boot cold. Copy the image's
+ * tmp/ into the volume first (nothing to copy in an image without it).
+ */
+export function seedTmpContainer(image: string, pullPolicy: string): k8s.Container {
+  return mastodonContainer({
+    name: 'seed-tmp',
+    image,
+    pullPolicy,
+    args: ['sh', '-c', `[ ! -d ${RAILS_TMP} ] || cp -a ${RAILS_TMP}/. /seed/`],
+    env: [],
+    envFrom: [],
+    resources: resourceRequirements(SEED_RESOURCES),
+    volumeMounts: [{ name: 'tmp', mountPath: '/seed' }],
+  });
+}
 
 /** Pod-level settings shared by web and Sidekiq (which may mount local media) and streaming. */
 export function processPodSettings(props: MastodonProcessProps, kind: ProcessKind) {
   const m = props.model;
   const scratch = scratchVolumes(SCRATCH);
-  const rails = props.environment.railsVolumes(kind, props.mediaClaim);
+  const extra = props.environment.processVolumes(kind, props.mediaClaim);
   const pinned = m.mediaPinnedToOneNode && (kind === 'web' || kind === 'sidekiq');
   const podLabels: Record<string, string> = pinned ? { [MEDIA_VOLUME_LABEL]: props.mediaClaim! } : {};
   // a ReadWriteOnce volume attaches to one node: every pod that mounts it must run there
@@ -187,8 +212,9 @@ export function processPodSettings(props: MastodonProcessProps, kind: ProcessKin
       }
     : undefined;
   return {
-    volumes: [...scratch.volumes, ...rails.volumes],
-    volumeMounts: [...scratch.volumeMounts, ...rails.mounts],
+    volumes: [...scratch.volumes, ...extra.volumes],
+    volumeMounts: [...scratch.volumeMounts, ...extra.mounts],
+    initContainers: kind === 'streaming' ? [] : [seedTmpContainer(`${m.def.image.repository}:${m.tag}`, m.def.image.pullPolicy)],
     podLabels,
     affinity,
     spread: pinned ? undefined : { zone: m.def.scheduling.zoneSpread, node: m.def.scheduling.nodeSpread },

@@ -122,7 +122,20 @@ const database = s.object(
     name: s.def(s.string('database name'), 'mastodon_production'),
     user: s.def(s.string('database user'), 'mastodon'),
     passwordSecret: s.req(secretKeyRef),
-    sslMode: s.opt(s.enum(['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'] as const, 'DB_SSLMODE')),
+    tls: s.opt(
+      s.object(
+        {
+          mode: s.req(
+            s.enum(
+              ['disable', 'encrypt', 'verify-ca', 'verify-full'] as const,
+              'encrypt: TLS without certificate checks; verify-ca: the server certificate must chain to the CA; verify-full: and match the host name. Each process gets the DB_SSLMODE it understands (libpq for Rails, node-postgres for streaming)',
+            ),
+          ),
+          caSecret: s.opt(secretKeyRef),
+        },
+        'TLS to PostgreSQL (and the pooler); unset: Mastodon\'s defaults (Rails "prefer", streaming without TLS)',
+      ),
+    ),
     maxConnections: s.def(
       s.integer('connections the server accepts for Mastodon (synth fails when the worst case exceeds it)', { minimum: 1 }),
       100,
@@ -144,8 +157,12 @@ const database = s.object(
         {
           host: s.req(s.string('read replica host', { minLength: 1 })),
           port: s.def(port('read replica port'), 5432),
+          name: s.opt(s.string('database name on the replica; defaults to database.name')),
+          user: s.opt(s.string('user on the replica; defaults to database.user')),
+          passwordSecret: s.opt(secretKeyRef),
+          streaming: s.def(s.boolean('streaming reads only, so it connects to the replica instead of the primary (as the official chart can)'), false),
         },
-        'read replica (REPLICA_DB_*); same database, user and password',
+        'read replica (REPLICA_DB_*; the password defaults to the primary\'s)',
       ),
     ),
   },
@@ -196,8 +213,9 @@ const externalRedis = s.object(
     port: s.def(port('Redis port'), 6379),
     user: s.opt(s.string('Redis ACL user (REDIS_USER)')),
     passwordSecret: s.opt(secretKeyRef),
-    tls: s.def(s.boolean('connect with TLS (rediss://, REDIS_DRIVER=ruby)'), false),
-    db: s.opt(s.integer('database number', { minimum: 0, maximum: 15 })),
+    tls: s.def(s.boolean('connect with TLS (rediss://, REDIS_DRIVER=ruby); with a password, Mastodon needs urlSecret'), false),
+    urlSecret: s.opt(secretKeyRef),
+    db: s.opt(s.integer('database number (REDIS_DB)', { minimum: 0, maximum: 15 })),
   },
   'a Redis-compatible server outside the cluster',
 );
@@ -242,7 +260,12 @@ const s3 = s.object(
     hostname: s.opt(s.string('S3_HOSTNAME')),
     aliasHost: s.opt(hostname('S3_ALIAS_HOST: CDN host serving the media')),
     protocol: s.def(s.enum(['https', 'http'] as const, 'S3_PROTOCOL'), 'https'),
-    permission: s.opt(s.string('S3_PERMISSION (ACL), e.g. private for buckets without ACLs')),
+    permission: s.opt(
+      s.enum(
+        ['public-read', 'private', 'bucket-owner-full-control'] as const,
+        'S3_PERMISSION: canned ACL of uploads; unset: Mastodon\'s public-read. Buckets with ACLs disabled (object ownership "bucket owner enforced") accept only bucket-owner-full-control',
+      ),
+    ),
     accessKeyIdSecret: s.req(secretKeyRef),
     secretAccessKeySecret: s.req(secretKeyRef),
   },
@@ -270,13 +293,19 @@ const smtpServer = {
   port: s.def(port('SMTP_PORT'), 587),
   login: s.opt(s.string('SMTP_LOGIN')),
   passwordSecret: s.opt(secretKeyRef),
-  fromAddress: s.req(s.string('SMTP_FROM_ADDRESS', { minLength: 3 })),
   authMethod: s.def(s.enum(['plain', 'login', 'cram_md5'] as const, 'SMTP_AUTH_METHOD'), 'plain'),
   starttls: s.def(s.enum(['auto', 'always', 'never'] as const, 'SMTP_ENABLE_STARTTLS'), 'auto'),
   tls: s.def(s.boolean('SMTP_TLS (implicit TLS, usually port 465)'), false),
 };
 
-const smtp = s.object({ ...smtpServer, bulk: s.opt(s.object(smtpServer, 'BULK_SMTP_* (4.4+)')) }, 'outgoing mail');
+const smtp = s.object(
+  {
+    ...smtpServer,
+    fromAddress: s.req(s.string('SMTP_FROM_ADDRESS (also the sender of bulk mail)', { minLength: 3 })),
+    bulk: s.opt(s.object(smtpServer, 'BULK_SMTP_* (4.4+): the server for announcements and terms-of-service mail; same sender')),
+  },
+  'outgoing mail',
+);
 
 const secretSource = s.object(
   {
@@ -435,7 +464,7 @@ export const instanceSchema = s.object(
     logging: s.def(
       s.object({
         railsLogLevel: s.def(s.enum(['debug', 'info', 'warn', 'error', 'fatal'] as const, 'RAILS_LOG_LEVEL'), 'info'),
-        streamingLogLevel: s.def(s.enum(['silly', 'debug', 'verbose', 'info', 'http', 'warn', 'error'] as const, 'LOG_LEVEL'), 'info'),
+        streamingLogLevel: s.def(s.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const, 'LOG_LEVEL of streaming (pino levels, 4.3+)'), 'info'),
       }),
       {},
     ),
@@ -443,7 +472,10 @@ export const instanceSchema = s.object(
       s.object({
         prometheus: s.def(s.boolean('MASTODON_PROMETHEUS_EXPORTER_* (4.4+) and metrics ports'), false),
         serviceMonitors: s.def(s.boolean('emit prometheus-operator PodMonitors'), false),
-        alerts: s.def(s.boolean('emit a PrometheusRule with the alerts that matter'), false),
+        alerts: s.def(s.boolean('emit a PrometheusRule with the alerts that matter (turns detailed metrics on)'), false),
+        detailed: s.opt(
+          s.boolean('MASTODON_PROMETHEUS_EXPORTER_{WEB,SIDEKIQ}_DETAILED_METRICS: per-request and per-queue metrics; default: on when alerts are emitted'),
+        ),
         prometheusNamespace: s.def(s.string('namespace Prometheus scrapes from (NetworkPolicy source)'), 'monitoring'),
         otelEndpoint: s.opt(s.string('OTEL_EXPORTER_OTLP_ENDPOINT (web and Sidekiq)')),
       }),

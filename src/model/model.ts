@@ -7,7 +7,20 @@ import { FieldPath, Problem, show } from '../definition/problems';
 import { Instance, Resources, SecretKeyRef } from '../definition/schema';
 import { cpuCores, memoryBytes } from './quantity';
 import { RedisEndpoint, resolveRedis } from './redis';
-import { ALL_QUEUES, Queue, Semver, VERSIONS, VersionFacts, compareVersions, factsFor, formatVersion, isForbiddenEnv, parseVersion, supportedRange } from './versions';
+import {
+  ALL_QUEUES,
+  OTP_SECRET_MIGRATED_IN,
+  Queue,
+  Semver,
+  VERSIONS,
+  VersionFacts,
+  compareVersions,
+  factsFor,
+  formatVersion,
+  isForbiddenEnv,
+  parseVersion,
+  supportedRange,
+} from './versions';
 
 export interface QueueSpec {
   readonly name: Queue;
@@ -57,6 +70,10 @@ export interface InstanceModel {
   readonly connections: ConnectionBudget;
   /** media on a ReadWriteOnce volume: every pod that mounts it shares one node */
   readonly mediaPinnedToOneNode: boolean;
+  /** core Secret keys the migration Jobs need beyond the version's own (OTP_SECRET across 4.3) */
+  readonly migrationSecrets: readonly string[];
+  /** MASTODON_PROMETHEUS_EXPORTER_{WEB,SIDEKIQ}_DETAILED_METRICS */
+  readonly detailedMetrics: boolean;
   readonly warnings: readonly Problem[];
 }
 
@@ -79,7 +96,7 @@ function knownSecretKeys(def: Instance): Map<string, Set<string> | 'any'> {
 }
 
 /** Variables the generator sets from structured fields; extra env must not fight them. */
-const GENERATED_ENV = /^(LOCAL_DOMAIN|WEB_DOMAIN|ALTERNATE_DOMAINS|RAILS_ENV|NODE_ENV|RAILS_LOG_LEVEL|LOG_LEVEL|TRUSTED_PROXY_IP|STREAMING_API_BASE_URL|PORT|BIND|WEB_CONCURRENCY|MAX_THREADS|MIN_THREADS|PERSISTENT_TIMEOUT|PREPARED_STATEMENTS|SKIP_POST_DEPLOYMENT_MIGRATIONS|DB_.*|REPLICA_DB_.*|(SIDEKIQ_|CACHE_)?REDIS_.*|ES_.*|S3_.*|(BULK_)?SMTP_.*|OTEL_EXPORTER_OTLP_ENDPOINT|OTEL_SERVICE_NAME_PREFIX|(MASTODON_)?PROMETHEUS_EXPORTER_.*)$/;
+const GENERATED_ENV = /^(LOCAL_DOMAIN|WEB_DOMAIN|ALTERNATE_DOMAINS|RAILS_ENV|NODE_ENV|RAILS_LOG_LEVEL|LOG_LEVEL|TRUSTED_PROXY_IP|STREAMING_API_BASE_URL|PORT|BIND|WEB_CONCURRENCY|MAX_THREADS|MIN_THREADS|PERSISTENT_TIMEOUT|PREPARED_STATEMENTS|SKIP_POST_DEPLOYMENT_MIGRATIONS|DB_.*|REPLICA_DB_.*|(SIDEKIQ_|CACHE_)?REDIS_.*|ES_.*|S3_.*|(BULK_)?SMTP_.*|OTEL_EXPORTER_OTLP_ENDPOINT|OTEL_SERVICE_NAME_PREFIX|(MASTODON_)?PROMETHEUS_EXPORTER_.*|PGSSL.*|NODE_EXTRA_CA_CERTS)$/;
 
 /** Everything that looks like a credential must come from a Secret, never from plain env. */
 const SECRET_LIKE_ENV = /(PASSWORD|SECRET|_PASS$|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY|DATABASE_URL|REDIS_URL)/;
@@ -101,6 +118,10 @@ export function buildModel(def: Instance): InstanceModel {
   const downtimeUpgrade = def.upgrade.strategy === 'downtime';
   if (upgradeFrom) checkUpgradePath(upgradeFrom, version, facts, downtimeUpgrade, error);
   else if (downtimeUpgrade) error(['upgrade', 'strategy'], 'a downtime upgrade needs upgrade.from (the version running now)');
+  const migrationSecrets = otpSecretCarryOver(upgradeFrom, facts);
+  if (migrationSecrets.length) {
+    warn(['upgrade', 'from'], `upgrading from ${formatVersion(upgradeFrom!)}: the migration Jobs read OTP_SECRET from the core Secret to re-encrypt two-factor secrets (post-deployment migration of ${OTP_SECRET_MIGRATED_IN}); keep it there until this upgrade is done`);
+  }
 
   // --- exactly-one choices
   exactlyOne(def.storage, ['s3', 'volume'], ['storage'], error);
@@ -141,7 +162,7 @@ export function buildModel(def: Instance): InstanceModel {
   const known = knownSecretKeys(def);
   const coreKeys = known.get(def.secrets.core);
   if (coreKeys instanceof Set) {
-    const missing = facts.requiredSecrets.filter((k) => !coreKeys.has(k));
+    const missing = [...facts.requiredSecrets, ...migrationSecrets].filter((k) => !coreKeys.has(k));
     if (missing.length) error(['secrets', 'sources', def.secrets.core], `Mastodon ${facts.minor} needs ${missing.join(', ')} in the core Secret, found only ${[...coreKeys].join(', ')}`);
   }
   forEachSecretRef(def, (ref, path) => {
@@ -170,6 +191,13 @@ export function buildModel(def: Instance): InstanceModel {
     error(['database', 'postgresVersion'], `Mastodon ${facts.minor} needs PostgreSQL ${facts.minPostgres} or newer, found ${def.database.postgresVersion}`);
   }
   if (def.metrics.serviceMonitors && !def.metrics.prometheus) error(['metrics', 'serviceMonitors'], 'PodMonitors need metrics.prometheus: true');
+  const detailedMetrics = def.metrics.prometheus && (def.metrics.detailed ?? def.metrics.alerts);
+  if (def.metrics.detailed && !def.metrics.prometheus) error(['metrics', 'detailed'], 'detailed metrics need metrics.prometheus: true');
+  if (def.metrics.alerts && !detailedMetrics) {
+    warn(['metrics', 'alerts'], 'the Sidekiq backlog and web error alerts need the detailed Prometheus metrics (metrics.prometheus: true, detailed not false); only the alerts on kube-state-metrics are emitted');
+  }
+
+  checkDatabaseTls(def, warn, error);
 
   // --- Redis
   const redis = resolveRedis(def, facts, error);
@@ -206,8 +234,37 @@ export function buildModel(def: Instance): InstanceModel {
     redis,
     connections,
     mediaPinnedToOneNode,
+    migrationSecrets,
+    detailedMetrics,
     warnings,
   };
+}
+
+/** OTP_SECRET for the migration Jobs when the upgrade crosses the migration that still reads it. */
+function otpSecretCarryOver(from: Semver | undefined, facts: VersionFacts): string[] {
+  if (!from || facts.requiredSecrets.includes('OTP_SECRET')) return [];
+  return compareVersions(from, parseVersion(OTP_SECRET_MIGRATED_IN)!) < 0 ? ['OTP_SECRET'] : [];
+}
+
+/**
+ * libpq (Rails) and node-postgres (streaming) read DB_SSLMODE differently, so the definition states
+ * intent and each process gets its own value (constructs/environment.ts). Verification needs a CA:
+ * libpq has no system trust store before PostgreSQL 16's sslrootcert=system.
+ */
+function checkDatabaseTls(def: Instance, warn: (p: FieldPath, m: string) => void, error: (p: FieldPath, m: string) => void) {
+  const tls = def.database.tls;
+  if (!tls) return;
+  const path: FieldPath = ['database', 'tls'];
+  const verifies = tls.mode === 'verify-ca' || tls.mode === 'verify-full';
+  if (verifies && !tls.caSecret) {
+    error([...path, 'caSecret'], `mode ${tls.mode} checks the server certificate against a CA, so the CA bundle is needed: expected caSecret (a Secret key holding the PEM bundle), found none`);
+  }
+  if (!verifies && tls.caSecret) {
+    error([...path, 'caSecret'], `mode ${tls.mode} does not check certificates, so a CA bundle would be ignored; use verify-ca or verify-full, or remove caSecret`);
+  }
+  if (tls.mode === 'verify-ca') {
+    warn([...path, 'mode'], 'streaming (node-postgres) cannot check the CA without the host name: it verifies both, so the server certificate must also name the host streaming connects to');
+  }
 }
 
 function exactlyOne<T extends object>(obj: T, keys: readonly (keyof T & string)[], path: FieldPath, error: (p: FieldPath, m: string) => void) {
@@ -222,6 +279,8 @@ function checkUpgradePath(from: Semver, to: Semver, facts: VersionFacts, downtim
     error(path, `downgrades are not supported: running ${formatVersion(from)}, target ${formatVersion(to)} (database migrations cannot be reversed)`);
     return;
   }
+  // the downtime flow exists to lift the rolling-upgrade constraints below; the other checks
+  // (downgrades here, OTP_SECRET, PostgreSQL minimum, search index steps) apply to it as well
   if (cmp === 0 || downtime) return;
   const reasons: string[] = [];
   const skipped = from.major === to.major ? to.minor - from.minor - 1 : 1;
@@ -316,7 +375,8 @@ function searchDeploy(def: Instance, from: Semver | undefined, to: Semver): read
 function connectionBudget(def: Instance, groups: readonly SidekiqGroupModel[], searchJob: boolean, error: (p: FieldPath, m: string) => void): ConnectionBudget {
   const max = (c: { replicas: number; maxReplicas?: number }) => c.maxReplicas ?? c.replicas;
   const web = def.web.workers * def.web.threads * max(def.web);
-  const streaming = def.streaming.dbPool * max(def.streaming);
+  // streaming on the replica opens no connection to the primary (or its pooler)
+  const streaming = def.database.replica?.streaming ? 0 : def.streaming.dbPool * max(def.streaming);
   const sidekiq = groups.reduce((sum, g) => sum + g.concurrency * max(g), 0);
   // a migration Job holds at most 2; `tootctl search deploy` runs 5 workers by default
   const jobs = 2 + (searchJob ? 6 : 0);

@@ -15,6 +15,8 @@ export interface RedisEndpoint {
   readonly port: number;
   readonly user?: string;
   readonly passwordSecret?: SecretKeyRef;
+  /** the whole URL from a Secret: TLS with a password (the kubelet cannot URL-encode a password into a URL) */
+  readonly urlSecret?: SecretKeyRef;
   readonly tls: boolean;
   readonly db?: number;
   readonly sentinel?: { readonly hosts: string; readonly master: string };
@@ -59,7 +61,11 @@ export function resolveRedis(def: Instance, facts: VersionFacts, error: (p: Fiel
       };
     }
     const ext = roleDef.external ?? { host: 'invalid', port: 6379, tls: false };
-    return { role, backend: 'external', inherited, host: ext.host, port: ext.port, user: roleDef.external?.user, passwordSecret: roleDef.external?.passwordSecret, tls: ext.tls, db: roleDef.external?.db, def: roleDef };
+    const urlSecret = roleDef.external?.urlSecret;
+    if (!inherited && ext.tls && roleDef.external?.passwordSecret && !urlSecret) {
+      error([...path, 'external', 'urlSecret'], 'TLS needs a rediss:// URL, and Mastodon reads the password from inside it, URL-encoded; the kubelet substitutes a Secret into a URL without encoding, so a password with @, / or : would break it. Expected urlSecret (a Secret key holding rediss://[user]:<percent-encoded password>@host:port/db), found only passwordSecret (still used by KEDA)');
+    }
+    return { role, backend: 'external', inherited, host: ext.host, port: ext.port, user: roleDef.external?.user, passwordSecret: roleDef.external?.passwordSecret, urlSecret, tls: ext.tls, db: roleDef.external?.db, def: roleDef };
   };
   const main = resolve('main', def.redis.main, false);
   return {

@@ -1,7 +1,8 @@
 /**
- * Everything that changes between Mastodon versions, in one table. Sources: shared reference notes
- * `mastodon-ops.md` and `mastodon-versions.md` (Mastodon CHANGELOG, release notes, official charts).
- * Rows marked UNVERIFIED there are taken as the conservative choice.
+ * Everything that changes between Mastodon versions, in one table. Sources: Mastodon's CHANGELOG,
+ * release notes and source (see test/fixtures/mastodon-releases.json, which records the file behind
+ * each fact and is checked against this table and against what the generator emits).
+ * Facts that could not be settled from the source are taken as the conservative choice.
  */
 
 export const ALL_QUEUES = ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler', 'fasp'] as const;
@@ -25,7 +26,7 @@ export interface VersionFacts {
   readonly searchDeployOnUpgrade?: readonly string[];
   /** MASTODON_PROMETHEUS_EXPORTER_* exists */
   readonly prometheusExporter: boolean;
-  /** BULK_SMTP_* exists */
+  /** BULK_SMTP_* exists (bulk mail is sent from SMTP_FROM_ADDRESS: there is no BULK_SMTP_FROM_ADDRESS) */
   readonly bulkSmtp: boolean;
 }
 
@@ -108,6 +109,17 @@ export const VERSIONS: readonly VersionFacts[] = [
     bulkSmtp: true,
   },
 ];
+
+/**
+ * The 4.3 post-deployment migration `20240307180905_migrate_devise_two_factor_secrets` decrypts the
+ * legacy OTP secrets with `OTP_SECRET` and still ships (and still reads it) in later versions: an
+ * upgrade from below 4.3.0 runs it, so its migration Jobs need `OTP_SECRET` even where the version
+ * itself no longer does. Source: `db/post_migrate/20240307180905_migrate_devise_two_factor_secrets.rb`.
+ */
+export const OTP_SECRET_MIGRATED_IN = '4.3.0';
+
+/** Streaming 4.3.0 read `REDIS_USERNAME` instead of `REDIS_USER` (fixed in 4.3.1, mastodon/mastodon#32493). */
+export const STREAMING_REDIS_USERNAME_UNTIL = '4.3.0';
 
 /** Dragonfly reports Redis 7.2 from v1.26; Sidekiq 8 supports it from v1.27 (sidekiq/sidekiq#6626). */
 export const DRAGONFLY_MIN_FOR_SIDEKIQ_8 = '1.27.0';

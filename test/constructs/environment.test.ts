@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { container, definition, envOf, find, synth } from '../helpers';
+import { container, definition, envOf, find, model, problems, synth } from '../helpers';
 
 const full = definition({
   webDomain: 'social.example.social',
   alternateDomains: ['example.org'],
   trustedProxyIps: ['10.0.0.0/8'],
-  database: { sslMode: 'require', replica: { host: 'replica.internal' } },
+  database: { tls: { mode: 'encrypt' }, replica: { host: 'replica.internal' } },
   search: { host: 'https://es.internal', user: 'mastodon', passwordSecret: { name: 'es', key: 'password' }, caSecret: { name: 'es-ca', key: 'ca.crt' }, prefix: 'test' },
   smtp: { server: 'smtp.internal', login: 'm', passwordSecret: { name: 'smtp', key: 'password' }, fromAddress: 'n@example.social' },
   logging: { railsLogLevel: 'warn' },
@@ -24,7 +24,6 @@ describe('shared configuration', () => {
       ALTERNATE_DOMAINS: 'example.org',
       TRUSTED_PROXY_IP: '10.0.0.0/8',
       DB_HOST: 'db.internal',
-      DB_SSLMODE: 'require',
       REPLICA_DB_HOST: 'replica.internal',
       ES_ENABLED: 'true',
       ES_HOST: 'https://es.internal',
@@ -42,6 +41,9 @@ describe('shared configuration', () => {
 
   it('never contains a credential, and never a removed variable', () => {
     for (const key of Object.keys(cm)) expect(key).not.toMatch(/PASS|SECRET|KEY_BASE|VAPID|STREAMING_CLUSTER_NUM|REDIS_NAMESPACE|STATSD/);
+    // read by no supported version (the images use jemalloc; bulk mail uses SMTP_FROM_ADDRESS)
+    expect(cm.MALLOC_ARENA_MAX).toBeUndefined();
+    expect(Object.keys(cm).filter((k) => k.startsWith('BULK_'))).toEqual([]);
   });
 
   it('references every credential through secretKeyRef', () => {
@@ -70,5 +72,102 @@ describe('shared configuration', () => {
   it('sends the app through a pooler with prepared statements off', () => {
     const cmData = find(synth(definition({ database: { pooler: { host: 'pgbouncer', maxClientConnections: 500 } } })), 'ConfigMap', 'test-env').data;
     expect(cmData).toMatchObject({ DB_HOST: 'pgbouncer', DB_PORT: '6432', PREPARED_STATEMENTS: 'false' });
+  });
+
+  it('gives bulk mail its server but no sender of its own (Mastodon has no BULK_SMTP_FROM_ADDRESS)', () => {
+    const cmData = find(synth(definition({ smtp: { server: 's', fromAddress: 'n@example.social', bulk: { server: 'bulk.s' } } })), 'ConfigMap', 'test-env').data;
+    expect(cmData).toMatchObject({ SMTP_FROM_ADDRESS: 'n@example.social', BULK_SMTP_SERVER: 'bulk.s' });
+    expect(cmData.BULK_SMTP_FROM_ADDRESS).toBeUndefined();
+    expect(problems(definition({ smtp: { server: 's', fromAddress: 'n@example.social', bulk: { server: 'b', fromAddress: 'x@y' } } })).join()).toMatch(/unknown field/);
+  });
+
+  it('sets the S3 ACL only from the canned ACLs that exist, for buckets without ACLs too', () => {
+    const cmData = find(synth(definition({ storage: { s3: { permission: 'bucket-owner-full-control' } } })), 'ConfigMap', 'test-env').data;
+    expect(cmData.S3_PERMISSION).toBe('bucket-owner-full-control');
+    expect(find(synth(definition()), 'ConfigMap', 'test-env').data.S3_PERMISSION).toBeUndefined();
+    expect(problems(definition({ storage: { s3: { permission: 'public' } } })).join()).toMatch(/storage\.s3\.permission/);
+  });
+
+  it('gives LOG_LEVEL to streaming only, with pino levels only', () => {
+    const objects = synth(definition({ logging: { streamingLogLevel: 'warn' } }));
+    expect(envOf(container(find(objects, 'Deployment', 'test-streaming'))).LOG_LEVEL).toBe('warn');
+    expect(envOf(container(find(objects, 'Deployment', 'test-web'))).LOG_LEVEL).toBeUndefined();
+    expect(find(objects, 'ConfigMap', 'test-env').data.LOG_LEVEL).toBeUndefined();
+    expect(problems(definition({ logging: { streamingLogLevel: 'verbose' } })).join()).toMatch(/streamingLogLevel/);
+  });
+});
+
+describe('database TLS', () => {
+  const ca = { name: 'db', key: 'ca.crt' };
+  const sslmodes = (mode: string, caSecret?: object) => {
+    const objects = synth(definition({ database: { tls: { mode, caSecret } } }));
+    const env = (name: string) => envOf(container(find(objects, 'Deployment', name)));
+    const job = envOf(find(objects, 'Job', 'test-db-migrate-pre-4-5-6').spec.template.spec.containers[0]);
+    return { objects, web: env('test-web'), sidekiq: env('test-sidekiq-all'), streaming: env('test-streaming'), job };
+  };
+
+  it('encrypt: libpq require for Rails, no-verify for streaming (node-postgres verifies everything else)', () => {
+    const { web, sidekiq, streaming, job, objects } = sslmodes('encrypt');
+    for (const rails of [web, sidekiq, job]) expect(rails.DB_SSLMODE).toBe('require');
+    expect(streaming.DB_SSLMODE).toBe('no-verify');
+    expect(find(objects, 'ConfigMap', 'test-env').data.DB_SSLMODE).toBeUndefined();
+  });
+
+  it('verify-full: both verify, each trusting the CA bundle the way it reads one', () => {
+    const { web, streaming, job, objects } = sslmodes('verify-full', ca);
+    for (const rails of [web, job]) expect(rails).toMatchObject({ DB_SSLMODE: 'verify-full', PGSSLROOTCERT: '/etc/mastodon/db-ca/ca.crt' });
+    expect(streaming).toMatchObject({ DB_SSLMODE: 'verify-full', NODE_EXTRA_CA_CERTS: '/etc/mastodon/db-ca/ca.crt' });
+    expect(streaming.PGSSLROOTCERT).toBeUndefined();
+    for (const name of ['test-web', 'test-streaming', 'test-sidekiq-all']) {
+      const pod = find(objects, 'Deployment', name).spec.template.spec;
+      expect(pod.volumes).toContainEqual({ name: 'db-ca', secret: { secretName: 'db', items: [{ key: 'ca.crt', path: 'ca.crt' }] } });
+      expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'db-ca', mountPath: '/etc/mastodon/db-ca', readOnly: true });
+    }
+  });
+
+  it('verify-ca: libpq checks the CA only; streaming can only check the host name too, and the model says so', () => {
+    const { web, streaming } = sslmodes('verify-ca', ca);
+    expect(web.DB_SSLMODE).toBe('verify-ca');
+    expect(streaming.DB_SSLMODE).toBe('verify-full');
+    expect(model(definition({ database: { tls: { mode: 'verify-ca', caSecret: ca } } })).warnings.map((w) => w.message).join()).toMatch(/host name/);
+  });
+
+  it('refuses what one side would not understand or would ignore', () => {
+    expect(problems(definition({ database: { tls: { mode: 'verify-full' } } })).join()).toMatch(/expected caSecret/);
+    expect(problems(definition({ database: { tls: { mode: 'encrypt', caSecret: ca } } })).join()).toMatch(/would be ignored/);
+    expect(problems(definition({ database: { tls: { mode: 'no-verify' } } })).join()).toMatch(/database\.tls\.mode/);
+    expect(problems(definition({ database: { sslMode: 'require' } })).join()).toMatch(/unknown field/);
+    expect(problems(definition({ env: { PGSSLMODE: 'require' } })).join()).toMatch(/generated/);
+  });
+});
+
+describe('read replica', () => {
+  const withReplica = (replica: object, version = '4.5.6') => synth(definition({ version, database: { replica: { host: 'replica.internal', ...replica } } }));
+
+  it('is switched on for every version: REPLICA_DB_NAME, which 4.3 to 4.5 need (REPLICA_DB_HOST alone is ignored before 4.6)', () => {
+    for (const version of ['4.5.6', '4.7.2']) {
+      const cm = find(withReplica({}, version), 'ConfigMap', 'test-env').data;
+      expect(cm).toMatchObject({ REPLICA_DB_HOST: 'replica.internal', REPLICA_DB_PORT: '5432', REPLICA_DB_NAME: 'mastodon_production' });
+    }
+  });
+
+  it('takes its own name, user and password when they differ', () => {
+    const objects = withReplica({ name: 'ro', user: 'reader', passwordSecret: { name: 'replica', key: 'password' } });
+    expect(find(objects, 'ConfigMap', 'test-env').data).toMatchObject({ REPLICA_DB_NAME: 'ro', REPLICA_DB_USER: 'reader' });
+    expect(envOf(container(find(objects, 'Deployment', 'test-web'))).REPLICA_DB_PASS).toEqual({ secretKeyRef: { name: 'replica', key: 'password' } });
+    expect(envOf(container(find(objects, 'Deployment', 'test-streaming'))).REPLICA_DB_PASS).toBeUndefined();
+  });
+
+  it('can carry streaming, which only reads, instead of the primary', () => {
+    const objects = withReplica({ user: 'reader', passwordSecret: { name: 'replica', key: 'password' }, streaming: true });
+    expect(envOf(container(find(objects, 'Deployment', 'test-streaming')))).toMatchObject({
+      DB_HOST: 'replica.internal',
+      DB_PORT: '5432',
+      DB_NAME: 'mastodon_production',
+      DB_USER: 'reader',
+      DB_PASS: { secretKeyRef: { name: 'replica', key: 'password' } },
+    });
+    expect(envOf(container(find(objects, 'Deployment', 'test-web'))).DB_HOST).toBeUndefined();
+    expect(envOf(container(find(withReplica({}), 'Deployment', 'test-streaming'))).DB_HOST).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InstanceCharts } from '../../charts/instance';
 import { KubeObject } from '../../src/output/schema-gate';
-import { definition, envOf, find, model, synth } from '../helpers';
+import { definition, envOf, find, model, problems, synth } from '../helpers';
 
 const jobs = (objects: KubeObject[]) => objects.filter((o) => o.kind === 'Job') as any[];
 const stageKinds = (def: object) => {
@@ -18,7 +18,7 @@ describe('migration Jobs', () => {
     expect(jobs(synth(definition({ version: '4.5.7' }))).map((j) => j.metadata.name)).toEqual(['test-db-migrate-pre-4-5-7', 'test-db-migrate-post-4-5-7']);
   });
 
-  it('run pre-deployment migrations (schema on an empty database) before the app, post-deployment after', () => {
+  it('run pre-deployment migrations (schema on an empty database: a fresh install) before the app, post-deployment after', () => {
     const stages = stageKinds(pooled);
     expect(stages['pre-deploy']).toEqual(['Job/test-db-migrate-pre-4-5-6']);
     expect(stages['post-deploy']).toEqual(['Job/test-db-migrate-post-4-5-6']);
@@ -27,6 +27,28 @@ describe('migration Jobs', () => {
     expect(envOf(pre).SKIP_POST_DEPLOYMENT_MIGRATIONS).toBe('true');
     expect(post.args).toEqual(['bundle', 'exec', 'rails', 'db:migrate']);
     expect(envOf(post).SKIP_POST_DEPLOYMENT_MIGRATIONS).toBeUndefined();
+  });
+
+  it('migrate an existing database with db:migrate, the task Mastodon hangs its safety checks on', () => {
+    // lib/tasks/db.rake: Rake::Task['db:migrate'].enhance(['db:pre_migration_check']); db:prepare skips it
+    const upgrade = synth(definition({ version: '4.5.7', upgrade: { from: '4.5.6' } }));
+    const [pre, post] = jobs(upgrade).map((j) => j.spec.template.spec.containers[0]);
+    expect(pre.args).toEqual(['bundle', 'exec', 'rails', 'db:migrate']);
+    expect(envOf(pre).SKIP_POST_DEPLOYMENT_MIGRATIONS).toBe('true');
+    expect(post.args).toEqual(['bundle', 'exec', 'rails', 'db:migrate']);
+    for (const j of jobs(upgrade)) expect(j.spec.template.spec.containers[0].args).not.toContain('db:prepare');
+  });
+
+  it('keep the image\'s bootsnap cache: tmp/ is seeded from the image before Rails boots', () => {
+    for (const job of jobs(objects)) {
+      const spec = job.spec.template.spec;
+      const seed = spec.initContainers.find((c: any) => c.name === 'seed-tmp');
+      expect(seed.image).toBe(spec.containers[0].image);
+      expect(seed.args.join(' ')).toContain('cp -a /opt/mastodon/tmp/. /seed/');
+      expect(seed.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/seed' }]);
+      expect(seed.securityContext.readOnlyRootFilesystem).toBe(true);
+      expect(spec.containers[0].volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/opt/mastodon/tmp' });
+    }
   });
 
   it('connect to PostgreSQL directly, bypassing the pooler the app uses', () => {
@@ -67,7 +89,8 @@ describe('create-admin Job', () => {
     expect(stageKinds(def)['post-deploy']).toContain('Job/test-create-admin');
     const job = find(synth(def), 'Job', 'test-create-admin');
     const c = job.spec.template.spec.containers[0];
-    expect(c.args[2]).toBe('bin/tootctl accounts create "$ADMIN_USERNAME" --email "$ADMIN_EMAIL" --confirmed --role Owner || bin/tootctl accounts modify "$ADMIN_USERNAME" --role Owner');
+    // approved on both paths: a new server requires approval, which would leave the Owner pending
+    expect(c.args[2]).toBe('bin/tootctl accounts create "$ADMIN_USERNAME" --email "$ADMIN_EMAIL" --confirmed --approve --role Owner || bin/tootctl accounts modify "$ADMIN_USERNAME" --approve --role Owner');
     expect(envOf(c)).toMatchObject({ ADMIN_USERNAME: 'admin', ADMIN_EMAIL: 'admin@example.social' });
     expect(job.spec.ttlSecondsAfterFinished).toBeUndefined();
     // an upgrade does not rename (and so re-run) it
@@ -92,11 +115,12 @@ describe('downtime upgrade', () => {
     const stages = stageKinds(def);
     expect(stages['pre-deploy']).toEqual(['Job/test-db-migrate-downtime-4-5-6']);
     const job = find(objects, 'Job', 'test-db-migrate-downtime-4-5-6').spec.template.spec;
-    expect(job.initContainers.map((c: any) => c.args.slice(0, 2))).toEqual([['scale', 'deployment'], ['wait', 'pod']]);
+    expect(job.initContainers.slice(0, 2).map((c: any) => c.args.slice(0, 2))).toEqual([['scale', 'deployment'], ['wait', 'pod']]);
     expect(job.initContainers[0].args).toContain('--replicas=0');
     expect(job.initContainers[1].args).toContain('app.kubernetes.io/instance=test,app.kubernetes.io/component in (web,streaming,sidekiq-all)');
-    expect(job.containers[0].args).toEqual(['bundle', 'exec', 'rails', 'db:prepare']);
+    expect(job.containers[0].args).toEqual(['bundle', 'exec', 'rails', 'db:migrate']);
     expect(envOf(job.containers[0]).SKIP_POST_DEPLOYMENT_MIGRATIONS).toBeUndefined();
+    expect(job.initContainers.map((c: any) => c.name)).toEqual(['scale-down', 'wait-for-stop', 'seed-tmp']);
     expect(job.serviceAccountName).toBe('test-upgrade');
     expect(find(objects, 'Job', 'test-db-migrate-downtime-4-5-6').spec.ttlSecondsAfterFinished).toBeUndefined();
   });
@@ -112,5 +136,31 @@ describe('downtime upgrade', () => {
     const job = find(objects, 'Job', 'test-scale-up-4-5-6').spec.template.spec;
     expect(job.containers[0].args).toEqual(['scale', 'deployment', 'test-web', '--namespace', 'test', '--replicas=2']);
     expect(stageKinds(def)['post-deploy']).toContain('Job/test-scale-up-4-5-6');
+  });
+});
+
+describe('OTP_SECRET across the 4.3 two-factor migration', () => {
+  const groups44 = { sidekiq: { groups: [{ name: 'all', queues: ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler', 'fasp'] }] } };
+
+  it('is given to every migration Job of an upgrade from below 4.3.0, and only to them', () => {
+    const def = definition(groups44, { version: '4.4.5', upgrade: { from: '4.2.10', strategy: 'downtime' } });
+    const objects = synth(def);
+    for (const job of jobs(objects).filter((j) => /db-migrate/.test(j.metadata.name))) {
+      expect(envOf(job.spec.template.spec.containers[0]).OTP_SECRET).toEqual({ secretKeyRef: { name: 'core', key: 'OTP_SECRET' } });
+    }
+    expect(jobs(objects).filter((j) => /db-migrate/.test(j.metadata.name)).length).toBe(2);
+    for (const d of objects.filter((o) => o.kind === 'Deployment') as any[]) expect(envOf(d.spec.template.spec.containers[0]).OTP_SECRET).toBeUndefined();
+    expect(model(def).warnings.map((w) => w.message).join()).toMatch(/OTP_SECRET/);
+  });
+
+  it('is not needed once the migration ran (from 4.3.0 on)', () => {
+    const objects = synth(definition(groups44, { version: '4.4.5', upgrade: { from: '4.3.8' } }));
+    for (const job of jobs(objects)) expect(envOf(job.spec.template.spec.containers[0]).OTP_SECRET).toBeUndefined();
+  });
+
+  it('must be in the core Secret when the generator knows its keys', () => {
+    const core = { secrets: { sources: { core: { externalSecret: { store: 's', data: Object.fromEntries(['SECRET_KEY_BASE', 'VAPID_PRIVATE_KEY', 'VAPID_PUBLIC_KEY', 'ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY', 'ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY', 'ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT'].map((k) => [k, `m#${k}`])) } } } } };
+    expect(problems(definition(groups44, core, { version: '4.4.5', upgrade: { from: '4.2.10', strategy: 'downtime' } })).join()).toMatch(/needs OTP_SECRET in the core Secret/);
+    expect(problems(definition(groups44, core, { version: '4.4.5', upgrade: { from: '4.3.8' } }))).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { definition, find, synth } from '../helpers';
+import { container, definition, envOf, find, model, synth } from '../helpers';
 
 describe('monitoring', () => {
   const objects = synth(definition({ metrics: { prometheus: true, serviceMonitors: true, alerts: true } }));
@@ -13,6 +13,24 @@ describe('monitoring', () => {
     const rules = find(objects, 'PrometheusRule', 'test-alerts').spec.groups[0].rules;
     expect(rules.map((r: any) => r.alert)).toEqual(['MastodonSidekiqBacklog', 'MastodonWebErrors', 'MastodonStreamingDown', 'MastodonWebDown', 'MastodonPodRestarting']);
     for (const r of rules) expect(r.expr).toContain('namespace="test"');
+  });
+
+  it('turns on the detailed metrics the Sidekiq and web alerts are computed from', () => {
+    expect(envOf(container(find(objects, 'Deployment', 'test-sidekiq-all'))).MASTODON_PROMETHEUS_EXPORTER_SIDEKIQ_DETAILED_METRICS).toBe('true');
+    expect(envOf(container(find(objects, 'Deployment', 'test-web'))).MASTODON_PROMETHEUS_EXPORTER_WEB_DETAILED_METRICS).toBe('true');
+    const plain = synth(definition({ metrics: { prometheus: true } }));
+    expect(envOf(container(find(plain, 'Deployment', 'test-sidekiq-all'))).MASTODON_PROMETHEUS_EXPORTER_SIDEKIQ_DETAILED_METRICS).toBeUndefined();
+    const detailed = synth(definition({ metrics: { prometheus: true, detailed: true } }));
+    expect(envOf(container(find(detailed, 'Deployment', 'test-web'))).MASTODON_PROMETHEUS_EXPORTER_WEB_DETAILED_METRICS).toBe('true');
+  });
+
+  it('emits only alerts whose metrics someone reports, and says which were left out', () => {
+    for (const metrics of [{ alerts: true }, { prometheus: true, alerts: true, detailed: false }]) {
+      const def = definition({ metrics });
+      const rules = find(synth(def), 'PrometheusRule', 'test-alerts').spec.groups[0].rules;
+      expect(rules.map((r: any) => r.alert)).toEqual(['MastodonStreamingDown', 'MastodonWebDown', 'MastodonPodRestarting']);
+      expect(model(def).warnings.map((w) => w.message).join()).toMatch(/detailed Prometheus metrics/);
+    }
   });
 
   it('is off by default', () => {

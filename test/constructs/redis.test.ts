@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { container, definition, envOf, find, synth } from '../helpers';
+import { container, definition, envOf, find, problems, synth } from '../helpers';
 import { KubeObject } from '../../src/output/schema-gate';
 
 const pw = { name: 'redis', key: 'password' };
@@ -16,13 +16,44 @@ describe('Redis roles', () => {
     }
   });
 
-  it('external with TLS: a rediss:// URL that takes the password from its Secret, and the ruby driver', () => {
-    const objects = synth(definition({ redis: { main: { external: { host: 'r', tls: true, passwordSecret: pw } } } }));
-    const env = envOf(container(find(objects, 'Deployment', 'test-web')));
-    expect(env.REDIS_URL).toBe('rediss://:$(REDIS_PASSWORD)@r:6379');
-    const names = container(find(objects, 'Deployment', 'test-web')).env.map((e: any) => e.name);
-    expect(names.indexOf('REDIS_PASSWORD')).toBeLessThan(names.indexOf('REDIS_URL'));
+  it('external with TLS and a password: the whole URL from a Secret, since the kubelet cannot URL-encode a password', () => {
+    const url = { name: 'redis', key: 'url' };
+    const objects = synth(definition({ redis: { main: { external: { host: 'r', tls: true, urlSecret: url, passwordSecret: pw } } } }));
+    for (const env of processes(objects)) {
+      expect(env.REDIS_URL).toEqual({ secretKeyRef: url });
+      // Mastodon ignores REDIS_PASSWORD/HOST once REDIS_URL is set (lib/mastodon/redis_configuration.rb)
+      expect(env.REDIS_PASSWORD).toBeUndefined();
+      expect(env.REDIS_HOST).toBeUndefined();
+    }
     expect(find(objects, 'ConfigMap', 'test-env').data.REDIS_DRIVER).toBe('ruby');
+  });
+
+  it('external with TLS and a password but no urlSecret is refused, saying why', () => {
+    expect(problems(definition({ redis: { main: { external: { host: 'r', tls: true, passwordSecret: pw } } } })).join()).toMatch(/TLS needs a rediss:\/\/ URL.*URL-encoded.*Expected urlSecret/);
+  });
+
+  it('external with TLS and no password: a rediss:// URL with the user encoded', () => {
+    const objects = synth(definition({ redis: { main: { external: { host: 'r', tls: true, user: 'a@b', db: 2 } } } }));
+    expect(envOf(container(find(objects, 'Deployment', 'test-web'))).REDIS_URL).toBe('rediss://a%40b@r:6379/2');
+  });
+
+  it('a database number goes to REDIS_DB, which Rails and streaming read, not into a URL', () => {
+    const objects = synth(definition({ redis: { main: { external: { host: 'r', db: 3, passwordSecret: pw } } } }));
+    for (const env of processes(objects)) {
+      expect(env).toMatchObject({ REDIS_HOST: 'r', REDIS_DB: '3', REDIS_PASSWORD: { secretKeyRef: pw } });
+      expect(env.REDIS_URL).toBeUndefined();
+    }
+  });
+
+  it('streaming 4.3.0 reads REDIS_USERNAME (fixed in 4.3.1), so it gets that name there and only there', () => {
+    const q43 = { sidekiq: { groups: [{ name: 'all', queues: ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler'] }] } };
+    const redis = { redis: { main: { external: { host: 'r', user: 'u', passwordSecret: pw } } } };
+    const streamingEnv = (version: string) => envOf(container(find(synth(definition(q43, redis, { version })), 'Deployment', 'test-streaming')));
+    expect(streamingEnv('4.3.0').REDIS_USERNAME).toBe('u');
+    expect(streamingEnv('4.3.0').REDIS_USER).toBeUndefined();
+    expect(streamingEnv('4.3.1')).toMatchObject({ REDIS_USER: 'u' });
+    expect(streamingEnv('4.3.1').REDIS_USERNAME).toBeUndefined();
+    expect(envOf(container(find(synth(definition(q43, redis, { version: '4.3.0' })), 'Deployment', 'test-web'))).REDIS_USERNAME).toBeUndefined();
   });
 
   it('Dragonfly for main, Sidekiq and cache: three resources, every process wired to each', () => {

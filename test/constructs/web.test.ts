@@ -89,4 +89,19 @@ describe('Web (Puma)', () => {
     expect(find(objs, 'PersistentVolumeClaim', 'test-media').spec.accessModes).toEqual(['ReadWriteOnce']);
     expect(find(objs, 'Deployment', 'test-streaming').spec.template.spec.affinity).toBeUndefined();
   });
+
+  it('boots Rails warm: web and Sidekiq seed tmp/ with the image\'s bootsnap cache, streaming (Node) needs none', () => {
+    const objs = synth(definition());
+    for (const name of ['test-web', 'test-sidekiq-all']) {
+      const pod = find(objs, 'Deployment', name).spec.template.spec;
+      expect(pod.initContainers.map((c: any) => c.name)).toEqual(['seed-tmp']);
+      const seed = pod.initContainers[0];
+      expect(seed.image).toBe(pod.containers[0].image);
+      expect(seed.args).toEqual(['sh', '-c', '[ ! -d /opt/mastodon/tmp ] || cp -a /opt/mastodon/tmp/. /seed/']);
+      expect(seed.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/seed' }]);
+      expect(pod.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
+      expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/opt/mastodon/tmp' });
+    }
+    expect(find(objs, 'Deployment', 'test-streaming').spec.template.spec.initContainers).toBeUndefined();
+  });
 });

@@ -130,6 +130,13 @@ describe('upgrade path', () => {
     expect(model(d).searchDeployArgs).toEqual([]);
   });
 
+  it('applies the other upgrade checks to a downtime upgrade: downgrades, PostgreSQL minimum, OTP_SECRET', () => {
+    expect(problems(from('4.7.3', 'downtime'))).toEqual([expect.stringMatching(/downgrades are not supported/)]);
+    const d = definition({ version: '4.4.5', upgrade: { from: '4.2.10', strategy: 'downtime' }, database: { postgresVersion: 12 } }, groups(scheduler, rest));
+    expect(problems(d)).toEqual([expect.stringMatching(/needs PostgreSQL 13 or newer, found 12/)]);
+    expect(model(definition(d, { database: { postgresVersion: 16 } })).migrationSecrets).toEqual(['OTP_SECRET']);
+  });
+
   it('needs the running version for a downtime upgrade', () => {
     expect(problems(definition({ upgrade: { strategy: 'downtime' } }))).toEqual([expect.stringMatching(/downtime upgrade needs upgrade.from/)]);
   });

@@ -1,0 +1,199 @@
+/**
+ * What the manifests tell Mastodon must be what Mastodon reads. The fixture records, per release and
+ * with the source file behind each fact, the variables Mastodon reads, its queues, required secrets,
+ * Sidekiq major and the metric sources; this test holds src/model/versions.ts and everything the
+ * generator emits (bundled instances, and one definition per release that uses every feature) to it.
+ */
+import fs from 'fs';
+import path from 'path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { KubeObject } from '../../src/output/schema-gate';
+import { compareVersions, factsFor, parseVersion } from '../../src/model/versions';
+import { Json, definition, synth } from '../helpers';
+
+interface Read {
+  readonly file: string;
+  readonly since?: string;
+  readonly until?: string;
+  readonly values?: readonly string[];
+  readonly process?: 'rails' | 'streaming';
+}
+interface Release {
+  readonly minor: string;
+  readonly sidekiqMajor: number;
+  readonly queues: readonly string[];
+  readonly requiredSecrets: readonly string[];
+  readonly replicaSwitch: readonly string[];
+}
+interface Fixture {
+  readonly releases: readonly Release[];
+  readonly reads: { readonly rails: Record<string, Read>; readonly streaming: Record<string, Read>; readonly runtime: Record<string, Read> };
+  readonly metrics: Record<string, { readonly process?: 'web' | 'sidekiq'; readonly env?: Record<string, string> }>;
+}
+
+const fixture: Fixture = JSON.parse(fs.readFileSync(path.join(__dirname, '../fixtures/mastodon-releases.json'), 'utf8'));
+const v = (s: string) => parseVersion(s)!;
+
+function readsAt(kind: 'rails' | 'streaming', version: string): Map<string, Read> {
+  const inRange = (r: Read) => (!r.since || compareVersions(v(version), v(r.since)) >= 0) && (!r.until || compareVersions(v(version), v(r.until)) <= 0);
+  const entries = [...Object.entries(fixture.reads[kind]), ...Object.entries(fixture.reads.runtime).filter(([, r]) => r.process === kind)];
+  return new Map(entries.filter(([, r]) => inRange(r)));
+}
+
+function release(version: string): Release {
+  const p = v(version);
+  return fixture.releases.find((r) => r.minor === `${p.major}.${p.minor}`)!;
+}
+
+/** Everything the generator tells Mastodon that this release does not read, or gets wrong. */
+export function violations(objects: KubeObject[], def: Json): string[] {
+  const version = String(def.version).replace(/^v/, '');
+  const rails = readsAt('rails', version);
+  const streaming = readsAt('streaming', version);
+  const own = new Set([...Object.keys((def.env as object) ?? {}), ...Object.keys((def.secretEnv as object) ?? {})]);
+  const out: string[] = [];
+  const check = (where: string, reads: Map<string, Read>[], name: string, value?: string) => {
+    if (own.has(name)) return;
+    const read = reads.map((r) => r.get(name)).find((r) => r);
+    if (!read) out.push(`${where}: ${name} is read by no ${version} process it reaches`);
+    else if (read.values && value !== undefined && !read.values.includes(value)) out.push(`${where}: ${name}=${value} is not a value ${read.file} understands (${read.values.join(', ')})`);
+  };
+  const repository = ((def.image as Json | undefined)?.repository as string) ?? 'ghcr.io/mastodon/mastodon';
+  const streamingRepository = ((def.image as Json | undefined)?.streamingRepository as string) ?? 'ghcr.io/mastodon/mastodon-streaming';
+  const rel = release(version);
+  const emitted = new Set<string>();
+  for (const o of objects as any[]) {
+    if (o.kind === 'ConfigMap' && o.metadata.name.endsWith('-env')) {
+      for (const [k, val] of Object.entries(o.data)) {
+        emitted.add(k);
+        check(`ConfigMap ${o.metadata.name}`, [rails, streaming], k, val as string);
+      }
+    }
+    const pod = o.kind === 'Deployment' || o.kind === 'Job' ? o.spec.template.spec : undefined;
+    for (const c of pod?.containers ?? []) {
+      const image = String(c.image);
+      const kind = image.startsWith(`${streamingRepository}:`) ? 'streaming' : image.startsWith(`${repository}:`) && c.name !== 'exporter' ? 'rails' : undefined;
+      if (!kind) continue;
+      const names = new Set<string>();
+      for (const e of c.env ?? []) {
+        names.add(e.name);
+        emitted.add(e.name);
+        check(`${o.kind} ${o.metadata.name}/${c.name}`, [kind === 'rails' ? rails : streaming], e.name, e.value);
+      }
+      const core = kind === 'rails' ? rel.requiredSecrets : [];
+      for (const key of core) if (!names.has(key)) out.push(`${o.kind} ${o.metadata.name}/${c.name}: ${key} is required by ${rel.minor} and missing`);
+      if (kind === 'streaming') for (const key of rel.requiredSecrets) if (names.has(key)) out.push(`${o.kind} ${o.metadata.name}: streaming does not need ${key}`);
+    }
+  }
+  if ((def.database as Json).replica && !rel.replicaSwitch.some((n) => emitted.has(n))) {
+    out.push(`read replica configured, but none of ${rel.replicaSwitch.join(', ')} (what switches it on in ${rel.minor}) is emitted`);
+  }
+  for (const rule of objects.filter((o) => o.kind === 'PrometheusRule').flatMap((o: any) => o.spec.groups.flatMap((g: any) => g.rules))) {
+    for (const [, metric] of String(rule.expr).matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{/g)) {
+      const source = fixture.metrics[metric];
+      if (!source) {
+        out.push(`alert ${rule.alert}: no known source reports ${metric}`);
+        continue;
+      }
+      if (!source.env) continue;
+      const deployments = objects.filter((o: any) => o.kind === 'Deployment' && o.metadata.labels['app.kubernetes.io/component'].startsWith(source.process!)) as any[];
+      if (deployments.length === 0) out.push(`alert ${rule.alert}: no ${source.process} process to report ${metric}`);
+      for (const d of deployments) {
+        const env = Object.fromEntries((d.spec.template.spec.containers[0].env ?? []).map((e: any) => [e.name, e.value]));
+        for (const [k, want] of Object.entries(source.env)) {
+          if (env[k] !== want) out.push(`alert ${rule.alert}: ${d.metadata.name} does not report ${metric} without ${k}=${want}`);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** One definition per release that uses every feature the release supports. */
+function everything(version: string): Json {
+  const p = v(version);
+  const since44 = compareVersions(p, v('4.4.0')) >= 0;
+  const queues = release(version).queues;
+  const previous = `${p.major}.${p.minor - 1}.0`;
+  return definition({
+    version,
+    upgrade: { from: previous },
+    webDomain: 'social.example.social',
+    alternateDomains: ['example.org'],
+    trustedProxyIps: ['10.0.0.0/8'],
+    admin: { username: 'owner', email: 'owner@example.social' },
+    sidekiq: { groups: [{ name: 'all', queues: [...queues] }] },
+    database: {
+      tls: { mode: 'verify-full', caSecret: { name: 'db', key: 'ca.crt' } },
+      pooler: { host: 'pgbouncer', maxClientConnections: 500 },
+      replica: { host: 'replica', name: 'ro', user: 'reader', passwordSecret: { name: 'db', key: 'replica' }, streaming: true },
+    },
+    redis: {
+      main: { external: { host: 'redis', user: 'mastodon', db: 1, passwordSecret: { name: 'redis', key: 'password' } } },
+      sidekiq: { external: { host: 'redis-tls', tls: true, urlSecret: { name: 'redis', key: 'url' } } },
+      cache: { redisOperator: {} },
+    },
+    search: { host: 'https://es', user: 'mastodon', passwordSecret: { name: 'es', key: 'password' }, caSecret: { name: 'es', key: 'ca.crt' }, prefix: 'x' },
+    storage: { s3: { permission: 'bucket-owner-full-control', endpoint: 'https://s3.example', hostname: 's3.example', aliasHost: 'media.example.social' } },
+    smtp: { server: 'smtp', login: 'm', passwordSecret: { name: 'smtp', key: 'password' }, fromAddress: 'n@example.social', ...(since44 ? { bulk: { server: 'bulk', passwordSecret: { name: 'smtp', key: 'bulk' } } } : {}) },
+    traffic: { streamingHost: 'streaming.example.social' },
+    logging: { railsLogLevel: 'warn', streamingLogLevel: 'warn' },
+    metrics: { prometheus: since44, serviceMonitors: since44, alerts: true, otelEndpoint: 'http://otel:4318' },
+  });
+}
+
+const RELEASES = ['4.3.0', '4.3.9', '4.4.5', '4.5.6', '4.6.6', '4.7.2'];
+
+describe('the version table agrees with Mastodon', () => {
+  it.each(fixture.releases.map((r) => [r.minor, r]))('%s: queues, required secrets, Sidekiq major', (_, r) => {
+    const facts = factsFor(v(`${(r as Release).minor}.0`))!;
+    const rel = r as Release;
+    expect([...facts.queues].sort()).toEqual([...rel.queues].sort());
+    expect([...facts.requiredSecrets].sort()).toEqual([...rel.requiredSecrets].sort());
+    expect(facts.sidekiqMajor).toBe(rel.sidekiqMajor);
+  });
+
+  it('covers every supported release', () => {
+    expect(fixture.releases.map((r) => r.minor)).toEqual(['4.3', '4.4', '4.5', '4.6', '4.7']);
+  });
+});
+
+describe('what the manifests tell Mastodon is what Mastodon reads', () => {
+  it.each(RELEASES)('%s, every feature', (version) => {
+    const def = everything(version);
+    expect(violations(synth(def), def)).toEqual([]);
+  });
+
+  const instances = path.join(__dirname, '../../instances');
+  it.each(fs.readdirSync(instances).filter((f) => f.endsWith('.yaml')))('bundled instance %s', (file) => {
+    const def = parse(fs.readFileSync(path.join(instances, file), 'utf8')) as Json;
+    expect(violations(synth(def), def)).toEqual([]);
+  });
+
+  it('catches a variable no release reads, a value one side does not understand, a missing secret and an alert nobody feeds', () => {
+    const def = everything('4.5.6');
+    const objects = JSON.parse(JSON.stringify(synth(def))) as any[];
+    objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'test-env').data.MALLOC_ARENA_MAX = '2';
+    const web = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'test-web').spec.template.spec.containers[0];
+    web.env = web.env.filter((e: any) => e.name !== 'SECRET_KEY_BASE').map((e: any) => (e.name === 'DB_SSLMODE' ? { ...e, value: 'no-verify' } : e));
+    const sidekiq = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'test-sidekiq-all').spec.template.spec.containers[0];
+    sidekiq.env = sidekiq.env.filter((e: any) => e.name !== 'MASTODON_PROMETHEUS_EXPORTER_SIDEKIQ_DETAILED_METRICS');
+    const found = violations(objects, def).join('\n');
+    expect(found).toMatch(/MALLOC_ARENA_MAX is read by no 4\.5\.6 process/);
+    expect(found).toMatch(/DB_SSLMODE=no-verify is not a value config\/database\.yml understands/);
+    expect(found).toMatch(/SECRET_KEY_BASE is required by 4\.5 and missing/);
+    expect(found).toMatch(/MastodonSidekiqBacklog: test-sidekiq-all does not report ruby_sidekiq_queue_latency_seconds/);
+  });
+
+  it('catches a variable read only by other patches (REDIS_USERNAME after 4.3.0) and by later releases (BULK_SMTP_* on 4.3)', () => {
+    const def = everything('4.3.9');
+    const objects = JSON.parse(JSON.stringify(synth(def))) as any[];
+    const streaming = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'test-streaming').spec.template.spec.containers[0];
+    streaming.env.push({ name: 'REDIS_USERNAME', value: 'mastodon' });
+    objects.find((o) => o.kind === 'ConfigMap').data.BULK_SMTP_SERVER = 'bulk';
+    const found = violations(objects, def).join('\n');
+    expect(found).toMatch(/REDIS_USERNAME is read by no 4\.3\.9 process/);
+    expect(found).toMatch(/BULK_SMTP_SERVER is read by no 4\.3\.9 process/);
+  });
+});
