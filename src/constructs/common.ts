@@ -80,7 +80,12 @@ export interface SpreadOptions {
   readonly node: 'required' | 'preferred';
 }
 
-/** Replicas across zones and nodes; matchLabelKeys keeps old and new ReplicaSets apart during a rollout. */
+/**
+ * Replicas across zones and nodes; matchLabelKeys keeps old and new ReplicaSets apart during a rollout.
+ * nodeTaintsPolicy Honor leaves nodes the pod cannot run on (an unreachable zone's, tainted by the node
+ * controller) out of the skew: otherwise a lost zone counts as an empty domain and, with required
+ * spreading, no replacement may be scheduled in the zones that are left (seen on a real control plane).
+ */
 export function topologySpread(selector: Record<string, string>, spread: SpreadOptions): k8s.TopologySpreadConstraint[] {
   const constraint = (topologyKey: string, mode: 'required' | 'preferred'): k8s.TopologySpreadConstraint => ({
     topologyKey,
@@ -88,6 +93,7 @@ export function topologySpread(selector: Record<string, string>, spread: SpreadO
     whenUnsatisfiable: mode === 'required' ? 'DoNotSchedule' : 'ScheduleAnyway',
     labelSelector: { matchLabels: selector },
     matchLabelKeys: ['pod-template-hash'],
+    nodeTaintsPolicy: 'Honor',
   });
   return [constraint('topology.kubernetes.io/zone', spread.zone), constraint('kubernetes.io/hostname', spread.node)];
 }

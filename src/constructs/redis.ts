@@ -20,11 +20,16 @@ export interface OperatorRedisProps {
   readonly spread: SpreadOptions;
 }
 
+/** As the processes' (common.ts topologySpread): untolerated nodes, such as a lost zone's, do not count. */
 function spreadConstraints(labels: Record<string, string>, spread: SpreadOptions) {
-  return [
-    { topologyKey: 'topology.kubernetes.io/zone', maxSkew: 1, whenUnsatisfiable: spread.zone === 'required' ? 'DoNotSchedule' : 'ScheduleAnyway', labelSelector: { matchLabels: labels } },
-    { topologyKey: 'kubernetes.io/hostname', maxSkew: 1, whenUnsatisfiable: spread.node === 'required' ? 'DoNotSchedule' : 'ScheduleAnyway', labelSelector: { matchLabels: labels } },
-  ];
+  const constraint = (topologyKey: string, mode: 'required' | 'preferred') => ({
+    topologyKey,
+    maxSkew: 1,
+    whenUnsatisfiable: mode === 'required' ? 'DoNotSchedule' : 'ScheduleAnyway',
+    labelSelector: { matchLabels: labels },
+    nodeTaintsPolicy: 'Honor',
+  });
+  return [constraint('topology.kubernetes.io/zone', spread.zone), constraint('kubernetes.io/hostname', spread.node)];
 }
 
 /**

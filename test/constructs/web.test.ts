@@ -41,6 +41,8 @@ describe('Web (Puma)', () => {
     expect(find(objects, 'PodDisruptionBudget', 'test-web').spec.maxUnavailable).toBe(1);
     const keys = dep.spec.template.spec.topologySpreadConstraints.map((c: any) => c.topologyKey);
     expect(keys).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
+    // a lost zone's nodes (tainted unreachable) must not count as an empty domain, or no replacement fits
+    for (const c of dep.spec.template.spec.topologySpreadConstraints) expect(c.nodeTaintsPolicy).toBe('Honor');
   });
 
   it('has no PDB and no spreading with one replica', () => {

@@ -1,0 +1,202 @@
+/**
+ * A throwaway Kubernetes control plane on 127.0.0.1 for the cluster tests: upstream etcd,
+ * kube-apiserver, kube-controller-manager and kube-scheduler, with kwok standing in for nodes and
+ * kubelets. Everything it starts is stopped by `stop()`; every wait is bounded.
+ */
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { generateKeyPairSync, randomBytes } from 'crypto';
+import fs from 'fs';
+import net from 'net';
+import os from 'os';
+import path from 'path';
+
+export const ROOT = path.resolve(__dirname, '../..');
+export const BIN = path.join(ROOT, '.cluster/bin');
+const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'kwok-stages.yaml'];
+
+/** Why the cluster tests cannot run here, or undefined when every component is built. */
+export function missingComponents(): string | undefined {
+  const missing = COMPONENTS.filter((c) => !fs.existsSync(path.join(BIN, c)));
+  if (!fs.existsSync('/usr/bin/kubectl') && spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status !== 0) missing.push('kubectl');
+  return missing.length ? `missing ${missing.join(', ')} (run npm run test:cluster, which builds them)` : undefined;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined | false | Promise<T | undefined | false>, everyMs = 500): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await sleep(everyMs);
+  }
+}
+
+export interface KubectlResult {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export class Cluster {
+  readonly dir: string;
+  readonly kubeconfig: string;
+  private readonly procs: { name: string; proc: ChildProcess }[] = [];
+  /** what the cluster did, with timestamps relative to its start: for the report */
+  readonly events: string[] = [];
+  private readonly started = Date.now();
+
+  private constructor() {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mastodon-cluster-'));
+    this.kubeconfig = path.join(this.dir, 'kubeconfig');
+  }
+
+  static async start(): Promise<Cluster> {
+    const c = new Cluster();
+    try {
+      await c.boot();
+    } catch (e) {
+      c.stop();
+      throw e;
+    }
+    return c;
+  }
+
+  log(line: string): void {
+    this.events.push(`${((Date.now() - this.started) / 1000).toFixed(1).padStart(6)} s  ${line}`);
+  }
+
+  private run(name: string, args: string[]): void {
+    const out = fs.openSync(path.join(this.dir, `${name}.log`), 'a');
+    const proc = spawn(path.join(BIN, name), args, { stdio: ['ignore', out, out] });
+    this.procs.push({ name, proc });
+  }
+
+  private async boot(): Promise<void> {
+    const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
+    const token = randomBytes(24).toString('hex');
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const saKey = path.join(this.dir, 'sa.key');
+    const saPub = path.join(this.dir, 'sa.pub');
+    fs.writeFileSync(saKey, privateKey.export({ type: 'pkcs1', format: 'pem' }));
+    fs.writeFileSync(saPub, publicKey.export({ type: 'spki', format: 'pem' }));
+    fs.writeFileSync(path.join(this.dir, 'tokens.csv'), `${token},admin,admin,"system:masters"\n`);
+    fs.writeFileSync(
+      this.kubeconfig,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        `clusters: [{ name: test, cluster: { server: "https://127.0.0.1:${apiPort}", insecure-skip-tls-verify: true } }]`,
+        `users: [{ name: admin, user: { token: "${token}" } }]`,
+        'contexts: [{ name: test, context: { cluster: test, user: admin } }]',
+        'current-context: test',
+        '',
+      ].join('\n'),
+    );
+
+    this.run('etcd', [
+      '--data-dir', path.join(this.dir, 'etcd'),
+      '--listen-client-urls', `http://127.0.0.1:${etcdClient}`,
+      '--advertise-client-urls', `http://127.0.0.1:${etcdClient}`,
+      '--listen-peer-urls', `http://127.0.0.1:${etcdPeer}`,
+      '--initial-advertise-peer-urls', `http://127.0.0.1:${etcdPeer}`,
+      '--initial-cluster', `default=http://127.0.0.1:${etcdPeer}`,
+      '--unsafe-no-fsync',
+    ]);
+    this.run('kube-apiserver', [
+      `--etcd-servers=http://127.0.0.1:${etcdClient}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--secure-port=${apiPort}`,
+      `--cert-dir=${path.join(this.dir, 'certs')}`,
+      `--token-auth-file=${path.join(this.dir, 'tokens.csv')}`,
+      '--authorization-mode=RBAC',
+      '--service-account-issuer=https://kubernetes.default.svc',
+      `--service-account-key-file=${saPub}`,
+      `--service-account-signing-key-file=${saKey}`,
+      '--service-cluster-ip-range=10.96.0.0/16',
+      '--endpoint-reconciler-type=none',
+      // pods leave an unreachable node after 20 s instead of 5 min, so a zone loss plays out in a test
+      '--default-not-ready-toleration-seconds=20',
+      '--default-unreachable-toleration-seconds=20',
+    ]);
+    this.log('etcd and kube-apiserver started');
+    await waitFor('the API server to be ready', 90_000, () => this.kubectl(['get', '--raw', '/readyz']).status === 0, 1000);
+    this.run('kube-controller-manager', [
+      `--kubeconfig=${this.kubeconfig}`,
+      '--bind-address=127.0.0.1',
+      '--secure-port=0',
+      '--leader-elect=false',
+      `--service-account-private-key-file=${saKey}`,
+      '--controllers=*,-nodeipam,-service-lb-controller,-cloud-node-lifecycle',
+      '--terminated-pod-gc-threshold=100',
+      '--node-monitor-grace-period=40s',
+    ]);
+    this.run('kube-scheduler', [`--kubeconfig=${this.kubeconfig}`, '--bind-address=127.0.0.1', '--secure-port=0', '--leader-elect=false']);
+    this.run('kwok', [
+      `--kubeconfig=${this.kubeconfig}`,
+      `--config=${path.join(BIN, 'kwok-stages.yaml')}`,
+      // heartbeats through node leases, as kubelets do (kwokctl's default)
+      '--node-lease-duration-seconds=40',
+      '--manage-all-nodes=false',
+      '--manage-nodes-with-label-selector=kwok.x-k8s.io/fake=true',
+      `--server-address=127.0.0.1:${await freePort()}`,
+    ]);
+    await waitFor('the default service account', 60_000, () => this.kubectl(['get', 'serviceaccount', 'default', '-n', 'default']).status === 0, 1000);
+    this.log('controller-manager, scheduler and kwok started');
+  }
+
+  kubectl(args: string[], input?: string): KubectlResult {
+    const r = spawnSync('kubectl', [`--kubeconfig=${this.kubeconfig}`, ...args], { input, encoding: 'utf8', timeout: 120_000 });
+    return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? String(r.error ?? '') };
+  }
+
+  /** kubectl as a separate process, for commands that run while the test samples the cluster */
+  kubectlAsync(args: string[]): Promise<KubectlResult> {
+    return new Promise((resolve) => {
+      const proc = spawn('kubectl', [`--kubeconfig=${this.kubeconfig}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      proc.stdout.on('data', (d) => (stdout += d));
+      proc.stderr.on('data', (d) => (stderr += d));
+      proc.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
+    });
+  }
+
+  /** kubectl that must succeed */
+  k(args: string[], input?: string): string {
+    const r = this.kubectl(args, input);
+    if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
+    return r.stdout;
+  }
+
+  json<T = any>(args: string[]): T {
+    return JSON.parse(this.k([...args, '-o', 'json'])) as T;
+  }
+
+  stop(): void {
+    for (const { proc } of [...this.procs].reverse()) if (proc.exitCode === null) proc.kill('SIGTERM');
+    const deadline = Date.now() + 10_000;
+    while (this.procs.some(({ proc }) => proc.exitCode === null && proc.signalCode === null) && Date.now() < deadline) spawnSync('sleep', ['0.2']);
+    for (const { proc } of this.procs) if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    if (!process.env.KEEP_CLUSTER_LOGS) fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
