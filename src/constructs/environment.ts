@@ -113,15 +113,13 @@ export class MastodonEnvironment extends Construct {
       if (db.tls.caSecret) vars.push(plain(rails ? 'PGSSLROOTCERT' : 'NODE_EXTRA_CA_CERTS', `${DB_CA_DIR}/ca.crt`));
     }
     if (rails && replica?.passwordSecret) vars.push(secretEnv('REPLICA_DB_PASS', replica.passwordSecret));
-    if (rails) {
-      for (const ep of [m.redis.main, m.redis.sidekiq, m.redis.cache]) vars.push(...redisEnv(ep));
-    } else {
+    if (!rails) {
       // streaming 4.3.0 read REDIS_USERNAME where every other process reads REDIS_USER
       const oldName = compareVersions(m.version, parseVersion(STREAMING_REDIS_USERNAME_UNTIL)!) <= 0;
       vars.push(...redisEnv(m.redis.main).map((e) => (oldName && e.name === 'REDIS_USER' ? { ...e, name: 'REDIS_USERNAME' } : e)));
       vars.push(plain('LOG_LEVEL', d.logging.streamingLogLevel));
-    }
-    if (rails) {
+    } else {
+      for (const ep of [m.redis.main, m.redis.sidekiq, m.redis.cache]) vars.push(...redisEnv(ep));
       if (d.search?.passwordSecret) vars.push(secretEnv('ES_PASS', d.search.passwordSecret));
       if (d.storage.s3) {
         vars.push(secretEnv('AWS_ACCESS_KEY_ID', d.storage.s3.accessKeyIdSecret), secretEnv('AWS_SECRET_ACCESS_KEY', d.storage.s3.secretAccessKeySecret));
