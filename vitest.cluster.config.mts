@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // npm run test:cluster: the bundled instances on a real control plane (test/cluster/harness.ts)
 export default defineConfig({
   test: {
-    include: ['test/cluster/**/*.test.ts'],
+    include: ['test/cluster/*.test.ts'],
     testTimeout: 900_000,
     hookTimeout: 300_000,
     // one control plane at a time: the machine has two cores

@@ -17,4 +17,13 @@ build etcd .
 build kwok sigs.k8s.io/kwok/cmd/kwok
 # kwok's own "fast" stages: nodes ready with lease heartbeats, pods ready, Job pods completed
 kubectl kustomize "$(cd "$here/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)/kustomize/stage/fast" > "$bin/kwok-stages.yaml"
+# Flux, serving a Git repository from a loopback Git server; CRDs from the same modules as the controllers
+build flux-source github.com/fluxcd/source-controller
+build flux-kustomize github.com/fluxcd/kustomize-controller
+build gitserver .
+mkdir -p "$bin/flux-crds"
+for m in flux-source:github.com/fluxcd/source-controller flux-kustomize:github.com/fluxcd/kustomize-controller; do
+  cp "$(cd "$here/${m%%:*}" && go list -m -f '{{.Dir}}' "${m#*:}")"/config/crd/bases/*.yaml "$bin/flux-crds/"
+done
+chmod -R u+w "$bin/flux-crds"
 ls "$bin"

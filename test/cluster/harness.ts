@@ -12,7 +12,7 @@ import path from 'path';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const BIN = path.join(ROOT, '.cluster/bin');
-const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'kwok-stages.yaml'];
+const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'kwok-stages.yaml', 'source-controller', 'kustomize-controller', 'gitserver', 'flux-crds'];
 
 /** Why the cluster tests cannot run here, or undefined when every component is built. */
 export function missingComponents(): string | undefined {
@@ -32,6 +32,9 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** a component of the cluster has stopped: no point in waiting further */
+export class ComponentExited extends Error {}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `probe` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
@@ -43,6 +46,7 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => T
       const v = await probe();
       if (v !== undefined && v !== false) return v as T;
     } catch (e) {
+      if (e instanceof ComponentExited) throw e;
       last = e;
     }
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? `: ${String(last)}` : ''}`);
@@ -54,6 +58,20 @@ export interface KubectlResult {
   readonly status: number;
   readonly stdout: string;
   readonly stderr: string;
+}
+
+export interface GitWorkingCopy {
+  readonly dir: string;
+  /** what a GitRepository's spec.url points at */
+  readonly url: string;
+  /** commits everything in `dir`, pushes it, and returns the commit */
+  push(message: string): string;
+}
+
+function git(cwd: string, args: string[]): string {
+  const r = spawnSync('git', ['-c', 'user.name=cluster-test', '-c', 'user.email=cluster-test@localhost', '-c', 'commit.gpgsign=false', ...args], { cwd, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout;
 }
 
 export class Cluster {
@@ -69,10 +87,11 @@ export class Cluster {
     this.kubeconfig = path.join(this.dir, 'kubeconfig');
   }
 
-  static async start(): Promise<Cluster> {
+  /** `kwokStages`: more kwok Stage files, e.g. to make some pods fail */
+  static async start(options: { readonly kwokStages?: readonly string[] } = {}): Promise<Cluster> {
     const c = new Cluster();
     try {
-      await c.boot();
+      await c.boot(options.kwokStages ?? []);
     } catch (e) {
       c.stop();
       throw e;
@@ -84,13 +103,13 @@ export class Cluster {
     this.events.push(`${((Date.now() - this.started) / 1000).toFixed(1).padStart(6)} s  ${line}`);
   }
 
-  private run(name: string, args: string[]): void {
+  private run(name: string, args: string[], env: Record<string, string> = {}): void {
     const out = fs.openSync(path.join(this.dir, `${name}.log`), 'a');
-    const proc = spawn(path.join(BIN, name), args, { stdio: ['ignore', out, out] });
+    const proc = spawn(path.join(BIN, name), args, { stdio: ['ignore', out, out], env: { ...process.env, ...env } });
     this.procs.push({ name, proc });
   }
 
-  private async boot(): Promise<void> {
+  private async boot(kwokStages: readonly string[]): Promise<void> {
     const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
     const token = randomBytes(24).toString('hex');
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -154,6 +173,7 @@ export class Cluster {
     this.run('kwok', [
       `--kubeconfig=${this.kubeconfig}`,
       `--config=${path.join(BIN, 'kwok-stages.yaml')}`,
+      ...kwokStages.map((f) => `--config=${f}`),
       // heartbeats through node leases, as kubelets do (kwokctl's default)
       '--node-lease-duration-seconds=40',
       '--manage-all-nodes=false',
@@ -162,6 +182,50 @@ export class Cluster {
     ]);
     await waitFor('the default service account', 60_000, () => this.kubectl(['get', 'serviceaccount', 'default', '-n', 'default']).status === 0, 1000);
     this.log('controller-manager, scheduler and kwok started');
+  }
+
+  /**
+   * Flux's source-controller and kustomize-controller, watching a Git repository served over smart
+   * HTTP on loopback. Returns a working copy whose `push()` commits everything and pushes to it.
+   */
+  async startFlux(): Promise<GitWorkingCopy> {
+    this.k(['apply', '--server-side', '--force-conflicts', '-f', path.join(BIN, 'flux-crds')]);
+    this.k(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
+    const served = path.join(this.dir, 'git');
+    const work = path.join(this.dir, 'work');
+    git(this.dir, ['init', '--quiet', '--bare', '--initial-branch=main', path.join(served, 'mastodon.git')]);
+    git(this.dir, ['init', '--quiet', '--initial-branch=main', work]);
+    git(work, ['remote', 'add', 'origin', path.join(served, 'mastodon.git')]);
+    const [gitPort, storagePort] = [await freePort(), await freePort()];
+    fs.mkdirSync(path.join(this.dir, 'artifacts'));
+    this.run('gitserver', ['-addr', `127.0.0.1:${gitPort}`, '-root', served]);
+    const env = { KUBECONFIG: this.kubeconfig, RUNTIME_NAMESPACE: 'flux-system' };
+    const local = async () => [`--metrics-addr=127.0.0.1:${await freePort()}`, `--health-addr=127.0.0.1:${await freePort()}`];
+    this.run('source-controller', [
+      ...(await local()),
+      `--storage-path=${path.join(this.dir, 'artifacts')}`,
+      `--storage-addr=127.0.0.1:${storagePort}`,
+      `--storage-adv-addr=127.0.0.1:${storagePort}`,
+    ], env);
+    // a stage whose dependency is not ready yet is retried after 2 s instead of 30 s
+    this.run('kustomize-controller', [...(await local()), '--requeue-dependency=2s'], env);
+    this.log('Flux source-controller, kustomize-controller and the Git server started');
+    return {
+      dir: work,
+      url: `http://127.0.0.1:${gitPort}/mastodon.git`,
+      push: (message: string) => {
+        git(work, ['add', '--all']);
+        git(work, ['commit', '--quiet', '--allow-empty', '-m', message]);
+        git(work, ['push', '--quiet', 'origin', 'main']);
+        return git(work, ['rev-parse', 'HEAD']).trim();
+      },
+    };
+  }
+
+  /** fails when a component it started has exited, instead of waiting for a timeout */
+  assertRunning(): void {
+    const gone = this.procs.filter(({ proc }) => proc.exitCode !== null || proc.signalCode !== null).map(({ name }) => name);
+    if (gone.length) throw new ComponentExited(`${gone.join(', ')} exited; see ${gone.map((n) => path.join(this.dir, `${n}.log`)).join(', ')} (KEEP_CLUSTER_LOGS=1 keeps them)`);
   }
 
   kubectl(args: string[], input?: string): KubectlResult {
