@@ -19,7 +19,7 @@ export class InstanceNamespace extends Construct {
 }
 
 export function mediaClaimName(model: InstanceModel): string {
-  return `${model.name}-media`;
+  return model.def.storage.volume?.existingClaim ?? `${model.name}-media`;
 }
 
 export class MediaVolume extends Construct {
@@ -29,6 +29,8 @@ export class MediaVolume extends Construct {
     super(scope, id);
     const v = props.model.def.storage.volume!;
     this.claimName = mediaClaimName(props.model);
+    // an existing claim (kept from a Helm release) is mounted, never created or pruned from here
+    if (v.existingClaim) return;
     new k8s.KubePersistentVolumeClaim(this, 'pvc', {
       metadata: metadata(props.id, this.claimName, 'media', { annotations: NO_PRUNE }),
       spec: {

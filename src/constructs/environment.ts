@@ -16,6 +16,7 @@ export type ProcessKind = 'web' | 'sidekiq' | 'streaming' | 'job';
 
 const ES_CA_DIR = '/etc/mastodon/search-ca';
 const DB_CA_DIR = '/etc/mastodon/db-ca';
+const SMTP_CA_DIR = { '': '/etc/mastodon/smtp-ca', BULK_: '/etc/mastodon/bulk-smtp-ca' } as const;
 export const MEDIA_PATH = '/opt/mastodon/public/system';
 
 export function secretEnv(name: string, ref: SecretKeyRef): k8s.EnvVar {
@@ -124,8 +125,10 @@ export class MastodonEnvironment extends Construct {
       if (d.storage.s3) {
         vars.push(secretEnv('AWS_ACCESS_KEY_ID', d.storage.s3.accessKeyIdSecret), secretEnv('AWS_SECRET_ACCESS_KEY', d.storage.s3.secretAccessKeySecret));
       }
-      if (d.smtp?.passwordSecret) vars.push(secretEnv('SMTP_PASSWORD', d.smtp.passwordSecret));
-      if (d.smtp?.bulk?.passwordSecret) vars.push(secretEnv('BULK_SMTP_PASSWORD', d.smtp.bulk.passwordSecret));
+      for (const [prefix, c] of [['', d.smtp], ['BULK_', d.smtp?.bulk]] as const) {
+        if (c?.loginSecret) vars.push(secretEnv(`${prefix}SMTP_LOGIN`, c.loginSecret));
+        if (c?.passwordSecret) vars.push(secretEnv(`${prefix}SMTP_PASSWORD`, c.passwordSecret));
+      }
       for (const name of Object.keys(d.secretEnv).sort()) vars.push(secretEnv(name, d.secretEnv[name]));
     }
     return vars;
@@ -143,6 +146,9 @@ export class MastodonEnvironment extends Construct {
     if (dbCa) ca('db-ca', dbCa, DB_CA_DIR);
     const esCa = this.model.def.search?.caSecret;
     if (esCa && kind !== 'streaming') ca('search-ca', esCa, ES_CA_DIR);
+    const smtp = this.model.def.smtp;
+    if (smtp?.caSecret && kind !== 'streaming') ca('smtp-ca', smtp.caSecret, SMTP_CA_DIR['']);
+    if (smtp?.bulk?.caSecret && kind !== 'streaming') ca('bulk-smtp-ca', smtp.bulk.caSecret, SMTP_CA_DIR.BULK_);
     if (mediaClaim && (kind === 'web' || kind === 'sidekiq')) {
       volumes.push({ name: 'media', persistentVolumeClaim: { claimName: mediaClaim } });
       mounts.push({ name: 'media', mountPath: MEDIA_PATH });
@@ -198,9 +204,15 @@ function sharedEnv(m: InstanceModel): Record<string, string> {
       S3_ALIAS_HOST: s3.aliasHost,
       S3_PROTOCOL: s3.protocol,
       S3_PERMISSION: s3.permission,
+      S3_MULTIPART_THRESHOLD: s3.multipartThresholdBytes,
+      S3_OVERRIDE_PATH_STYLE: s3.overridePathStyle,
+      S3_FORCE_SINGLE_REQUEST: s3.forceSingleRequest,
+      S3_SIGNATURE_VERSION: s3.signatureVersion,
+      S3_OPEN_TIMEOUT: s3.openTimeoutSeconds,
+      S3_READ_TIMEOUT: s3.readTimeoutSeconds,
     });
   }
-  const smtp = (prefix: string, c: NonNullable<typeof d.smtp>['bulk'] | undefined) => {
+  const smtp = (prefix: keyof typeof SMTP_CA_DIR, c: NonNullable<typeof d.smtp>['bulk'] | undefined) => {
     if (!c) return;
     Object.assign(env, {
       [`${prefix}SMTP_SERVER`]: c.server,
@@ -209,12 +221,23 @@ function sharedEnv(m: InstanceModel): Record<string, string> {
       [`${prefix}SMTP_AUTH_METHOD`]: c.authMethod,
       [`${prefix}SMTP_ENABLE_STARTTLS`]: c.starttls,
       [`${prefix}SMTP_TLS`]: c.tls,
+      [`${prefix}SMTP_SSL`]: c.ssl,
+      [`${prefix}SMTP_DOMAIN`]: c.domain,
+      [`${prefix}SMTP_OPENSSL_VERIFY_MODE`]: c.opensslVerifyMode,
+      [`${prefix}SMTP_CA_FILE`]: c.caSecret ? `${SMTP_CA_DIR[prefix]}/ca.crt` : undefined,
     });
   };
   smtp('', d.smtp);
   smtp('BULK_', d.smtp?.bulk);
-  // bulk mail goes out from the same sender: Mastodon has no BULK_SMTP_FROM_ADDRESS
-  if (d.smtp) env.SMTP_FROM_ADDRESS = d.smtp.fromAddress;
+  if (d.smtp) {
+    // bulk mail goes out from the same sender: Mastodon has no BULK_SMTP_FROM_ADDRESS
+    Object.assign(env, {
+      SMTP_FROM_ADDRESS: d.smtp.fromAddress,
+      SMTP_REPLY_TO: d.smtp.replyTo,
+      SMTP_RETURN_PATH: d.smtp.returnPath,
+      SMTP_DELIVERY_METHOD: d.smtp.deliveryMethod === 'smtp' ? undefined : d.smtp.deliveryMethod,
+    });
+  }
   if (d.metrics.otelEndpoint) {
     Object.assign(env, { OTEL_EXPORTER_OTLP_ENDPOINT: d.metrics.otelEndpoint, OTEL_SERVICE_NAME_PREFIX: m.name });
   }

@@ -260,6 +260,12 @@ const s3 = s.object(
     hostname: s.opt(s.string('S3_HOSTNAME')),
     aliasHost: s.opt(hostname('S3_ALIAS_HOST: CDN host serving the media')),
     protocol: s.def(s.enum(['https', 'http'] as const, 'S3_PROTOCOL'), 'https'),
+    multipartThresholdBytes: s.opt(s.integer('S3_MULTIPART_THRESHOLD: uploads above this size go in parts; Mastodon\'s default is 15 MiB', { minimum: 5242880 })),
+    overridePathStyle: s.opt(s.boolean('S3_OVERRIDE_PATH_STYLE: with an endpoint, use bucket.host URLs instead of host/bucket')),
+    forceSingleRequest: s.opt(s.boolean('S3_FORCE_SINGLE_REQUEST: download in one request, for providers without ranged GETs')),
+    signatureVersion: s.opt(s.enum(['v4', 's3'] as const, 'S3_SIGNATURE_VERSION; Mastodon\'s default is v4')),
+    openTimeoutSeconds: s.opt(s.integer('S3_OPEN_TIMEOUT; Mastodon\'s default is 5', { minimum: 1, maximum: 300 })),
+    readTimeoutSeconds: s.opt(s.integer('S3_READ_TIMEOUT; Mastodon\'s default is 5', { minimum: 1, maximum: 300 })),
     permission: s.opt(
       s.enum(
         ['public-read', 'private', 'bucket-owner-full-control'] as const,
@@ -282,6 +288,7 @@ const volume = s.object(
       ),
     ),
     storageClass: s.opt(s.string('storage class')),
+    existingClaim: s.opt(dnsLabel('mount this existing claim (e.g. the Helm release\'s) instead of creating <instance>-media; size and storageClass are then ignored')),
   },
   'a PersistentVolumeClaim mounted at public/system',
 );
@@ -292,16 +299,24 @@ const smtpServer = {
   server: s.req(s.string('SMTP_SERVER', { minLength: 1 })),
   port: s.def(port('SMTP_PORT'), 587),
   login: s.opt(s.string('SMTP_LOGIN')),
+  loginSecret: s.opt(secretKeyRef),
   passwordSecret: s.opt(secretKeyRef),
   authMethod: s.def(s.enum(['plain', 'login', 'cram_md5'] as const, 'SMTP_AUTH_METHOD'), 'plain'),
   starttls: s.def(s.enum(['auto', 'always', 'never'] as const, 'SMTP_ENABLE_STARTTLS'), 'auto'),
   tls: s.def(s.boolean('SMTP_TLS (implicit TLS, usually port 465)'), false),
+  ssl: s.opt(s.boolean('SMTP_SSL (the mail library\'s alias of implicit TLS)')),
+  domain: s.opt(s.string('SMTP_DOMAIN: the HELO name; Mastodon\'s default is LOCAL_DOMAIN')),
+  opensslVerifyMode: s.opt(s.enum(['peer', 'none'] as const, 'SMTP_OPENSSL_VERIFY_MODE: none skips certificate checks')),
+  caSecret: s.opt(secretKeyRef),
 };
 
 const smtp = s.object(
   {
     ...smtpServer,
     fromAddress: s.req(s.string('SMTP_FROM_ADDRESS (also the sender of bulk mail)', { minLength: 3 })),
+    replyTo: s.opt(s.string('SMTP_REPLY_TO', { minLength: 3 })),
+    returnPath: s.opt(s.string('SMTP_RETURN_PATH (bounce address)', { minLength: 3 })),
+    deliveryMethod: s.def(s.enum(['smtp', 'sendmail'] as const, 'SMTP_DELIVERY_METHOD (sendmail needs a sendmail binary in the image)'), 'smtp'),
     bulk: s.opt(s.object(smtpServer, 'BULK_SMTP_* (4.4+): the server for announcements and terms-of-service mail; same sender')),
   },
   'outgoing mail',

@@ -187,6 +187,9 @@ export function buildModel(def: Instance): InstanceModel {
   // --- version-dependent features
   if (def.metrics.prometheus && !facts.prometheusExporter) error(['metrics', 'prometheus'], `the Prometheus exporter needs Mastodon 4.4 or newer, found ${def.version}`);
   if (def.smtp?.bulk && !facts.bulkSmtp) error(['smtp', 'bulk'], `BULK_SMTP_* needs Mastodon 4.4 or newer, found ${def.version}`);
+  for (const [path, c] of [[['smtp'], def.smtp], [['smtp', 'bulk'], def.smtp?.bulk]] as const) {
+    if (c?.login !== undefined && c.loginSecret) error([...path, 'loginSecret'], 'expected one of login and loginSecret, found both');
+  }
   if (def.database.postgresVersion !== undefined && def.database.postgresVersion < facts.minPostgres) {
     error(['database', 'postgresVersion'], `Mastodon ${facts.minor} needs PostgreSQL ${facts.minPostgres} or newer, found ${def.database.postgresVersion}`);
   }

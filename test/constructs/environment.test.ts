@@ -88,6 +88,75 @@ describe('shared configuration', () => {
     expect(problems(definition({ storage: { s3: { permission: 'public' } } })).join()).toMatch(/storage\.s3\.permission/);
   });
 
+  it('carries every SMTP setting of the Helm charts, login and CA from Secrets, for bulk mail too', () => {
+    const ca = { name: 'smtp-ca', key: 'ca.crt' };
+    const objects = synth(
+      definition({
+        smtp: {
+          server: 's',
+          port: 465,
+          loginSecret: { name: 'smtp', key: 'login' },
+          passwordSecret: { name: 'smtp', key: 'password' },
+          fromAddress: 'n@example.social',
+          replyTo: 'help@example.social',
+          returnPath: 'bounce@example.social',
+          deliveryMethod: 'sendmail',
+          ssl: true,
+          domain: 'mx.example.social',
+          opensslVerifyMode: 'none',
+          caSecret: ca,
+          bulk: { server: 'b', domain: 'bulk.example.social', opensslVerifyMode: 'peer', caSecret: { name: 'smtp-ca', key: 'bulk.crt' }, loginSecret: { name: 'smtp', key: 'bulk-login' } },
+        },
+      }),
+    );
+    expect(find(objects, 'ConfigMap', 'test-env').data).toMatchObject({
+      SMTP_PORT: '465',
+      SMTP_REPLY_TO: 'help@example.social',
+      SMTP_RETURN_PATH: 'bounce@example.social',
+      SMTP_DELIVERY_METHOD: 'sendmail',
+      SMTP_SSL: 'true',
+      SMTP_DOMAIN: 'mx.example.social',
+      SMTP_OPENSSL_VERIFY_MODE: 'none',
+      SMTP_CA_FILE: '/etc/mastodon/smtp-ca/ca.crt',
+      BULK_SMTP_DOMAIN: 'bulk.example.social',
+      BULK_SMTP_OPENSSL_VERIFY_MODE: 'peer',
+      BULK_SMTP_CA_FILE: '/etc/mastodon/bulk-smtp-ca/ca.crt',
+    });
+    for (const name of ['test-web', 'test-sidekiq-all']) {
+      const c = container(find(objects, 'Deployment', name));
+      expect(envOf(c)).toMatchObject({ SMTP_LOGIN: { secretKeyRef: { name: 'smtp', key: 'login' } }, BULK_SMTP_LOGIN: { secretKeyRef: { name: 'smtp', key: 'bulk-login' } } });
+      expect(c.volumeMounts).toContainEqual({ name: 'smtp-ca', mountPath: '/etc/mastodon/smtp-ca', readOnly: true });
+      expect(c.volumeMounts).toContainEqual({ name: 'bulk-smtp-ca', mountPath: '/etc/mastodon/bulk-smtp-ca', readOnly: true });
+    }
+    expect(container(find(objects, 'Deployment', 'test-streaming')).volumeMounts ?? []).not.toContainEqual(expect.objectContaining({ name: 'smtp-ca' }));
+    // Mastodon's defaults are left alone: nothing emitted for what the definition does not say
+    const plain = find(synth(definition({ smtp: { server: 's', fromAddress: 'n@example.social' } })), 'ConfigMap', 'test-env').data;
+    expect(Object.keys(plain).filter((k) => /SMTP_(SSL|DOMAIN|CA_FILE|REPLY_TO|RETURN_PATH|DELIVERY_METHOD|OPENSSL)/.test(k))).toEqual([]);
+    expect(problems(definition({ smtp: { server: 's', fromAddress: 'n@example.social', login: 'x', loginSecret: { name: 'smtp', key: 'login' } } }))).toEqual([
+      expect.stringMatching(/expected one of login and loginSecret/),
+    ]);
+  });
+
+  it('carries the S3 tuning the Helm charts offer', () => {
+    const s3 = { multipartThresholdBytes: 52428800, overridePathStyle: true, forceSingleRequest: true, signatureVersion: 's3', openTimeoutSeconds: 10, readTimeoutSeconds: 30 };
+    expect(find(synth(definition({ storage: { s3 } })), 'ConfigMap', 'test-env').data).toMatchObject({
+      S3_MULTIPART_THRESHOLD: '52428800',
+      S3_OVERRIDE_PATH_STYLE: 'true',
+      S3_FORCE_SINGLE_REQUEST: 'true',
+      S3_SIGNATURE_VERSION: 's3',
+      S3_OPEN_TIMEOUT: '10',
+      S3_READ_TIMEOUT: '30',
+    });
+    expect(problems(definition({ storage: { s3: { multipartThresholdBytes: 1024 } } })).join()).toMatch(/multipartThresholdBytes/);
+  });
+
+  it('mounts an existing media claim (kept from a Helm release) without creating one', () => {
+    const volume = { s3: undefined, volume: { size: '10Gi', accessMode: 'ReadWriteMany', existingClaim: 'mastodon-system' } };
+    const objects = synth(definition({ storage: volume }));
+    expect(objects.filter((o) => o.kind === 'PersistentVolumeClaim')).toEqual([]);
+    expect(find(objects, 'Deployment', 'test-web').spec.template.spec.volumes).toContainEqual({ name: 'media', persistentVolumeClaim: { claimName: 'mastodon-system' } });
+  });
+
   it('gives LOG_LEVEL to streaming only, with pino levels only', () => {
     const objects = synth(definition({ logging: { streamingLogLevel: 'warn' } }));
     expect(envOf(container(find(objects, 'Deployment', 'test-streaming'))).LOG_LEVEL).toBe('warn');
