@@ -9,6 +9,7 @@ import { InstanceIdentity } from '../src/constructs/common';
 import { MastodonEnvironment } from '../src/constructs/environment';
 import { FluxPipeline, FluxStage } from '../src/constructs/flux';
 import { ScaleUpJob, UpgradeAccess, createAdmin, downtimeMigration, postDeployMigration, preDeployMigration, searchDeploy } from '../src/constructs/migrations';
+import { Maintenance } from '../src/constructs/maintenance';
 import { Monitoring } from '../src/constructs/monitoring';
 import { DragonflyRedis, SentinelRedis } from '../src/constructs/redis';
 import { SecretSource } from '../src/constructs/secrets';
@@ -67,6 +68,7 @@ export class InstanceCharts {
     if (m.def.traffic.gateway) new GatewayRoutes(app, 'gateway', traffic);
     if (m.def.traffic.networkPolicies) new IngressPolicies(app, 'policies', { model: m, id });
     if (m.def.metrics.serviceMonitors || m.def.metrics.alerts) new Monitoring(app, 'monitoring', { model: m, id });
+    new Maintenance(app, 'maintenance', { model: m, environment, id, mediaClaim: media?.claimName });
 
     // pre- and post-deploy: the versioned Jobs of an upgrade
     const jobProps = { model: m, environment, id };

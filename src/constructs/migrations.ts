@@ -6,13 +6,12 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { InstanceModel } from '../model/model';
-import { CONTAINER_SECURITY, InstanceIdentity, POD_SECURITY, metadata, resourceRequirements, scratchVolumes } from './common';
-import { MastodonEnvironment } from './environment';
+import { CONTAINER_SECURITY, InstanceIdentity, MEDIA_VOLUME_LABEL, POD_SECURITY, metadata, resourceRequirements, scratchVolumes } from './common';
+import { MEDIA_PATH, MastodonEnvironment } from './environment';
 import { RAILS_TMP, mastodonContainer, seedTmpContainer } from './workload';
 
 /** Flux replaces a Job whose spec changed instead of failing on immutable fields. */
 export const FLUX_FORCE = { 'kustomize.toolkit.fluxcd.io/force': 'enabled' };
-const JOB_RESOURCES = { cpu: '250m', memory: '768Mi', memoryLimit: '1536Mi' };
 
 export type MastodonJobKind = 'db-migrate-pre' | 'db-migrate-post' | 'db-migrate-downtime' | 'search-deploy' | 'create-admin';
 
@@ -42,6 +41,70 @@ export interface MastodonJobProps {
   readonly name?: string;
 }
 
+export interface MastodonJobPodProps {
+  readonly model: InstanceModel;
+  readonly environment: MastodonEnvironment;
+  readonly labels: Record<string, string>;
+  readonly containerName: string;
+  readonly args: string[];
+  /** @default {} */
+  readonly extraEnv?: k8s.EnvVar[];
+  /** @default [] */
+  readonly initContainers?: k8s.Container[];
+  /** @default - no token mounted */
+  readonly serviceAccountName?: string;
+  /** local media, for the tasks that remove files @default - not mounted */
+  readonly mediaClaim?: string;
+}
+
+/**
+ * The pod of every one-off Rails task (Jobs and CronJobs): hardened like the processes, the direct
+ * database connection, placed and sized by the definition's `jobs` section.
+ */
+export function mastodonJobPod(props: MastodonJobPodProps): k8s.PodTemplateSpec {
+  const m = props.model;
+  const jobs = m.def.jobs;
+  const scratch = scratchVolumes({ tmp: RAILS_TMP, 'tmp-root': '/tmp' });
+  const extra = props.environment.processVolumes('job');
+  const media: { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } = props.mediaClaim
+    ? { volumes: [{ name: 'media', persistentVolumeClaim: { claimName: props.mediaClaim } }], mounts: [{ name: 'media', mountPath: MEDIA_PATH }] }
+    : { volumes: [], mounts: [] };
+  // a ReadWriteOnce media volume attaches to one node: go where web and Sidekiq run
+  const pinned = props.mediaClaim && m.mediaPinnedToOneNode;
+  const image = `${m.def.image.repository}:${m.tag}`;
+  return {
+    metadata: { labels: props.labels },
+    spec: {
+      restartPolicy: 'Never',
+      automountServiceAccountToken: props.serviceAccountName !== undefined,
+      serviceAccountName: props.serviceAccountName,
+      enableServiceLinks: false,
+      securityContext: POD_SECURITY,
+      priorityClassName: jobs.priorityClassName,
+      nodeSelector: jobs.nodeSelector ? { ...jobs.nodeSelector } : undefined,
+      tolerations: jobs.tolerations?.map((t) => ({ ...t })),
+      affinity: pinned
+        ? { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { [MEDIA_VOLUME_LABEL]: props.mediaClaim! } } }] } }
+        : undefined,
+      imagePullSecrets: m.def.image.pullSecrets.length ? m.def.image.pullSecrets.map((name) => ({ name })) : undefined,
+      initContainers: [...(props.initContainers ?? []), seedTmpContainer(image, m.def.image.pullPolicy)],
+      containers: [
+        mastodonContainer({
+          name: props.containerName,
+          image,
+          pullPolicy: m.def.image.pullPolicy,
+          args: props.args,
+          env: [...(props.extraEnv ?? []), ...props.environment.env('job')],
+          envFrom: props.environment.envFrom(),
+          resources: resourceRequirements(jobs.resources),
+          volumeMounts: [...scratch.volumeMounts, ...extra.mounts, ...media.mounts],
+        }),
+      ],
+      volumes: [...scratch.volumes, ...extra.volumes, ...media.volumes],
+    },
+  };
+}
+
 export class MastodonJob extends Construct {
   readonly name: string;
 
@@ -49,9 +112,6 @@ export class MastodonJob extends Construct {
     super(scope, id);
     const m = props.model;
     this.name = props.name ?? jobName(m, props.kind);
-    const scratch = scratchVolumes({ tmp: RAILS_TMP, 'tmp-root': '/tmp' });
-    const extra = props.environment.processVolumes('job');
-    const image = `${m.def.image.repository}:${m.tag}`;
     const meta = metadata(props.id, this.name, props.kind, { annotations: FLUX_FORCE });
     new k8s.KubeJob(this, 'job', {
       metadata: meta,
@@ -59,31 +119,7 @@ export class MastodonJob extends Construct {
         backoffLimit: 3,
         activeDeadlineSeconds: m.def.upgrade.migrationTimeoutSeconds,
         ttlSecondsAfterFinished: props.ttl === false ? undefined : m.def.upgrade.jobTtlSeconds,
-        template: {
-          metadata: { labels: meta.labels },
-          spec: {
-            restartPolicy: 'Never',
-            automountServiceAccountToken: props.serviceAccountName !== undefined,
-            serviceAccountName: props.serviceAccountName,
-            enableServiceLinks: false,
-            securityContext: POD_SECURITY,
-            imagePullSecrets: m.def.image.pullSecrets.length ? m.def.image.pullSecrets.map((name) => ({ name })) : undefined,
-            initContainers: [...(props.initContainers ?? []), seedTmpContainer(image, m.def.image.pullPolicy)],
-            containers: [
-              mastodonContainer({
-                name: props.kind,
-                image,
-                pullPolicy: m.def.image.pullPolicy,
-                args: props.args,
-                env: [...(props.extraEnv ?? []), ...props.environment.env('job')],
-                envFrom: props.environment.envFrom(),
-                resources: resourceRequirements(JOB_RESOURCES),
-                volumeMounts: [...scratch.volumeMounts, ...extra.mounts],
-              }),
-            ],
-            volumes: [...scratch.volumes, ...extra.volumes],
-          },
-        },
+        template: mastodonJobPod({ ...props, labels: meta.labels!, containerName: props.kind }),
       },
     });
   }
@@ -242,6 +278,9 @@ export class ScaleUpJob extends Construct {
             serviceAccountName: UpgradeAccess.serviceAccountName(props.model),
             automountServiceAccountToken: true,
             securityContext: POD_SECURITY,
+            priorityClassName: props.model.def.jobs.priorityClassName,
+            nodeSelector: props.model.def.jobs.nodeSelector ? { ...props.model.def.jobs.nodeSelector } : undefined,
+            tolerations: props.model.def.jobs.tolerations?.map((t) => ({ ...t })),
             initContainers: steps.length > 1 ? steps.slice(0, -1) : undefined,
             containers: steps.slice(-1),
           },

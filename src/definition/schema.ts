@@ -414,6 +414,43 @@ const traffic = s.object(
   'how users reach the instance: exactly one of ingress, gateway',
 );
 
+const jobs = s.object(
+  {
+    resources: s.def(resources, { cpu: '250m', memory: '768Mi', memoryLimit: '1536Mi' }),
+    ...placement,
+    priorityClassName: s.opt(s.string('priorityClassName of Job pods')),
+  },
+  'placement and size of every Job and CronJob pod (migrations, search index, admin, maintenance)',
+);
+
+const CRON = '^(@(yearly|annually|monthly|weekly|daily|hourly)|(\\S+\\s+){4}\\S+)$';
+/** one tootctl maintenance task as a CronJob; `days` only for the tasks that take it */
+const maintenanceTask = (description: string, enabled: boolean, schedule: string, days?: number, deadlineSeconds = 7200) =>
+  s.def(
+    s.object(
+      {
+        enabled: s.def(s.boolean('emit the CronJob'), enabled),
+        schedule: s.def(s.string('cron schedule, in UTC', { pattern: CRON, 'x-expected': 'a cron expression such as "30 3 * * *"' }), schedule),
+        ...(days === undefined ? {} : { days: s.def(s.integer('--days: how old what is removed must be', { minimum: 1 }), days) }),
+        deadlineSeconds: s.def(s.integer('activeDeadlineSeconds of each run', { minimum: 60 }), deadlineSeconds),
+      },
+      description,
+    ),
+    {},
+  );
+
+const maintenance = s.object(
+  {
+    mediaRemove: maintenanceTask('tootctl media remove: cached copies of remote media', true, '30 3 * * *', 7),
+    profileMediaRemove: maintenanceTask('tootctl media remove --prune-profiles: remote avatars and headers of accounts nobody here follows', false, '30 4 * * 0', 30),
+    previewCardsRemove: maintenanceTask('tootctl preview_cards remove: preview card thumbnails (keep at least 14 days: cards are not re-fetched sooner)', false, '0 5 * * 0', 180),
+    statusesRemove: maintenanceTask('tootctl statuses remove: remote statuses nobody here interacted with (heavy: builds and drops indices)', false, '0 2 * * 6', 90, 6 * 3600),
+    accountsPrune: maintenanceTask('tootctl accounts prune: remote accounts nobody here interacted with', false, '0 3 * * 6', undefined, 6 * 3600),
+    mediaRemoveOrphans: maintenanceTask('tootctl media remove-orphans: files no record points to (lists every object: slow, and billed by some S3 providers)', false, '0 1 1 * *', undefined, 12 * 3600),
+  },
+  'periodic clean-up as CronJobs (concurrencyPolicy Forbid, UTC, the direct database connection, the Job pod settings)',
+);
+
 const flux = s.object(
   {
     sourceKind: s.def(s.enum(['GitRepository', 'OCIRepository'] as const, 'kind of the Flux source holding dist/'), 'GitRepository'),
@@ -497,6 +534,8 @@ export const instanceSchema = s.object(
       {},
     ),
     trustedProxyIps: s.opt(s.array(s.string(), 'TRUSTED_PROXY_IP (replaces Mastodon defaults)')),
+    jobs: s.def(jobs, {}),
+    maintenance: s.def(maintenance, {}),
     admin: s.opt(
       s.object(
         {

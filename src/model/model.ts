@@ -96,6 +96,21 @@ function knownSecretKeys(def: Instance): Map<string, Set<string> | 'any'> {
 }
 
 /** Variables the generator sets from structured fields; extra env must not fight them. */
+export type MaintenanceTask = keyof Instance['maintenance'];
+
+/** tootctl arguments (lib/mastodon/cli/{media,preview_cards,statuses,accounts}.rb) and CronJob name suffix of each task; the suffixes keep CronJob names within 52 characters */
+export const MAINTENANCE_TASKS: Record<MaintenanceTask, { readonly suffix: string; readonly args: (days?: number) => string[] }> = {
+  mediaRemove: { suffix: 'media-remove', args: (days) => ['media', 'remove', `--days=${days}`] },
+  profileMediaRemove: { suffix: 'profiles-prune', args: (days) => ['media', 'remove', '--prune-profiles', `--days=${days}`] },
+  previewCardsRemove: { suffix: 'cards-remove', args: (days) => ['preview_cards', 'remove', `--days=${days}`] },
+  statusesRemove: { suffix: 'statuses-remove', args: (days) => ['statuses', 'remove', `--days=${days}`] },
+  accountsPrune: { suffix: 'accounts-prune', args: () => ['accounts', 'prune'] },
+  mediaRemoveOrphans: { suffix: 'media-orphans', args: () => ['media', 'remove-orphans'] },
+};
+
+/** Longest name a CronJob may have: its Jobs add an 11-character suffix to a 63-character label. */
+export const CRONJOB_NAME_MAX = 52;
+
 const GENERATED_ENV = /^(LOCAL_DOMAIN|WEB_DOMAIN|ALTERNATE_DOMAINS|RAILS_ENV|NODE_ENV|RAILS_LOG_LEVEL|LOG_LEVEL|TRUSTED_PROXY_IP|STREAMING_API_BASE_URL|PORT|BIND|WEB_CONCURRENCY|MAX_THREADS|MIN_THREADS|PERSISTENT_TIMEOUT|PREPARED_STATEMENTS|SKIP_POST_DEPLOYMENT_MIGRATIONS|DB_.*|REPLICA_DB_.*|(SIDEKIQ_|CACHE_)?REDIS_.*|ES_.*|S3_.*|(BULK_)?SMTP_.*|OTEL_EXPORTER_OTLP_ENDPOINT|OTEL_SERVICE_NAME_PREFIX|(MASTODON_)?PROMETHEUS_EXPORTER_.*|PGSSL.*|NODE_EXTRA_CA_CERTS)$/;
 
 /** Everything that looks like a credential must come from a Secret, never from plain env. */
@@ -201,6 +216,10 @@ export function buildModel(def: Instance): InstanceModel {
   }
 
   checkDatabaseTls(def, warn, error);
+  for (const [task, settings] of Object.entries(def.maintenance)) {
+    const name = `${def.name}-${MAINTENANCE_TASKS[task as MaintenanceTask].suffix}`;
+    if (settings.enabled && name.length > CRONJOB_NAME_MAX) error(['maintenance', task], `the CronJob name ${name} is ${name.length} characters, more than the ${CRONJOB_NAME_MAX} Kubernetes allows; use a shorter instance name or turn the task off`);
+  }
 
   // --- Redis
   const redis = resolveRedis(def, facts, error);

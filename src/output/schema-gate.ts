@@ -40,6 +40,7 @@ export const CORE_KINDS = [
   'v1/ServiceAccount',
   'apps/v1/Deployment',
   'autoscaling/v2/HorizontalPodAutoscaler',
+  'batch/v1/CronJob',
   'batch/v1/Job',
   'networking.k8s.io/v1/Ingress',
   'networking.k8s.io/v1/NetworkPolicy',

@@ -1,0 +1,61 @@
+/**
+ * Periodic clean-up with tootctl, one CronJob per task the definition enables. Runs never overlap
+ * (Forbid), a missed run is skipped rather than caught up late, and schedules are in UTC whatever the
+ * cluster's zone. The pod is the one-off task pod of migrations.ts, so it is placed, sized and
+ * hardened like every Job.
+ */
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { InstanceModel, MAINTENANCE_TASKS, MaintenanceTask } from '../model/model';
+import { InstanceIdentity, metadata } from './common';
+import { MastodonEnvironment } from './environment';
+import { mastodonJobPod } from './migrations';
+
+export interface MaintenanceProps {
+  readonly model: InstanceModel;
+  readonly environment: MastodonEnvironment;
+  readonly id: InstanceIdentity;
+  /** local media, which the tasks delete files from @default - media on object storage */
+  readonly mediaClaim?: string;
+}
+
+export class Maintenance extends Construct {
+  constructor(scope: Construct, id: string, props: MaintenanceProps) {
+    super(scope, id);
+    const tasks = props.model.def.maintenance;
+    for (const task of Object.keys(MAINTENANCE_TASKS) as MaintenanceTask[]) {
+      const settings = tasks[task];
+      if (!settings.enabled) continue;
+      const spec = MAINTENANCE_TASKS[task];
+      const name = `${props.model.name}-${spec.suffix}`;
+      const meta = metadata(props.id, name, 'maintenance');
+      new k8s.KubeCronJob(this, task, {
+        metadata: meta,
+        spec: {
+          schedule: settings.schedule,
+          timeZone: 'Etc/UTC',
+          concurrencyPolicy: 'Forbid',
+          startingDeadlineSeconds: 3600,
+          successfulJobsHistoryLimit: 1,
+          failedJobsHistoryLimit: 3,
+          jobTemplate: {
+            metadata: { labels: meta.labels },
+            spec: {
+              backoffLimit: 1,
+              activeDeadlineSeconds: settings.deadlineSeconds,
+              template: mastodonJobPod({
+                model: props.model,
+                environment: props.environment,
+                labels: meta.labels!,
+                containerName: spec.suffix,
+                args: ['bin/tootctl', ...spec.args('days' in settings ? (settings.days as number) : undefined)],
+                // every task deletes files (attachments of what it removes), on local media too
+                mediaClaim: props.mediaClaim,
+              }),
+            },
+          },
+        },
+      });
+    }
+  }
+}
