@@ -9,7 +9,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { InstanceModel, MAINTENANCE_TASKS, MaintenanceTask } from '../model/model';
 import { InstanceIdentity, metadata } from './common';
 import { MastodonEnvironment } from './environment';
-import { mastodonJobPod } from './migrations';
+import { addToJobPod, mastodonJobPod } from './migrations';
 
 export interface MaintenanceProps {
   readonly model: InstanceModel;
@@ -29,7 +29,16 @@ export class Maintenance extends Construct {
       const spec = MAINTENANCE_TASKS[task];
       const name = `${props.model.name}-${spec.suffix}`;
       const meta = metadata(props.id, name, 'maintenance');
-      new k8s.KubeCronJob(this, task, {
+      const template = mastodonJobPod({
+        model: props.model,
+        environment: props.environment,
+        labels: meta.labels!,
+        containerName: spec.suffix,
+        args: ['bin/tootctl', ...spec.args('days' in settings ? (settings.days as number) : undefined)],
+        // every task deletes files (attachments of what it removes), on local media too
+        mediaClaim: props.mediaClaim,
+      });
+      const cronJob = new k8s.KubeCronJob(this, task, {
         metadata: meta,
         spec: {
           schedule: settings.schedule,
@@ -43,19 +52,12 @@ export class Maintenance extends Construct {
             spec: {
               backoffLimit: 1,
               activeDeadlineSeconds: settings.deadlineSeconds,
-              template: mastodonJobPod({
-                model: props.model,
-                environment: props.environment,
-                labels: meta.labels!,
-                containerName: spec.suffix,
-                args: ['bin/tootctl', ...spec.args('days' in settings ? (settings.days as number) : undefined)],
-                // every task deletes files (attachments of what it removes), on local media too
-                mediaClaim: props.mediaClaim,
-              }),
+              template,
             },
           },
         },
       });
+      addToJobPod(cronJob, '/spec/jobTemplate/spec/template/spec', props.model, template);
     }
   }
 }

@@ -3,12 +3,13 @@
  * index, and the downtime flow. A Job is named after the Mastodon version, so a new version is a new
  * Job (Jobs are immutable) and re-applying the same version changes nothing.
  */
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { InstanceModel } from '../model/model';
 import { CONTAINER_SECURITY, InstanceIdentity, MEDIA_VOLUME_LABEL, POD_SECURITY, metadata, resourceRequirements, scratchVolumes } from './common';
 import { MEDIA_PATH, MastodonEnvironment } from './environment';
-import { RAILS_TMP, mastodonContainer, seedTmpContainer } from './workload';
+import { RAILS_TMP, addToPod, extraEnvOf, mastodonContainer, seedTmpContainer, typedPlacement } from './workload';
 
 /** Flux replaces a Job whose spec changed instead of failing on immutable fields. */
 export const FLUX_FORCE = { 'kustomize.toolkit.fluxcd.io/force': 'enabled' };
@@ -73,16 +74,14 @@ export function mastodonJobPod(props: MastodonJobPodProps): k8s.PodTemplateSpec 
   const pinned = props.mediaClaim && m.mediaPinnedToOneNode;
   const image = `${m.def.image.repository}:${m.tag}`;
   return {
-    metadata: { labels: props.labels },
+    metadata: { labels: { ...jobs.podLabels, ...props.labels }, annotations: jobs.podAnnotations ? { ...jobs.podAnnotations } : undefined },
     spec: {
       restartPolicy: 'Never',
       automountServiceAccountToken: props.serviceAccountName !== undefined,
       serviceAccountName: props.serviceAccountName,
       enableServiceLinks: false,
       securityContext: POD_SECURITY,
-      priorityClassName: jobs.priorityClassName,
-      nodeSelector: jobs.nodeSelector ? { ...jobs.nodeSelector } : undefined,
-      tolerations: jobs.tolerations?.map((t) => ({ ...t })),
+      ...typedPlacement(jobs),
       affinity: pinned
         ? { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { [MEDIA_VOLUME_LABEL]: props.mediaClaim! } } }] } }
         : undefined,
@@ -94,8 +93,8 @@ export function mastodonJobPod(props: MastodonJobPodProps): k8s.PodTemplateSpec 
           image,
           pullPolicy: m.def.image.pullPolicy,
           args: props.args,
-          env: [...(props.extraEnv ?? []), ...props.environment.env('job')],
-          envFrom: props.environment.envFrom(),
+          env: [...(props.extraEnv ?? []), ...props.environment.env('job'), ...extraEnvOf(jobs).env],
+          envFrom: [...props.environment.envFrom(), ...extraEnvOf(jobs).envFrom],
           resources: resourceRequirements(jobs.resources),
           volumeMounts: [...scratch.volumeMounts, ...extra.mounts, ...media.mounts],
         }),
@@ -103,6 +102,11 @@ export function mastodonJobPod(props: MastodonJobPodProps): k8s.PodTemplateSpec 
       volumes: [...scratch.volumes, ...extra.volumes, ...media.volumes],
     },
   };
+}
+
+/** The definition's `jobs` additions given as written (see addToPod). */
+export function addToJobPod(obj: ApiObject, podPath: string, model: InstanceModel, template: k8s.PodTemplateSpec): void {
+  addToPod(obj, podPath, model.def.jobs, { affinity: template.spec?.affinity, hasInitContainers: true, hasVolumes: true });
 }
 
 export class MastodonJob extends Construct {
@@ -113,15 +117,17 @@ export class MastodonJob extends Construct {
     const m = props.model;
     this.name = props.name ?? jobName(m, props.kind);
     const meta = metadata(props.id, this.name, props.kind, { annotations: FLUX_FORCE });
-    new k8s.KubeJob(this, 'job', {
+    const template = mastodonJobPod({ ...props, labels: meta.labels!, containerName: props.kind });
+    const job = new k8s.KubeJob(this, 'job', {
       metadata: meta,
       spec: {
         backoffLimit: 3,
         activeDeadlineSeconds: m.def.upgrade.migrationTimeoutSeconds,
         ttlSecondsAfterFinished: props.ttl === false ? undefined : m.def.upgrade.jobTtlSeconds,
-        template: mastodonJobPod({ ...props, labels: meta.labels!, containerName: props.kind }),
+        template,
       },
     });
+    addToJobPod(job, '/spec/template/spec', m, template);
   }
 }
 
@@ -278,9 +284,7 @@ export class ScaleUpJob extends Construct {
             serviceAccountName: UpgradeAccess.serviceAccountName(props.model),
             automountServiceAccountToken: true,
             securityContext: POD_SECURITY,
-            priorityClassName: props.model.def.jobs.priorityClassName,
-            nodeSelector: props.model.def.jobs.nodeSelector ? { ...props.model.def.jobs.nodeSelector } : undefined,
-            tolerations: props.model.def.jobs.tolerations?.map((t) => ({ ...t })),
+            ...typedPlacement(props.model.def.jobs),
             initContainers: steps.length > 1 ? steps.slice(0, -1) : undefined,
             containers: steps.slice(-1),
           },

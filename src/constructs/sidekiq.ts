@@ -4,7 +4,7 @@ import { resourceRequirements } from './common';
 import { SidekiqGroupModel } from '../model/model';
 import { QueueScaler } from './queue-scaler';
 import { METRICS_PORT } from './web';
-import { MastodonDeployment, MastodonProcessProps, mastodonContainer, processPodSettings } from './workload';
+import { MastodonDeployment, MastodonProcessProps, extraEnvOf, mastodonContainer, processPodSettings } from './workload';
 
 /** The official image (4.3+) touches this file once Sidekiq is ready to process jobs. */
 export const SIDEKIQ_READY_FILE = '/opt/mastodon/tmp/sidekiq_process_has_started_and_will_begin_processing_jobs';
@@ -61,8 +61,9 @@ export class SidekiqGroup extends Construct {
                 ]
               : []),
             ...props.environment.env('sidekiq'),
+            ...extraEnvOf(g.def).env,
           ],
-          envFrom: props.environment.envFrom(),
+          envFrom: [...props.environment.envFrom(), ...extraEnvOf(g.def).envFrom],
           resources: resourceRequirements(g.def.resources),
           ports: prometheus ? [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }] : [],
           volumeMounts: pod.volumeMounts,
@@ -78,8 +79,7 @@ export class SidekiqGroup extends Construct {
       terminationGracePeriodSeconds: timeout + 15,
       spread: pod.spread,
       affinity: pod.affinity,
-      nodeSelector: g.def.nodeSelector,
-      tolerations: g.def.tolerations,
+      placement: g.def,
       podAnnotations: pod.podAnnotations,
       podLabels: pod.podLabels,
       imagePullSecrets: pod.imagePullSecrets,

@@ -1,7 +1,7 @@
 /** The streaming API (WebSockets and server-sent events): Deployment, Service, disruption budget, autoscaler. */
 import { Construct } from 'constructs';
 import { httpService, resourceRequirements } from './common';
-import { MastodonDeployment, MastodonProcessProps, httpProbe, mastodonContainer, processPodSettings } from './workload';
+import { MastodonDeployment, MastodonProcessProps, extraEnvOf, httpProbe, mastodonContainer, processPodSettings } from './workload';
 
 export const STREAMING_PORT = 4000;
 const STREAMING_PRESTOP_SECONDS = 10;
@@ -33,8 +33,8 @@ export class Streaming extends Construct {
           name: 'streaming',
           image: `${m.def.image.streamingRepository}:${m.tag}`,
           pullPolicy: m.def.image.pullPolicy,
-          env: [{ name: 'DB_POOL', value: String(st.dbPool) }, { name: 'PORT', value: String(STREAMING_PORT) }, ...props.environment.env('streaming')],
-          envFrom: props.environment.envFrom(),
+          env: [{ name: 'DB_POOL', value: String(st.dbPool) }, { name: 'PORT', value: String(STREAMING_PORT) }, ...props.environment.env('streaming'), ...extraEnvOf(st).env],
+          envFrom: [...props.environment.envFrom(), ...extraEnvOf(st).envFrom],
           resources: resourceRequirements(st.resources),
           ports: [{ name: 'http', containerPort: STREAMING_PORT, protocol: 'TCP' }],
           volumeMounts: pod.volumeMounts,
@@ -49,8 +49,7 @@ export class Streaming extends Construct {
       strategy: 'RollingUpdate',
       terminationGracePeriodSeconds: STREAMING_PRESTOP_SECONDS + STREAMING_DRAIN_SECONDS,
       spread: pod.spread,
-      nodeSelector: st.nodeSelector,
-      tolerations: st.tolerations,
+      placement: st,
       podAnnotations: pod.podAnnotations,
       imagePullSecrets: pod.imagePullSecrets,
     });

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { EXPORTER_RESOURCES } from '../model/model';
 import { httpService, resourceRequirements } from './common';
-import { MastodonDeployment, MastodonProcessProps, httpProbe, mastodonContainer, processPodSettings } from './workload';
+import { MastodonDeployment, MastodonProcessProps, extraEnvOf, httpProbe, mastodonContainer, processPodSettings } from './workload';
 
 export const WEB_PORT = 3000;
 export const METRICS_PORT = 9394;
@@ -47,8 +47,9 @@ export class Web extends Construct {
               ]
             : []),
           ...props.environment.env('web'),
+          ...extraEnvOf(web).env,
         ],
-        envFrom: props.environment.envFrom(),
+        envFrom: [...props.environment.envFrom(), ...extraEnvOf(web).envFrom],
         resources: resourceRequirements(web.resources),
         ports: [{ name: 'http', containerPort: WEB_PORT, protocol: 'TCP' }],
         volumeMounts: pod.volumeMounts,
@@ -91,8 +92,7 @@ export class Web extends Construct {
       terminationGracePeriodSeconds: WEB_PRESTOP_SECONDS + WEB_DRAIN_SECONDS,
       spread: pod.spread,
       affinity: pod.affinity,
-      nodeSelector: web.nodeSelector,
-      tolerations: web.tolerations,
+      placement: web,
       podAnnotations: pod.podAnnotations,
       podLabels: pod.podLabels,
       imagePullSecrets: pod.imagePullSecrets,

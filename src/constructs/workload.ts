@@ -1,4 +1,5 @@
 /** A long-running Mastodon process: Deployment, plus its disruption budget and autoscaler when it has several replicas. */
+import { ApiObject, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import {
@@ -15,7 +16,7 @@ import {
   selectorLabels,
   topologySpread,
 } from './common';
-import { Toleration } from '../definition/schema';
+import { PodPlacement } from '../definition/schema';
 import { InstanceModel } from '../model/model';
 import { MastodonEnvironment, ProcessKind } from './environment';
 
@@ -47,10 +48,8 @@ export interface MastodonDeploymentProps {
   readonly spread?: SpreadOptions;
   /** @default - no affinity */
   readonly affinity?: k8s.Affinity;
-  /** @default - any node */
-  readonly nodeSelector?: Readonly<Record<string, string>>;
-  /** @default - none */
-  readonly tolerations?: readonly Toleration[];
+  /** the definition's placement and additions for this component @default {} */
+  readonly placement?: PodPlacement;
   /** annotations of the pod template (config checksum, ...) @default {} */
   readonly podAnnotations?: Record<string, string>;
   /** extra pod labels @default {} */
@@ -66,7 +65,9 @@ export class MastodonDeployment extends Construct {
   constructor(scope: Construct, id: string, props: MastodonDeploymentProps) {
     super(scope, id);
     const selector = selectorLabels(props.id, props.component);
-    const podMeta = metadata(props.id, props.name, props.component, { labels: props.podLabels ?? {} });
+    const placement = props.placement ?? {};
+    const podMeta = metadata(props.id, props.name, props.component, { labels: { ...placement.podLabels, ...props.podLabels } });
+    const podAnnotations = { ...placement.podAnnotations, ...props.podAnnotations };
     const highestReplicas = props.maxReplicas ?? props.replicas;
     this.autoscaled = props.maxReplicas !== undefined;
 
@@ -82,15 +83,14 @@ export class MastodonDeployment extends Construct {
             ? { type: 'Recreate' }
             : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromString('25%') } },
         template: {
-          metadata: { labels: podMeta.labels, annotations: props.podAnnotations && Object.keys(props.podAnnotations).length ? props.podAnnotations : undefined },
+          metadata: { labels: podMeta.labels, annotations: Object.keys(podAnnotations).length ? podAnnotations : undefined },
           spec: {
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             securityContext: POD_SECURITY,
             terminationGracePeriodSeconds: props.terminationGracePeriodSeconds,
             imagePullSecrets: props.imagePullSecrets?.length ? props.imagePullSecrets.map((name) => ({ name })) : undefined,
-            nodeSelector: props.nodeSelector ? { ...props.nodeSelector } : undefined,
-            tolerations: props.tolerations?.map((t) => ({ ...t })),
+            ...typedPlacement(placement),
             affinity: props.affinity,
             topologySpreadConstraints: props.spread && highestReplicas >= 2 ? topologySpread(selector, props.spread) : undefined,
             initContainers: props.initContainers?.length ? props.initContainers : undefined,
@@ -100,6 +100,7 @@ export class MastodonDeployment extends Construct {
         },
       },
     });
+    addToPod(this.deployment, '/spec/template/spec', placement, { affinity: props.affinity, hasInitContainers: (props.initContainers?.length ?? 0) > 0, hasVolumes: (props.volumes?.length ?? 0) > 0 });
 
     if (props.replicas >= 2) {
       disruptionBudget(this, { id: props.id, name: props.name, component: props.component });
@@ -221,4 +222,68 @@ export function processPodSettings(props: MastodonProcessProps, kind: ProcessKin
     imagePullSecrets: m.def.image.pullSecrets,
     podAnnotations: { 'checksum/config': props.environment.checksum },
   };
+}
+
+/** The definition's typed placement fields, as PodSpec fields (copied: the definition is read-only). */
+export function typedPlacement(p: PodPlacement): Pick<k8s.PodSpec, 'nodeSelector' | 'tolerations' | 'priorityClassName' | 'hostAliases'> {
+  return {
+    nodeSelector: p.nodeSelector ? { ...p.nodeSelector } : undefined,
+    tolerations: p.tolerations?.map((t) => ({ ...t })),
+    priorityClassName: p.priorityClassName,
+    hostAliases: p.hostAliases?.map((h) => ({ ip: h.ip, hostnames: [...h.hostnames] })),
+  };
+}
+
+/** The definition's extra environment of one component, after the generated variables. */
+export function extraEnvOf(p: PodPlacement): { env: k8s.EnvVar[]; envFrom: k8s.EnvFromSource[] } {
+  return {
+    env: Object.keys(p.extraEnv ?? {}).sort().map((name) => ({ name, value: p.extraEnv![name] })),
+    envFrom: (p.envFrom ?? []).map((e) => (e.configMap ? { configMapRef: { name: e.configMap } } : { secretRef: { name: e.secret! } })),
+  };
+}
+
+const RAW_PATCHES = new WeakMap<ApiObject, JsonPatch[]>();
+
+/**
+ * A JSON patch applied to an L1 object's final JSON. The L1 classes run their JSON through typed
+ * mappers after ordinary patches, which drops fields they do not know and turns plain quantities
+ * into nothing; these patches come after that, so what they add reaches the output as written.
+ */
+function addRawPatch(obj: ApiObject, patch: JsonPatch): void {
+  let patches = RAW_PATCHES.get(obj);
+  if (!patches) {
+    const list: JsonPatch[] = (patches = []);
+    RAW_PATCHES.set(obj, list);
+    const typed = obj.toJson.bind(obj);
+    obj.toJson = () => JsonPatch.apply(typed(), ...list);
+  }
+  patches.push(patch);
+}
+
+/**
+ * Kubernetes structures the definition gives as written (affinity, volumes, sidecars) are added by
+ * raw JSON patch, so they reach the output unchanged, where the strict schema gate checks every field.
+ */
+export function addToPod(obj: ApiObject, podPath: string, p: PodPlacement, generated: { affinity?: k8s.Affinity; hasInitContainers: boolean; hasVolumes: boolean }): void {
+  const affinity = mergeAffinity(generated.affinity, p.affinity);
+  if (affinity) addRawPatch(obj, JsonPatch.add(`${podPath}/affinity`, affinity));
+  const volumes = p.extraVolumes ?? [];
+  if (volumes.length) {
+    if (generated.hasVolumes) volumes.forEach((v) => addRawPatch(obj, JsonPatch.add(`${podPath}/volumes/-`, v)));
+    else addRawPatch(obj, JsonPatch.add(`${podPath}/volumes`, volumes));
+  }
+  for (const m of p.extraVolumeMounts ?? []) addRawPatch(obj, JsonPatch.add(`${podPath}/containers/0/volumeMounts/-`, m));
+  // sidecars are hardened like every container unless they say otherwise
+  for (const c of p.sidecars ?? []) addRawPatch(obj, JsonPatch.add(`${podPath}/containers/-`, { ...c, securityContext: { ...CONTAINER_SECURITY, ...c.securityContext } }));
+  const inits = (p.extraInitContainers ?? []).map((c) => ({ ...c, securityContext: { ...CONTAINER_SECURITY, ...c.securityContext } }));
+  if (inits.length && generated.hasInitContainers) inits.forEach((c, i) => addRawPatch(obj, JsonPatch.add(`${podPath}/initContainers/${i}`, c)));
+  else if (inits.length) addRawPatch(obj, JsonPatch.add(`${podPath}/initContainers`, inits));
+}
+
+/** The generated affinity (a ReadWriteOnce media volume) and the definition's, both kept. */
+function mergeAffinity(generated: k8s.Affinity | undefined, own: k8s.Affinity | undefined): unknown {
+  if (!own) return undefined; // the generated one alone is already in the typed spec
+  const required = [...(generated?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []), ...(own.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [])];
+  const podAffinity = required.length ? { ...own.podAffinity, requiredDuringSchedulingIgnoredDuringExecution: required } : own.podAffinity;
+  return { ...own, ...(podAffinity ? { podAffinity } : {}) };
 }

@@ -93,6 +93,13 @@ export const s = {
   opt<S extends Schema<unknown, unknown>>(schema: S): Prop<S, 'opt'> {
     return { schema, kind: 'opt' };
   },
+  /**
+   * A Kubernetes API structure (Container, Affinity, Volume, ...) taken as written: it reaches the
+   * output unchanged, where the strict Kubernetes schema gate checks it field by field.
+   */
+  kube<T>(kind: string, description?: string): Schema<T> {
+    return { json: withDoc({ type: 'object', 'x-expected': `a Kubernetes ${kind} object` }, description) };
+  },
   /** optional for the user; ajv fills in `value` so the code always sees it */
   def<S extends Schema<unknown, unknown>>(schema: S, value: InOf<S>): Prop<S, 'def'> {
     return { schema, kind: 'def', defaultValue: value };

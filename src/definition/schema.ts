@@ -4,6 +4,7 @@
  * editors), of the TypeScript types, and of every static default (applied by ajv while validating).
  * Defaults that depend on other fields (namespace = name, ...) are resolved in `src/model/`.
  */
+import type { k8s } from 'cdk8s-plus-28';
 import { OutOf, InOf, s } from './schema-builder';
 
 const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
@@ -48,10 +49,26 @@ const toleration = s.object({
   tolerationSeconds: s.opt(s.integer(undefined, { minimum: 0 })),
 });
 
-/** Placement fields shared by every long-running component. */
+/** Placement and pod additions shared by every process and by the Job pods. */
 const placement = {
   nodeSelector: s.opt(s.record(s.string(), 'node labels the pods must land on')),
   tolerations: s.opt(s.array(toleration, 'taints the pods tolerate')),
+  affinity: s.opt(s.kube<k8s.Affinity>('Affinity', 'node/pod (anti-)affinity, merged with the one the generator sets for a ReadWriteOnce media volume')),
+  priorityClassName: s.opt(s.string('priorityClassName of the pods')),
+  podAnnotations: s.opt(s.record(s.string(), 'annotations of the pod template (e.g. for a secret-reloader or a service mesh)')),
+  podLabels: s.opt(s.record(s.string(), 'extra labels of the pods (app.kubernetes.io/* are the generator\'s)')),
+  hostAliases: s.opt(s.array(s.object({ ip: s.req(s.string('IP address', { minLength: 1 })), hostnames: s.req(s.array(s.string(), 'host names', { minItems: 1 })) }), '/etc/hosts entries')),
+  extraEnv: s.opt(s.record(s.string(), 'non-secret environment of this component only (same rules as env)', ENV_NAME)),
+  envFrom: s.opt(
+    s.array(
+      s.object({ configMap: s.opt(dnsLabel('ConfigMap whose keys become variables')), secret: s.opt(dnsLabel('Secret whose keys become variables')) }, 'exactly one of configMap, secret'),
+      'whole ConfigMaps or Secrets as environment of the main container (after the generated ones)',
+    ),
+  ),
+  extraVolumes: s.opt(s.array(s.kube<k8s.Volume>('Volume'), 'volumes added to the pod (CA bundles, config files, ...)')),
+  extraVolumeMounts: s.opt(s.array(s.kube<k8s.VolumeMount>('VolumeMount'), 'mounts of the main container')),
+  sidecars: s.opt(s.array(s.kube<k8s.Container>('Container'), 'extra containers; the hardening and resource rules apply to them too')),
+  extraInitContainers: s.opt(s.array(s.kube<k8s.Container>('Container'), 'init containers run before the generated ones')),
 };
 
 const replicaRange = (defaultReplicas: number) => ({
@@ -418,9 +435,8 @@ const jobs = s.object(
   {
     resources: s.def(resources, { cpu: '250m', memory: '768Mi', memoryLimit: '1536Mi' }),
     ...placement,
-    priorityClassName: s.opt(s.string('priorityClassName of Job pods')),
   },
-  'placement and size of every Job and CronJob pod (migrations, search index, admin, maintenance)',
+  'placement, size and additions of every Job and CronJob pod (migrations, search index, admin, maintenance)',
 );
 
 const CRON = '^(@(yearly|annually|monthly|weekly|daily|hourly)|(\\S+\\s+){4}\\S+)$';
@@ -563,6 +579,8 @@ export type Resources = OutOf<typeof resources>;
 export type RedisRoleDef = Instance['redis']['main'];
 export type SidekiqGroupDef = Instance['sidekiq']['groups'][number];
 export type Toleration = NonNullable<Instance['web']['tolerations']>[number];
+/** what every process and the Job pods accept beyond their own settings */
+export type PodPlacement = Pick<Instance['web'], keyof typeof placement>;
 
 export function instanceJsonSchema(): Record<string, unknown> {
   return {

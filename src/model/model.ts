@@ -4,7 +4,7 @@
  * caused it, so the CLI can point at the line in the definition.
  */
 import { FieldPath, Problem, show } from '../definition/problems';
-import { Instance, Resources, SecretKeyRef } from '../definition/schema';
+import { Instance, PodPlacement, Resources, SecretKeyRef } from '../definition/schema';
 import { cpuCores, memoryBytes } from './quantity';
 import { RedisEndpoint, resolveRedis } from './redis';
 import {
@@ -192,6 +192,19 @@ export function buildModel(def: Instance): InstanceModel {
     if (isForbiddenEnv(facts, name)) error(['env', name], `${name} must not be set for Mastodon ${facts.minor} (removed or ignored)`);
     else if (SECRET_LIKE_ENV.test(name)) error(['env', name], `${name} looks like a credential; put it in a Secret and reference it, never in plain env`);
     else if (GENERATED_ENV.test(name)) error(['env', name], `${name} is generated from the definition's structured fields (domain, database, redis, search, storage, smtp, web, ...); set it there`);
+  }
+
+  for (const [path, p] of podPlacements(def)) {
+    for (const label of Object.keys(p.podLabels ?? {})) {
+      if (label.startsWith('app.kubernetes.io/')) error([...path, 'podLabels', label], `${label} is set by the generator (selectors depend on it); use a label outside app.kubernetes.io/`);
+    }
+    for (const name of Object.keys(p.extraEnv ?? {})) {
+      if (SECRET_LIKE_ENV.test(name)) error([...path, 'extraEnv', name], `${name} looks like a credential; use envFrom with a Secret, or secretEnv`);
+      else if (GENERATED_ENV.test(name) || isForbiddenEnv(facts, name)) error([...path, 'extraEnv', name], `${name} is generated from the definition's structured fields or not read by Mastodon ${facts.minor}; set it there`);
+    }
+    (p.envFrom ?? []).forEach((e, i) => {
+      if (!e.configMap === !e.secret) error([...path, 'envFrom', i], `expected exactly one of configMap, secret, found ${e.configMap ? 'both' : 'neither'}`);
+    });
   }
 
   for (const name of Object.keys(def.secretEnv)) {
@@ -444,6 +457,16 @@ function checkPodsFitNodes(def: Instance, error: (p: FieldPath, m: string) => vo
       error(path, `the pod requests ${Number(cpu.toFixed(3))} CPU and ${(memory / 1024 ** 3).toFixed(2)}Gi memory, more than a node offers (scheduling.nodeAllocatable: ${node.cpu} CPU, ${node.memory}); it would never be scheduled`);
     }
   }
+}
+
+/** Every component's placement and pod additions, with its field path. */
+function podPlacements(def: Instance): [FieldPath, PodPlacement][] {
+  return [
+    [['web'], def.web],
+    [['streaming'], def.streaming],
+    ...def.sidekiq.groups.map((g, i): [FieldPath, PodPlacement] => [['sidekiq', 'groups', i], g]),
+    [['jobs'], def.jobs],
+  ];
 }
 
 /** Visit every Secret reference in a definition with its field path. */

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { SchemaGate } from '../../src/output/schema-gate';
+import { VENDOR_DIR } from '../../src/paths';
+import { container, definition, envOf, find, problems, synth } from '../helpers';
+
+const gate = new SchemaGate(VENDOR_DIR, undefined, false);
+
+const additions = {
+  affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'pool', operator: 'In', values: ['web'] }] }] } } },
+  priorityClassName: 'mastodon-high',
+  podAnnotations: { 'reloader.stakater.com/auto': 'true' },
+  podLabels: { team: 'social' },
+  hostAliases: [{ ip: '10.0.0.5', hostnames: ['db.internal'] }],
+  extraEnv: { GITHUB_REPOSITORY: 'example/mastodon' },
+  envFrom: [{ configMap: 'branding' }, { secret: 'translation' }],
+  extraVolumes: [{ name: 'corp-ca', configMap: { name: 'corp-ca' } }],
+  extraVolumeMounts: [{ name: 'corp-ca', mountPath: '/etc/ssl/corp', readOnly: true }],
+  sidecars: [{ name: 'log-shipper', image: 'fluent/fluent-bit:3.2', resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } } }],
+  extraInitContainers: [{ name: 'wait-for-db', image: 'busybox:1.37', args: ['true'], resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '32Mi' } } }],
+};
+
+describe('pod additions (the Helm charts\' affinity, priority, sidecars, extra env and volumes)', () => {
+  // separate copies: shared objects would become YAML aliases of one node
+  const a = () => structuredClone(additions);
+  const objects = synth(definition({ web: a(), streaming: a(), sidekiq: { groups: [{ name: 'all', queues: ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler', 'fasp'], ...a() }] }, jobs: a() }));
+  const pods = {
+    web: find(objects, 'Deployment', 'test-web').spec.template,
+    streaming: find(objects, 'Deployment', 'test-streaming').spec.template,
+    sidekiq: find(objects, 'Deployment', 'test-sidekiq-all').spec.template,
+    job: find(objects, 'Job', 'test-db-migrate-pre-4-5-6').spec.template,
+    cronJob: find(objects, 'CronJob', 'test-media-remove').spec.jobTemplate.spec.template,
+  };
+
+  it('reach every process and every Job pod', () => {
+    for (const [name, pod] of Object.entries(pods)) {
+      expect(pod.spec, name).toMatchObject({ affinity: additions.affinity, priorityClassName: 'mastodon-high', hostAliases: additions.hostAliases });
+      expect(pod.metadata.annotations, name).toMatchObject(additions.podAnnotations);
+      expect(pod.metadata.labels, name).toMatchObject({ team: 'social', 'app.kubernetes.io/instance': 'test' });
+      expect(pod.spec.volumes, name).toContainEqual(additions.extraVolumes[0]);
+      const main = pod.spec.containers[0];
+      expect(main.volumeMounts, name).toContainEqual(additions.extraVolumeMounts[0]);
+      expect(envOf(main).GITHUB_REPOSITORY, name).toBe('example/mastodon');
+      expect(main.envFrom.slice(-2), name).toEqual([{ configMapRef: { name: 'branding' } }, { secretRef: { name: 'translation' } }]);
+      // sidecars and init containers are hardened like the generated ones unless they say otherwise
+      const sidecar = pod.spec.containers.find((c: any) => c.name === 'log-shipper');
+      expect(sidecar.securityContext, name).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, runAsNonRoot: true });
+      expect(pod.spec.initContainers[0].name, name).toBe('wait-for-db');
+    }
+  });
+
+  it('keep the generated pieces: selectors, checksum, the Rails tmp seeding', () => {
+    expect(find(objects, 'Deployment', 'test-web').spec.selector.matchLabels).not.toHaveProperty('team');
+    expect(pods.web.metadata.annotations).toHaveProperty('checksum/config');
+    expect(pods.web.spec.initContainers.map((c: any) => c.name)).toEqual(['wait-for-db', 'seed-tmp']);
+  });
+
+  it('pass the strict Kubernetes schemas, and a typo in a Kubernetes structure taken as written is caught there', () => {
+    for (const o of objects) expect(gate.validate(o), `${o.kind}/${o.metadata?.name}`).toEqual([]);
+    const typo = synth(definition({ web: { sidecars: [{ name: 'x', image: 'y', imagePullPolcy: 'Always' }] } }));
+    expect(gate.validate(find(typo, 'Deployment', 'test-web'))).toContain('Kubernetes v1.28.0: spec.template.spec.containers[1].imagePullPolcy: unknown field');
+  });
+
+  it('merge with the affinity a ReadWriteOnce media volume needs', () => {
+    const pinned = synth(definition({ storage: { s3: undefined, volume: { size: '1Gi', accessMode: 'ReadWriteOnce' } }, web: { affinity: additions.affinity } }));
+    const affinity = find(pinned, 'Deployment', 'test-web').spec.template.spec.affinity;
+    expect(affinity.nodeAffinity).toEqual(additions.affinity.nodeAffinity);
+    expect(affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector.matchLabels).toEqual({ 'mastodon.cdk8s/media-volume': 'test-media' });
+  });
+
+  it('refuse what would break the generator\'s own settings', () => {
+    expect(problems(definition({ web: { podLabels: { 'app.kubernetes.io/component': 'x' } } })).join()).toMatch(/app\.kubernetes\.io\/component is set by the generator/);
+    expect(problems(definition({ streaming: { extraEnv: { DB_HOST: 'x' } } })).join()).toMatch(/DB_HOST is generated/);
+    expect(problems(definition({ jobs: { extraEnv: { SMTP_PASSWORD: 'x' } } })).join()).toMatch(/looks like a credential/);
+    expect(problems(definition({ web: { envFrom: [{ configMap: 'a', secret: 'b' }] } })).join()).toMatch(/exactly one of configMap, secret, found both/);
+    expect(problems(definition({ web: { affinity: 'near the database' } })).join()).toMatch(/web\.affinity: expected a mapping/);
+  });
+});
