@@ -2,7 +2,7 @@
  * One instance as a cdk8s App with one Chart per apply stage. The stages are what Flux (or an
  * operator running kubectl) applies in order: base → pre-deploy → app → post-deploy.
  */
-import { App, Chart } from 'cdk8s';
+import { ApiObject, App, Chart } from 'cdk8s';
 import { InstanceModel } from '../src/model/model';
 import { InstanceNamespace, MediaVolume } from '../src/constructs/base';
 import { InstanceIdentity } from '../src/constructs/common';
@@ -102,6 +102,13 @@ export class InstanceCharts {
     if (flux) {
       this.flux = new Chart(this.app, STAGE_DIRS.flux, { disableResourceNameHashes: true });
       new FluxPipeline(this.flux, 'pipeline', { model: m, id, stages: this.stages });
+    }
+    // the definition's own labels and annotations on every object (selectors and pods keep theirs)
+    for (const c of [...this.stages.map((s) => s.chart), ...(this.flux ? [this.flux] : [])]) {
+      for (const obj of c.node.findAll().filter((n): n is ApiObject => n instanceof ApiObject)) {
+        for (const [k, v] of Object.entries(m.def.labels)) obj.metadata.addLabel(k, v);
+        for (const [k, v] of Object.entries(m.def.annotations)) obj.metadata.addAnnotation(k, v);
+      }
     }
   }
 }

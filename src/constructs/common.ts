@@ -151,12 +151,21 @@ export function autoscaler(scope: Construct, props: AutoscalerProps): k8s.KubeHo
   });
 }
 
-/** A ClusterIP Service in front of a component's `http` container port. */
-export function httpService(scope: Construct, id: InstanceIdentity, name: string, component: string, port: number): k8s.KubeService {
+export interface ServiceSettings {
+  readonly type: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly ipFamilyPolicy?: string;
+  readonly ipFamilies?: readonly string[];
+}
+
+/** A Service in front of a component's `http` container port. */
+export function httpService(scope: Construct, id: InstanceIdentity, name: string, component: string, port: number, settings: ServiceSettings): k8s.KubeService {
   return new k8s.KubeService(scope, 'service', {
-    metadata: metadata(id, name, component),
+    metadata: metadata(id, name, component, Object.keys(settings.annotations).length ? { annotations: { ...settings.annotations } } : {}),
     spec: {
-      type: 'ClusterIP',
+      type: settings.type,
+      ipFamilyPolicy: settings.ipFamilyPolicy,
+      ipFamilies: settings.ipFamilies ? [...settings.ipFamilies] : undefined,
       selector: selectorLabels(id, component),
       ports: [{ name: 'http', port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
     },

@@ -54,6 +54,6 @@ export class Streaming extends Construct {
       imagePullSecrets: pod.imagePullSecrets,
     });
 
-    httpService(this, props.id, this.serviceName, 'streaming', STREAMING_PORT);
+    httpService(this, props.id, this.serviceName, 'streaming', STREAMING_PORT, m.def.traffic.service);
   }
 }

@@ -34,6 +34,11 @@ function streamingHosts(m: InstanceModel): string[] {
   return m.def.traffic.streamingHost ? [m.webDomain, m.def.traffic.streamingHost] : [m.webDomain];
 }
 
+/** hosts only streaming is served on */
+function streamingOnly(m: InstanceModel): string[] {
+  return streamingHosts(m).filter((h) => !webHosts(m).includes(h));
+}
+
 function redirectsWebfinger(m: InstanceModel): boolean {
   return m.localDomain !== m.webDomain;
 }
@@ -50,7 +55,9 @@ export class NginxIngress extends Construct {
     const ing = m.def.traffic.ingress!;
     const tlsSecret = ing.tlsSecret ?? `${m.name}-tls`;
     const allHosts = [...new Set([...webHosts(m), ...streamingHosts(m), ...(redirectsWebfinger(m) ? [m.localDomain] : [])])];
-    const tls: k8s.IngressTls[] = [{ hosts: allHosts, secretName: tlsSecret }];
+    const own = ing.streaming;
+    // with its own certificate the streaming hosts leave the shared one
+    const tls: k8s.IngressTls[] = [{ hosts: own?.tlsSecret ? allHosts.filter((h) => !streamingOnly(m).includes(h)) : allHosts, secretName: tlsSecret }];
     // only the web Ingress asks cert-manager for the certificate, so one Certificate covers every host
     const certManager: Record<string, string> = ing.clusterIssuer
       ? { 'cert-manager.io/cluster-issuer': ing.clusterIssuer }
@@ -61,6 +68,7 @@ export class NginxIngress extends Construct {
     new k8s.KubeIngress(this, 'web', {
       metadata: metadata(props.id, `${m.name}-web`, 'web', {
         annotations: {
+          ...ing.annotations,
           ...certManager,
           'nginx.ingress.kubernetes.io/proxy-body-size': ing.maxBodySize,
           'nginx.ingress.kubernetes.io/proxy-read-timeout': '120',
@@ -72,19 +80,27 @@ export class NginxIngress extends Construct {
     new k8s.KubeIngress(this, 'streaming', {
       metadata: metadata(props.id, `${m.name}-streaming`, 'streaming', {
         annotations: {
+          ...ing.annotations,
+          ...own?.annotations,
+          ...(own?.tlsSecret ? certManager : {}),
           // WebSockets and server-sent events stay open: no buffering, no 60 s idle cut
           'nginx.ingress.kubernetes.io/proxy-buffering': 'off',
           'nginx.ingress.kubernetes.io/proxy-read-timeout': '3600',
           'nginx.ingress.kubernetes.io/proxy-send-timeout': '3600',
         },
       }),
-      spec: { ingressClassName: ing.className, tls, rules: streamingHosts(m).map((h) => ingressRule(h, STREAMING_PATH, props.streamingService, STREAMING_PORT)) },
+      spec: {
+        ingressClassName: own?.className ?? ing.className,
+        tls: own?.tlsSecret ? [{ hosts: streamingHosts(m), secretName: own.tlsSecret }] : tls,
+        rules: streamingHosts(m).map((h) => ingressRule(h, STREAMING_PATH, props.streamingService, STREAMING_PORT)),
+      },
     });
 
     if (redirectsWebfinger(m)) {
       new k8s.KubeIngress(this, 'webfinger', {
         metadata: metadata(props.id, `${m.name}-webfinger`, 'web', {
           annotations: {
+            ...ing.annotations,
             'nginx.ingress.kubernetes.io/permanent-redirect': `https://${m.webDomain}$request_uri`,
             'nginx.ingress.kubernetes.io/enable-cors': 'true',
             'nginx.ingress.kubernetes.io/cors-allow-origin': '*',
@@ -136,21 +152,26 @@ export class GatewayRoutes extends Construct {
     super(scope, id);
     const m = props.model;
     const g = m.def.traffic.gateway!;
-    const parentRefs = [{ name: g.name, namespace: g.namespace, sectionName: g.sectionName }];
+    const parentRefs = [{ name: g.name, namespace: g.namespace, sectionName: g.sectionName }, ...g.extraParents.map((p) => ({ ...p }))];
     const prefix = (value: string) => ({ path: { type: gw.HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value } });
-    const hostnames = [...new Set([...webHosts(m), ...streamingHosts(m)])];
+    const ownStreaming = g.streamingParents !== undefined;
+    const hostnames = [...new Set([...webHosts(m), ...(ownStreaming ? [] : streamingHosts(m))])];
+    const streamingRule = { matches: [prefix(STREAMING_PATH)], backendRefs: [{ name: props.streamingService, port: STREAMING_PORT }] };
 
     new gw.HttpRoute(this, 'route', {
       metadata: metadata(props.id, `${m.name}-web`, 'web'),
       spec: {
         parentRefs,
         hostnames,
-        rules: [
-          { matches: [prefix(STREAMING_PATH)], backendRefs: [{ name: props.streamingService, port: STREAMING_PORT }] },
-          { matches: [prefix('/')], backendRefs: [{ name: props.webService, port: WEB_PORT }] },
-        ],
+        rules: [...(ownStreaming ? [] : [streamingRule]), { matches: [prefix('/')], backendRefs: [{ name: props.webService, port: WEB_PORT }] }],
       },
     });
+    if (ownStreaming) {
+      new gw.HttpRoute(this, 'streaming', {
+        metadata: metadata(props.id, `${m.name}-streaming`, 'streaming'),
+        spec: { parentRefs: g.streamingParents!.map((p) => ({ ...p })), hostnames: streamingHosts(m), rules: [streamingRule] },
+      });
+    }
 
     if (redirectsWebfinger(m)) {
       new gw.HttpRoute(this, 'webfinger', {
@@ -201,9 +222,11 @@ export class IngressPolicies extends Construct {
   constructor(scope: Construct, id: string, props: { readonly model: InstanceModel; readonly id: InstanceIdentity }) {
     super(scope, id);
     const m = props.model;
-    const sourceNamespace = m.def.traffic.gateway?.namespace ?? m.def.traffic.ingress!.controllerNamespace;
-    const from = [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': sourceNamespace } } }];
-    const policy = (component: string, port: number) =>
+    const g = m.def.traffic.gateway;
+    const namespaces = (component: string) =>
+      g ? [g, ...g.extraParents, ...(component === 'streaming' ? (g.streamingParents ?? []) : [])].map((p) => p.namespace) : [m.def.traffic.ingress!.controllerNamespace];
+    const policy = (component: string, port: number) => {
+      const from = [...new Set(namespaces(component))].sort().map((ns) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } }));
       new k8s.KubeNetworkPolicy(this, component, {
         metadata: metadata(props.id, `${m.name}-${component}`, component),
         spec: {
@@ -223,6 +246,7 @@ export class IngressPolicies extends Construct {
           ],
         },
       });
+    };
     policy('web', WEB_PORT);
     policy('streaming', STREAMING_PORT);
   }

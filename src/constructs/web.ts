@@ -98,6 +98,6 @@ export class Web extends Construct {
       imagePullSecrets: pod.imagePullSecrets,
     });
 
-    httpService(this, props.id, this.serviceName, 'web', WEB_PORT);
+    httpService(this, props.id, this.serviceName, 'web', WEB_PORT, m.def.traffic.service);
   }
 }

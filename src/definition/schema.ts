@@ -407,9 +407,26 @@ const ingress = s.object(
     controllerNamespace: s.def(s.string('namespace of the ingress controller (NetworkPolicy source)'), 'ingress-nginx'),
     controllerConfig: s.def(s.boolean('emit the ingress-nginx controller ConfigMap the instance relies on'), false),
     controllerConfigName: s.def(s.string('name of the controller ConfigMap'), 'ingress-nginx-controller'),
+    annotations: s.def(s.record(s.string(), 'extra annotations of every Ingress (external-dns, an ALB or Traefik setting, ...); not the ones the generator sets'), {}),
+    streaming: s.opt(
+      s.object(
+        {
+          className: s.opt(s.string('ingressClassName of the streaming Ingress; default: className')),
+          tlsSecret: s.opt(dnsLabel('TLS Secret of the streaming hosts; default: the web certificate')),
+          annotations: s.def(s.record(s.string(), 'extra annotations of the streaming Ingress only'), {}),
+        },
+        'the streaming Ingress on its own class or certificate',
+      ),
+    ),
   },
   'ingress-nginx',
 );
+
+const gatewayParent = s.object({
+  name: s.req(s.string('Gateway name', { minLength: 1 })),
+  namespace: s.req(s.string('Gateway namespace', { minLength: 1 })),
+  sectionName: s.opt(s.string('listener of the Gateway')),
+});
 
 const gateway = s.object(
   {
@@ -417,6 +434,8 @@ const gateway = s.object(
     namespace: s.req(s.string('parent Gateway namespace', { minLength: 1 })),
     sectionName: s.opt(s.string('listener (HTTPS) of the parent Gateway')),
     httpSectionName: s.opt(s.string('HTTP listener: when set, plain HTTP is redirected to HTTPS')),
+    extraParents: s.def(s.array(gatewayParent, 'more Gateways (or listeners) the routes attach to'), []),
+    streamingParents: s.opt(s.array(gatewayParent, 'streaming gets its own HTTPRoute attached to these instead', { minItems: 1 })),
   },
   'Gateway API HTTPRoute attached to an existing Gateway',
 );
@@ -427,6 +446,18 @@ const traffic = s.object(
     gateway: s.opt(gateway),
     streamingHost: s.opt(hostname('separate streaming host (STREAMING_API_BASE_URL)')),
     networkPolicies: s.def(s.boolean('only the ingress controller / gateway reaches web and streaming'), true),
+    service: s.def(
+      s.object(
+        {
+          type: s.def(s.enum(['ClusterIP', 'NodePort', 'LoadBalancer'] as const, 'type of the web and streaming Services'), 'ClusterIP'),
+          annotations: s.def(s.record(s.string(), 'annotations of the web and streaming Services'), {}),
+          ipFamilyPolicy: s.opt(s.enum(['SingleStack', 'PreferDualStack', 'RequireDualStack'] as const, 'dual-stack Services')),
+          ipFamilies: s.opt(s.array(s.enum(['IPv4', 'IPv6'] as const), 'address families, in order', { minItems: 1, uniqueItems: true })),
+        },
+        'the web and streaming Services',
+      ),
+      {},
+    ),
   },
   'how users reach the instance: exactly one of ingress, gateway',
 );
@@ -561,6 +592,8 @@ export const instanceSchema = s.object(
         'create the Owner account once; its generated password is printed in the Job log only',
       ),
     ),
+    labels: s.def(s.record(s.string(), 'labels of every emitted object (not of pods: see podLabels); app.kubernetes.io/* are the generator\'s'), {}),
+    annotations: s.def(s.record(s.string(), 'annotations of every emitted object (not of pods: see podAnnotations)'), {}),
     env: s.def(s.record(s.string(), 'extra non-secret environment for every process', ENV_NAME), {}),
     secretEnv: s.def(
       s.record(secretKeyRef, 'extra environment from Secrets for web, Sidekiq and Jobs (DEEPL_API_KEY, HCAPTCHA_SECRET_KEY, ...)', ENV_NAME),

@@ -111,6 +111,19 @@ export const MAINTENANCE_TASKS: Record<MaintenanceTask, { readonly suffix: strin
 /** Longest name a CronJob may have: its Jobs add an 11-character suffix to a 63-character label. */
 export const CRONJOB_NAME_MAX = 52;
 
+/** Ingress annotations the generator sets from structured fields (src/constructs/traffic.ts). */
+const GENERATED_INGRESS_ANNOTATIONS = [
+  'cert-manager.io/cluster-issuer',
+  'cert-manager.io/issuer',
+  'nginx.ingress.kubernetes.io/proxy-body-size',
+  'nginx.ingress.kubernetes.io/proxy-read-timeout',
+  'nginx.ingress.kubernetes.io/proxy-send-timeout',
+  'nginx.ingress.kubernetes.io/proxy-buffering',
+  'nginx.ingress.kubernetes.io/permanent-redirect',
+  'nginx.ingress.kubernetes.io/enable-cors',
+  'nginx.ingress.kubernetes.io/cors-allow-origin',
+];
+
 const GENERATED_ENV = /^(LOCAL_DOMAIN|WEB_DOMAIN|ALTERNATE_DOMAINS|RAILS_ENV|NODE_ENV|RAILS_LOG_LEVEL|LOG_LEVEL|TRUSTED_PROXY_IP|STREAMING_API_BASE_URL|PORT|BIND|WEB_CONCURRENCY|MAX_THREADS|MIN_THREADS|PERSISTENT_TIMEOUT|PREPARED_STATEMENTS|SKIP_POST_DEPLOYMENT_MIGRATIONS|DB_.*|REPLICA_DB_.*|(SIDEKIQ_|CACHE_)?REDIS_.*|ES_.*|S3_.*|(BULK_)?SMTP_.*|OTEL_EXPORTER_OTLP_ENDPOINT|OTEL_SERVICE_NAME_PREFIX|(MASTODON_)?PROMETHEUS_EXPORTER_.*|PGSSL.*|NODE_EXTRA_CA_CERTS)$/;
 
 /** Everything that looks like a credential must come from a Secret, never from plain env. */
@@ -194,6 +207,15 @@ export function buildModel(def: Instance): InstanceModel {
     else if (GENERATED_ENV.test(name)) error(['env', name], `${name} is generated from the definition's structured fields (domain, database, redis, search, storage, smtp, web, ...); set it there`);
   }
 
+  for (const label of Object.keys(def.labels)) {
+    if (label.startsWith('app.kubernetes.io/')) error(['labels', label], `${label} is set by the generator; use a label outside app.kubernetes.io/`);
+  }
+  for (const key of Object.keys(def.traffic.ingress?.annotations ?? {})) {
+    if (GENERATED_INGRESS_ANNOTATIONS.includes(key)) error(['traffic', 'ingress', 'annotations', key], `${key} is set by the generator from the definition (maxBodySize, clusterIssuer, ...); set it there`);
+  }
+  if (def.traffic.service.type !== 'ClusterIP' && def.traffic.networkPolicies) {
+    warn(['traffic', 'service', 'type'], `a ${def.traffic.service.type} Service receives traffic from outside the cluster, which the generated NetworkPolicies drop (only the ingress controller or gateway namespace may connect); set traffic.networkPolicies: false if that traffic must reach the pods`);
+  }
   for (const [path, p] of podPlacements(def)) {
     for (const label of Object.keys(p.podLabels ?? {})) {
       if (label.startsWith('app.kubernetes.io/')) error([...path, 'podLabels', label], `${label} is set by the generator (selectors depend on it); use a label outside app.kubernetes.io/`);

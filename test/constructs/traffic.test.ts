@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { definition, find, synth } from '../helpers';
+import { definition, find, model, problems, synth } from '../helpers';
 
 const paths = (ing: any) => ing.spec.rules.flatMap((r: any) => r.http.paths.map((p: any) => `${r.host}${p.path} ${p.pathType} → ${p.backend.service.name}:${p.backend.service.port.number}`));
 
@@ -127,5 +127,68 @@ describe('NetworkPolicies', () => {
 
   it('can be turned off', () => {
     expect(synth(definition({ traffic: { networkPolicies: false } })).some((o) => o.kind === 'NetworkPolicy')).toBe(false);
+  });
+});
+
+describe('traffic settings the Helm charts offer', () => {
+  it('adds Ingress annotations, and gives streaming its own class and certificate', () => {
+    const objects = synth(
+      definition({
+        traffic: {
+          streamingHost: 'streaming.example.social',
+          ingress: { annotations: { 'external-dns.alpha.kubernetes.io/hostname': 'example.social' }, streaming: { className: 'nginx-ws', tlsSecret: 'streaming-tls', annotations: { 'example.com/ws': 'on' } } },
+        },
+      }),
+    );
+    const web = find(objects, 'Ingress', 'test-web');
+    const streaming = find(objects, 'Ingress', 'test-streaming');
+    expect(web.metadata.annotations).toMatchObject({ 'external-dns.alpha.kubernetes.io/hostname': 'example.social', 'cert-manager.io/cluster-issuer': 'letsencrypt' });
+    expect(web.spec.tls).toEqual([{ hosts: ['example.social'], secretName: 'test-tls' }]);
+    expect(streaming.spec.ingressClassName).toBe('nginx-ws');
+    expect(streaming.spec.tls).toEqual([{ hosts: ['example.social', 'streaming.example.social'], secretName: 'streaming-tls' }]);
+    expect(streaming.metadata.annotations).toMatchObject({ 'example.com/ws': 'on', 'cert-manager.io/cluster-issuer': 'letsencrypt', 'nginx.ingress.kubernetes.io/proxy-buffering': 'off' });
+    expect(problems(definition({ traffic: { ingress: { annotations: { 'nginx.ingress.kubernetes.io/proxy-body-size': '1g' } } } })).join()).toMatch(/set by the generator .*maxBodySize/);
+  });
+
+  it('sets the Service type, annotations and dual-stack policy of web and streaming', () => {
+    const service = { type: 'LoadBalancer', annotations: { 'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb' }, ipFamilyPolicy: 'PreferDualStack', ipFamilies: ['IPv6', 'IPv4'] };
+    const objects = synth(definition({ traffic: { service, networkPolicies: false } }));
+    for (const name of ['test-web', 'test-streaming']) {
+      const svc = find(objects, 'Service', name);
+      expect(svc.metadata.annotations).toEqual(service.annotations);
+      expect(svc.spec).toMatchObject({ type: 'LoadBalancer', ipFamilyPolicy: 'PreferDualStack', ipFamilies: ['IPv6', 'IPv4'] });
+    }
+    expect(model(definition({ traffic: { service: { type: 'NodePort' } } })).warnings.map((w) => w.message).join()).toMatch(/NetworkPolicies drop/);
+  });
+
+  it('attaches the routes to several Gateways, and streaming to its own', () => {
+    const gateway = {
+      name: 'public',
+      namespace: 'gateway-system',
+      extraParents: [{ name: 'internal', namespace: 'internal-gw', sectionName: 'https' }],
+      streamingParents: [{ name: 'ws', namespace: 'ws-gw' }],
+    };
+    const objects = synth(definition({ traffic: { ingress: undefined, gateway } }));
+    const web = find(objects, 'HTTPRoute', 'test-web');
+    expect(web.spec.parentRefs).toEqual([{ name: 'public', namespace: 'gateway-system' }, { name: 'internal', namespace: 'internal-gw', sectionName: 'https' }]);
+    expect(web.spec.rules.map((r: any) => r.matches[0].path.value)).toEqual(['/']);
+    const streaming = find(objects, 'HTTPRoute', 'test-streaming');
+    expect(streaming.spec).toMatchObject({ parentRefs: [{ name: 'ws', namespace: 'ws-gw' }], hostnames: ['example.social'] });
+    expect(streaming.spec.rules[0].backendRefs).toEqual([{ name: 'test-streaming', port: 4000 }]);
+    const from = (name: string) => find(objects, 'NetworkPolicy', name).spec.ingress[0].from.map((f: any) => f.namespaceSelector.matchLabels['kubernetes.io/metadata.name']);
+    expect(from('test-web')).toEqual(['gateway-system', 'internal-gw']);
+    expect(from('test-streaming')).toEqual(['gateway-system', 'internal-gw', 'ws-gw']);
+  });
+});
+
+describe('labels and annotations of every object', () => {
+  it('are added to every object, never to selectors', () => {
+    const objects = synth(definition({ labels: { team: 'social', 'cost-center': '42' }, annotations: { 'example.com/owner': 'admins' } }));
+    for (const o of objects as any[]) {
+      expect(o.metadata.labels, `${o.kind}/${o.metadata.name}`).toMatchObject({ team: 'social', 'cost-center': '42' });
+      expect(o.metadata.annotations, `${o.kind}/${o.metadata.name}`).toMatchObject({ 'example.com/owner': 'admins' });
+    }
+    expect(find(objects, 'Deployment', 'test-web').spec.selector.matchLabels).not.toHaveProperty('team');
+    expect(problems(definition({ labels: { 'app.kubernetes.io/name': 'x' } })).join()).toMatch(/set by the generator/);
   });
 });
