@@ -8,6 +8,7 @@ import { InstanceNamespace, MediaVolume } from '../src/constructs/base';
 import { InstanceIdentity } from '../src/constructs/common';
 import { MastodonEnvironment } from '../src/constructs/environment';
 import { FluxPipeline, FluxStage } from '../src/constructs/flux';
+import { ServiceAccounts } from '../src/constructs/identity';
 import { ScaleUpJob, UpgradeAccess, createAdmin, downtimeMigration, postDeployMigration, preDeployMigration, searchDeploy } from '../src/constructs/migrations';
 import { Maintenance } from '../src/constructs/maintenance';
 import { Monitoring } from '../src/constructs/monitoring';
@@ -55,6 +56,7 @@ export class InstanceCharts {
       if (ep.backend === 'redisOperator') new SentinelRedis(base, `redis-${ep.role}`, { id, endpoint: ep, spread });
     }
     if (m.downtimeUpgrade) new UpgradeAccess(base, 'upgrade-access', { model: m, id });
+    new ServiceAccounts(base, 'service-accounts', { model: m, id });
     if (m.def.traffic.ingress?.controllerConfig) new NginxControllerConfig(base, 'ingress-controller', { model: m, id });
 
     // app: the long-running processes and how traffic reaches them

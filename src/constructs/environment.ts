@@ -122,8 +122,9 @@ export class MastodonEnvironment extends Construct {
     } else {
       for (const ep of [m.redis.main, m.redis.sidekiq, m.redis.cache]) vars.push(...redisEnv(ep));
       if (d.search?.passwordSecret) vars.push(secretEnv('ES_PASS', d.search.passwordSecret));
-      if (d.storage.s3) {
-        vars.push(secretEnv('AWS_ACCESS_KEY_ID', d.storage.s3.accessKeyIdSecret), secretEnv('AWS_SECRET_ACCESS_KEY', d.storage.s3.secretAccessKeySecret));
+      const s3 = d.storage.s3;
+      if (s3?.accessKeyIdSecret && s3.secretAccessKeySecret) {
+        vars.push(secretEnv('AWS_ACCESS_KEY_ID', s3.accessKeyIdSecret), secretEnv('AWS_SECRET_ACCESS_KEY', s3.secretAccessKeySecret));
       }
       for (const [prefix, c] of [['', d.smtp], ['BULK_', d.smtp?.bulk]] as const) {
         if (c?.loginSecret) vars.push(secretEnv(`${prefix}SMTP_LOGIN`, c.loginSecret));

@@ -77,8 +77,9 @@ export function mastodonJobPod(props: MastodonJobPodProps): k8s.PodTemplateSpec 
     metadata: { labels: { ...jobs.podLabels, ...props.labels }, annotations: jobs.podAnnotations ? { ...jobs.podAnnotations } : undefined },
     spec: {
       restartPolicy: 'Never',
-      automountServiceAccountToken: props.serviceAccountName !== undefined,
-      serviceAccountName: props.serviceAccountName,
+      // the downtime flow's own account (it scales Deployments) or the definition's
+      automountServiceAccountToken: props.serviceAccountName !== undefined || (jobs.serviceAccount?.automountToken ?? false),
+      serviceAccountName: props.serviceAccountName ?? jobs.serviceAccount?.name,
       enableServiceLinks: false,
       securityContext: POD_SECURITY,
       ...typedPlacement(jobs),

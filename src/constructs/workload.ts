@@ -85,7 +85,8 @@ export class MastodonDeployment extends Construct {
         template: {
           metadata: { labels: podMeta.labels, annotations: Object.keys(podAnnotations).length ? podAnnotations : undefined },
           spec: {
-            automountServiceAccountToken: false,
+            serviceAccountName: placement.serviceAccount?.name,
+            automountServiceAccountToken: placement.serviceAccount?.automountToken ?? false,
             enableServiceLinks: false,
             securityContext: POD_SECURITY,
             terminationGracePeriodSeconds: props.terminationGracePeriodSeconds,

@@ -69,6 +69,17 @@ const placement = {
   extraVolumeMounts: s.opt(s.array(s.kube<k8s.VolumeMount>('VolumeMount'), 'mounts of the main container')),
   sidecars: s.opt(s.array(s.kube<k8s.Container>('Container'), 'extra containers; the hardening and resource rules apply to them too')),
   extraInitContainers: s.opt(s.array(s.kube<k8s.Container>('Container'), 'init containers run before the generated ones')),
+  serviceAccount: s.opt(
+    s.object(
+      {
+        name: s.req(dnsLabel('ServiceAccount the pods run as')),
+        create: s.def(s.boolean('emit it (in the base stage); false: it exists already'), false),
+        annotations: s.def(s.record(s.string(), 'annotations of the emitted ServiceAccount, e.g. eks.amazonaws.com/role-arn or iam.gke.io/gcp-service-account'), {}),
+        automountToken: s.def(s.boolean('mount its API token (IRSA and Workload Identity do not need it)'), false),
+      },
+      'the pods\' identity, e.g. for S3 without static keys; default: the namespace default, no token',
+    ),
+  ),
 };
 
 const replicaRange = (defaultReplicas: number) => ({
@@ -289,10 +300,10 @@ const s3 = s.object(
         'S3_PERMISSION: canned ACL of uploads; unset: Mastodon\'s public-read. Buckets with ACLs disabled (object ownership "bucket owner enforced") accept only bucket-owner-full-control',
       ),
     ),
-    accessKeyIdSecret: s.req(secretKeyRef),
-    secretAccessKeySecret: s.req(secretKeyRef),
+    accessKeyIdSecret: s.opt(secretKeyRef),
+    secretAccessKeySecret: s.opt(secretKeyRef),
   },
-  'S3-compatible object storage',
+  'S3-compatible object storage; without the two key Secrets the AWS SDK takes credentials from the pod (serviceAccount with IRSA / Workload Identity, or the node role)',
 );
 
 const volume = s.object(

@@ -216,6 +216,21 @@ export function buildModel(def: Instance): InstanceModel {
   if (def.traffic.service.type !== 'ClusterIP' && def.traffic.networkPolicies) {
     warn(['traffic', 'service', 'type'], `a ${def.traffic.service.type} Service receives traffic from outside the cluster, which the generated NetworkPolicies drop (only the ingress controller or gateway namespace may connect); set traffic.networkPolicies: false if that traffic must reach the pods`);
   }
+  const s3 = def.storage.s3;
+  if (s3 && !s3.accessKeyIdSecret !== !s3.secretAccessKeySecret) error(['storage', 's3'], 'expected both accessKeyIdSecret and secretAccessKeySecret, or neither (credentials from the pod\'s identity)');
+  if (s3 && !s3.accessKeyIdSecret) {
+    const without = podPlacements(def).filter(([path, p]) => path[0] !== 'streaming' && !p.serviceAccount).map(([path]) => path.join('.'));
+    if (without.length) warn(['storage', 's3'], `no S3 keys: ${without.join(', ')} get credentials only from the node's role, having no serviceAccount (IRSA / Workload Identity)`);
+  }
+  const accounts = new Map<string, string>();
+  for (const [path, p] of podPlacements(def)) {
+    const sa = p.serviceAccount;
+    if (!sa?.create) continue;
+    const seen = accounts.get(sa.name);
+    const annotations = JSON.stringify(Object.entries(sa.annotations).sort());
+    if (seen !== undefined && seen !== annotations) error([...path, 'serviceAccount'], `ServiceAccount ${sa.name} is created by another component with other annotations; give them the same ones`);
+    accounts.set(sa.name, annotations);
+  }
   for (const [path, p] of podPlacements(def)) {
     for (const label of Object.keys(p.podLabels ?? {})) {
       if (label.startsWith('app.kubernetes.io/')) error([...path, 'podLabels', label], `${label} is set by the generator (selectors depend on it); use a label outside app.kubernetes.io/`);

@@ -1,0 +1,22 @@
+/** ServiceAccounts the definition asks to create, once each, for the components that run as them. */
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { PodPlacement } from '../definition/schema';
+import { InstanceModel } from '../model/model';
+import { InstanceIdentity, metadata } from './common';
+
+export class ServiceAccounts extends Construct {
+  constructor(scope: Construct, id: string, props: { readonly model: InstanceModel; readonly id: InstanceIdentity }) {
+    super(scope, id);
+    const d = props.model.def;
+    const placements: PodPlacement[] = [d.web, d.streaming, ...d.sidekiq.groups, d.jobs];
+    const created = new Map(placements.flatMap((p) => (p.serviceAccount?.create ? [[p.serviceAccount.name, p.serviceAccount] as const] : [])));
+    for (const name of [...created.keys()].sort()) {
+      const sa = created.get(name)!;
+      new k8s.KubeServiceAccount(this, name, {
+        metadata: metadata(props.id, name, 'identity', Object.keys(sa.annotations).length ? { annotations: { ...sa.annotations } } : {}),
+        automountServiceAccountToken: sa.automountToken,
+      });
+    }
+  }
+}
