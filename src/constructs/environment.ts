@@ -89,7 +89,7 @@ export class MastodonEnvironment extends Construct {
     const vars: k8s.EnvVar[] = [];
     if (rails) {
       const keys = kind === 'job' ? [...m.facts.requiredSecrets, ...m.migrationSecrets] : m.facts.requiredSecrets;
-      for (const key of keys) vars.push(secretEnv(key, { name: d.secrets.core, key }));
+      for (const name of keys) vars.push(secretEnv(name, { name: d.secrets.core, key: d.secrets.coreKeys[name] ?? name }));
     }
     const replica = db.replica;
     if (kind === 'streaming' && replica?.streaming) {
@@ -98,10 +98,11 @@ export class MastodonEnvironment extends Construct {
         plain('DB_HOST', replica.host),
         plain('DB_PORT', replica.port),
         plain('DB_NAME', replica.name ?? db.name),
-        plain('DB_USER', replica.user ?? db.user),
+        replica.user !== undefined || !db.userSecret ? plain('DB_USER', replica.user ?? db.user) : secretEnv('DB_USER', db.userSecret),
         secretEnv('DB_PASS', replica.passwordSecret ?? db.passwordSecret),
       );
     } else {
+      if (db.userSecret) vars.push(secretEnv('DB_USER', db.userSecret));
       vars.push(secretEnv('DB_PASS', db.passwordSecret));
     }
     if (kind === 'job') {
@@ -121,6 +122,7 @@ export class MastodonEnvironment extends Construct {
       vars.push(plain('LOG_LEVEL', d.logging.streamingLogLevel));
     } else {
       for (const ep of [m.redis.main, m.redis.sidekiq, m.redis.cache]) vars.push(...redisEnv(ep));
+      if (d.search?.userSecret) vars.push(secretEnv('ES_USER', d.search.userSecret));
       if (d.search?.passwordSecret) vars.push(secretEnv('ES_PASS', d.search.passwordSecret));
       const s3 = d.storage.s3;
       if (s3?.accessKeyIdSecret && s3.secretAccessKeySecret) {
@@ -174,7 +176,7 @@ function sharedEnv(m: InstanceModel): Record<string, string> {
     DB_HOST: d.database.pooler?.host ?? d.database.host,
     DB_PORT: d.database.pooler?.port ?? d.database.port,
     DB_NAME: d.database.name,
-    DB_USER: d.database.user,
+    DB_USER: d.database.userSecret ? undefined : d.database.user,
     PREPARED_STATEMENTS: d.database.pooler ? 'false' : undefined,
     REPLICA_DB_HOST: d.database.replica?.host,
     REPLICA_DB_PORT: d.database.replica?.port,

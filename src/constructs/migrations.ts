@@ -72,7 +72,7 @@ export function mastodonJobPod(props: MastodonJobPodProps): k8s.PodTemplateSpec 
     : { volumes: [], mounts: [] };
   // a ReadWriteOnce media volume attaches to one node: go where web and Sidekiq run
   const pinned = props.mediaClaim && m.mediaPinnedToOneNode;
-  const image = `${m.def.image.repository}:${m.tag}`;
+  const image = m.images.rails;
   return {
     metadata: { labels: { ...jobs.podLabels, ...props.labels }, annotations: jobs.podAnnotations ? { ...jobs.podAnnotations } : undefined },
     spec: {

@@ -1,7 +1,7 @@
 /** Sidekiq queue groups: one Deployment per group, each consuming its queues in priority order. */
 import { Construct } from 'constructs';
 import { resourceRequirements } from './common';
-import { SidekiqGroupModel } from '../model/model';
+import { SidekiqGroupModel, sidekiqImage } from '../model/model';
 import { QueueScaler } from './queue-scaler';
 import { METRICS_PORT } from './web';
 import { MastodonDeployment, MastodonProcessProps, extraEnvOf, mastodonContainer, processPodSettings } from './workload';
@@ -30,7 +30,8 @@ export class SidekiqGroup extends Construct {
     const g = props.group;
     const timeout = m.def.sidekiq.shutdownTimeoutSeconds;
     this.name = `${m.name}-sidekiq-${g.name}`;
-    const pod = processPodSettings(props, 'sidekiq');
+    const image = sidekiqImage(m, g.def);
+    const pod = processPodSettings(props, 'sidekiq', image);
     const prometheus = m.def.metrics.prometheus;
     const queueScaled = g.def.queueLengthPerReplica !== undefined && g.maxReplicas !== undefined;
 
@@ -46,7 +47,7 @@ export class SidekiqGroup extends Construct {
       containers: [
         mastodonContainer({
           name: 'sidekiq',
-          image: `${m.def.image.repository}:${m.tag}`,
+          image,
           pullPolicy: m.def.image.pullPolicy,
           args: sidekiqArgs(g, timeout),
           env: [

@@ -31,7 +31,7 @@ export class Streaming extends Construct {
       containers: [
         mastodonContainer({
           name: 'streaming',
-          image: `${m.def.image.streamingRepository}:${m.tag}`,
+          image: m.images.streaming,
           pullPolicy: m.def.image.pullPolicy,
           env: [{ name: 'DB_POOL', value: String(st.dbPool) }, { name: 'PORT', value: String(STREAMING_PORT) }, ...props.environment.env('streaming'), ...extraEnvOf(st).env],
           envFrom: [...props.environment.envFrom(), ...extraEnvOf(st).envFrom],

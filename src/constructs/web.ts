@@ -29,7 +29,7 @@ export class Web extends Construct {
     const containers: k8s.Container[] = [
       mastodonContainer({
         name: 'web',
-        image: `${m.def.image.repository}:${m.tag}`,
+        image: m.images.rails,
         pullPolicy: m.def.image.pullPolicy,
         args: ['bundle', 'exec', 'puma', '-C', 'config/puma.rb'],
         env: [
@@ -65,7 +65,7 @@ export class Web extends Construct {
       containers.push(
         mastodonContainer({
           name: 'exporter',
-          image: `${m.def.image.repository}:${m.tag}`,
+          image: m.images.rails,
           pullPolicy: m.def.image.pullPolicy,
           args: ['./bin/prometheus_exporter', '--bind', '0.0.0.0', '--port', String(METRICS_PORT)],
           env: [],

@@ -197,7 +197,7 @@ export function seedTmpContainer(image: string, pullPolicy: string): k8s.Contain
 }
 
 /** Pod-level settings shared by web and Sidekiq (which may mount local media) and streaming. */
-export function processPodSettings(props: MastodonProcessProps, kind: ProcessKind) {
+export function processPodSettings(props: MastodonProcessProps, kind: ProcessKind, image = props.model.images.rails) {
   const m = props.model;
   const scratch = scratchVolumes(SCRATCH);
   const extra = props.environment.processVolumes(kind, props.mediaClaim);
@@ -216,7 +216,7 @@ export function processPodSettings(props: MastodonProcessProps, kind: ProcessKin
   return {
     volumes: [...scratch.volumes, ...extra.volumes],
     volumeMounts: [...scratch.volumeMounts, ...extra.mounts],
-    initContainers: kind === 'streaming' ? [] : [seedTmpContainer(`${m.def.image.repository}:${m.tag}`, m.def.image.pullPolicy)],
+    initContainers: kind === 'streaming' ? [] : [seedTmpContainer(image, m.def.image.pullPolicy)],
     podLabels,
     affinity,
     spread: pinned ? undefined : { zone: m.def.scheduling.zoneSpread, node: m.def.scheduling.nodeSpread },

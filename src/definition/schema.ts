@@ -21,6 +21,10 @@ const hostname = (description: string) =>
   s.string(description, { pattern: HOSTNAME, 'x-expected': 'a lowercase fully qualified host name' });
 const duration = (description: string) =>
   s.string(description, { pattern: DURATION, 'x-expected': 'a Go duration such as 90s, 10m or 1h' });
+const imageTag = (description: string) =>
+  s.string(description, { pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$', 'x-expected': 'an image tag such as v4.5.6-custom' });
+const imageDigest = (description: string) =>
+  s.string(description, { pattern: '^sha256:[a-f0-9]{64}$', 'x-expected': 'an image digest such as sha256:<64 hex digits>' });
 const port = (description: string) => s.integer(description, { minimum: 1, maximum: 65535 });
 
 export const secretKeyRef = s.object(
@@ -129,6 +133,16 @@ const sidekiqGroup = s.object({
     s.integer('scale with KEDA on the jobs waiting in the group\'s queues (per replica) instead of CPU; needs maxReplicas', { minimum: 1 }),
   ),
   resources: s.def(resources, { cpu: '500m', memory: '768Mi', memoryLimit: '1536Mi' }),
+  image: s.opt(
+    s.object(
+      {
+        repository: s.opt(s.string('repository of this group\'s image; default: image.repository')),
+        tag: s.opt(imageTag('tag of this group\'s image; default: image.tag or v<version>')),
+        digest: s.opt(imageDigest('pins this group\'s image')),
+      },
+      'a different image for this group only (e.g. a build with extra gems); same Mastodon release',
+    ),
+  ),
   ...placement,
 });
 
@@ -149,6 +163,7 @@ const database = s.object(
     port: s.def(port('PostgreSQL port'), 5432),
     name: s.def(s.string('database name'), 'mastodon_production'),
     user: s.def(s.string('database user'), 'mastodon'),
+    userSecret: s.opt(secretKeyRef),
     passwordSecret: s.req(secretKeyRef),
     tls: s.opt(
       s.object(
@@ -271,6 +286,7 @@ const search = s.object(
     host: s.req(s.string('Elasticsearch/OpenSearch host; prefix https:// for TLS', { minLength: 1 })),
     port: s.def(port('port'), 9200),
     user: s.opt(s.string('ES_USER')),
+    userSecret: s.opt(secretKeyRef),
     passwordSecret: s.opt(secretKeyRef),
     preset: s.def(s.enum(['single_node_cluster', 'small_cluster', 'large_cluster'] as const, 'ES_PRESET'), 'single_node_cluster'),
     prefix: s.opt(s.string('ES_PREFIX, unique per instance when a cluster is shared')),
@@ -387,6 +403,10 @@ const secrets = s.object(
     ),
     sources: s.def(
       s.record(secretSource, 'Secrets the generator emits (ExternalSecret / SealedSecret), by name; others must exist', DNS_LABEL),
+      {},
+    ),
+    coreKeys: s.def(
+      s.record(s.string('key in the core Secret', { pattern: SECRET_KEY, 'x-expected': 'a Secret key' }), 'variable → key in the core Secret, for a Secret whose keys are not named as the variables (e.g. one kept from the Helm chart)', ENV_NAME),
       {},
     ),
   },
@@ -538,6 +558,10 @@ export const instanceSchema = s.object(
         streamingRepository: s.def(s.string('streaming image'), 'ghcr.io/mastodon/mastodon-streaming'),
         pullPolicy: s.def(s.enum(['IfNotPresent', 'Always'] as const, 'imagePullPolicy of every container'), 'IfNotPresent'),
         pullSecrets: s.def(s.array(dnsLabel('image pull Secret'), 'image pull Secrets of every pod'), []),
+        tag: s.opt(imageTag('tag of the web/Sidekiq/job image when it is not v<version> (a patched build); version still names the release')),
+        digest: s.opt(imageDigest('pins the web/Sidekiq/job image to this digest')),
+        streamingTag: s.opt(imageTag('tag of the streaming image when it is not v<version>')),
+        streamingDigest: s.opt(imageDigest('pins the streaming image to this digest')),
       }),
       {},
     ),

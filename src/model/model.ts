@@ -56,8 +56,10 @@ export interface InstanceModel {
   readonly name: string;
   readonly namespace: string;
   readonly version: Semver;
-  /** image tag, e.g. v4.5.6 */
+  /** the release as a tag, e.g. v4.5.6: names and labels use it whatever image runs */
   readonly tag: string;
+  /** image references of the Rails processes and Jobs, and of streaming */
+  readonly images: { readonly rails: string; readonly streaming: string };
   readonly facts: VersionFacts;
   readonly localDomain: string;
   readonly webDomain: string;
@@ -110,6 +112,9 @@ export const MAINTENANCE_TASKS: Record<MaintenanceTask, { readonly suffix: strin
 
 /** Longest name a CronJob may have: its Jobs add an 11-character suffix to a 63-character label. */
 export const CRONJOB_NAME_MAX = 52;
+
+/** What the core Secret may hold, every release together (src/model/versions.ts). */
+const CORE_SECRET_VARIABLES = ['SECRET_KEY_BASE', 'OTP_SECRET', 'VAPID_PRIVATE_KEY', 'VAPID_PUBLIC_KEY', 'ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY', 'ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY', 'ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT'];
 
 /** Ingress annotations the generator sets from structured fields (src/constructs/traffic.ts). */
 const GENERATED_INGRESS_ANNOTATIONS = [
@@ -190,7 +195,7 @@ export function buildModel(def: Instance): InstanceModel {
   const known = knownSecretKeys(def);
   const coreKeys = known.get(def.secrets.core);
   if (coreKeys instanceof Set) {
-    const missing = [...facts.requiredSecrets, ...migrationSecrets].filter((k) => !coreKeys.has(k));
+    const missing = [...facts.requiredSecrets, ...migrationSecrets].filter((k) => !coreKeys.has(def.secrets.coreKeys[k] ?? k));
     if (missing.length) error(['secrets', 'sources', def.secrets.core], `Mastodon ${facts.minor} needs ${missing.join(', ')} in the core Secret, found only ${[...coreKeys].join(', ')}`);
   }
   forEachSecretRef(def, (ref, path) => {
@@ -216,6 +221,10 @@ export function buildModel(def: Instance): InstanceModel {
   if (def.traffic.service.type !== 'ClusterIP' && def.traffic.networkPolicies) {
     warn(['traffic', 'service', 'type'], `a ${def.traffic.service.type} Service receives traffic from outside the cluster, which the generated NetworkPolicies drop (only the ingress controller or gateway namespace may connect); set traffic.networkPolicies: false if that traffic must reach the pods`);
   }
+  for (const name of Object.keys(def.secrets.coreKeys)) {
+    if (!CORE_SECRET_VARIABLES.includes(name)) error(['secrets', 'coreKeys', name], `expected one of the core Secret's variables (${CORE_SECRET_VARIABLES.join(', ')}), found ${name}`);
+  }
+  if (def.search?.user !== undefined && def.search.userSecret) error(['search', 'userSecret'], 'expected one of user and userSecret, found both');
   const s3 = def.storage.s3;
   if (s3 && !s3.accessKeyIdSecret !== !s3.secretAccessKeySecret) error(['storage', 's3'], 'expected both accessKeyIdSecret and secretAccessKeySecret, or neither (credentials from the pod\'s identity)');
   if (s3 && !s3.accessKeyIdSecret) {
@@ -296,6 +305,10 @@ export function buildModel(def: Instance): InstanceModel {
     namespace: def.namespace ?? def.name,
     version,
     tag,
+    images: {
+      rails: imageRef(def.image.repository, def.image.tag ?? tag, def.image.digest),
+      streaming: imageRef(def.image.streamingRepository, def.image.streamingTag ?? tag, def.image.streamingDigest),
+    },
     facts,
     localDomain: def.domain,
     webDomain: def.webDomain ?? def.domain,
@@ -494,6 +507,18 @@ function checkPodsFitNodes(def: Instance, error: (p: FieldPath, m: string) => vo
       error(path, `the pod requests ${Number(cpu.toFixed(3))} CPU and ${(memory / 1024 ** 3).toFixed(2)}Gi memory, more than a node offers (scheduling.nodeAllocatable: ${node.cpu} CPU, ${node.memory}); it would never be scheduled`);
     }
   }
+}
+
+/** `repository:tag`, pinned with `@digest` when one is given. */
+export function imageRef(repository: string, tag: string, digest?: string): string {
+  return `${repository}:${tag}${digest ? `@${digest}` : ''}`;
+}
+
+/** The image of one Sidekiq group: its own when it has one, else the Rails image. */
+export function sidekiqImage(m: InstanceModel, group: Instance['sidekiq']['groups'][number]): string {
+  const own = group.image;
+  if (!own) return m.images.rails;
+  return imageRef(own.repository ?? m.def.image.repository, own.tag ?? m.def.image.tag ?? m.tag, own.digest ?? (own.repository || own.tag ? undefined : m.def.image.digest));
 }
 
 /** Every component's placement and pod additions, with its field path. */
