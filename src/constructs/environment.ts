@@ -16,6 +16,7 @@ export type ProcessKind = 'web' | 'sidekiq' | 'streaming' | 'job';
 
 const ES_CA_DIR = '/etc/mastodon/search-ca';
 const DB_CA_DIR = '/etc/mastodon/db-ca';
+const CA_BUNDLE_DIR = '/etc/mastodon/ca-bundle';
 const SMTP_CA_DIR = { '': '/etc/mastodon/smtp-ca', BULK_: '/etc/mastodon/bulk-smtp-ca' } as const;
 export const MEDIA_PATH = '/opt/mastodon/public/system';
 
@@ -114,6 +115,8 @@ export class MastodonEnvironment extends Construct {
       // libpq reads PGSSLROOTCERT itself; Node adds NODE_EXTRA_CA_CERTS to its trust store at start
       if (db.tls.caSecret) vars.push(plain(rails ? 'PGSSLROOTCERT' : 'NODE_EXTRA_CA_CERTS', `${DB_CA_DIR}/ca.crt`));
     }
+    // OpenSSL replaces its CA file with SSL_CERT_FILE; Node adds NODE_EXTRA_CA_CERTS to its own
+    if (d.caBundle) vars.push(plain(rails ? 'SSL_CERT_FILE' : 'NODE_EXTRA_CA_CERTS', `${CA_BUNDLE_DIR}/ca.crt`));
     if (rails && replica?.passwordSecret) vars.push(secretEnv('REPLICA_DB_PASS', replica.passwordSecret));
     if (!rails) {
       // streaming 4.3.0 read REDIS_USERNAME where every other process reads REDIS_USER
@@ -147,6 +150,12 @@ export class MastodonEnvironment extends Construct {
     };
     const dbCa = this.model.def.database.tls?.caSecret;
     if (dbCa) ca('db-ca', dbCa, DB_CA_DIR);
+    const bundle = this.model.def.caBundle;
+    if (bundle) {
+      const items = [{ key: bundle.key, path: 'ca.crt' }];
+      volumes.push(bundle.secret ? { name: 'ca-bundle', secret: { secretName: bundle.secret, items } } : { name: 'ca-bundle', configMap: { name: bundle.configMap!, items } });
+      mounts.push({ name: 'ca-bundle', mountPath: CA_BUNDLE_DIR, readOnly: true });
+    }
     const esCa = this.model.def.search?.caSecret;
     if (esCa && kind !== 'streaming') ca('search-ca', esCa, ES_CA_DIR);
     const smtp = this.model.def.smtp;

@@ -627,6 +627,16 @@ export const instanceSchema = s.object(
         'create the Owner account once; its generated password is printed in the Job log only',
       ),
     ),
+    caBundle: s.opt(
+      s.object(
+        {
+          configMap: s.opt(dnsLabel('ConfigMap holding the bundle')),
+          secret: s.opt(dnsLabel('Secret holding the bundle')),
+          key: s.def(s.string('key of the bundle', { pattern: SECRET_KEY, 'x-expected': 'a key name' }), 'ca.crt'),
+        },
+        'a complete CA bundle (the public CAs and your own) for every outgoing TLS connection: Rails gets SSL_CERT_FILE (S3, SMTP, OIDC, Redis, search), streaming NODE_EXTRA_CA_CERTS; exactly one of configMap, secret',
+      ),
+    ),
     labels: s.def(s.record(s.string(), 'labels of every emitted object (not of pods: see podLabels); app.kubernetes.io/* are the generator\'s'), {}),
     annotations: s.def(s.record(s.string(), 'annotations of every emitted object (not of pods: see podAnnotations)'), {}),
     env: s.def(s.record(s.string(), 'extra non-secret environment for every process', ENV_NAME), {}),

@@ -240,3 +240,52 @@ describe('read replica', () => {
     expect(envOf(container(find(withReplica({}), 'Deployment', 'test-streaming'))).DB_HOST).toBeUndefined();
   });
 });
+
+describe('what a Helm chart\'s Secrets and images need', () => {
+  it('reads the core Secret under any key names, and checks the names it maps', () => {
+    const def = definition({ secrets: { coreKeys: { SECRET_KEY_BASE: 'secret-key-base', VAPID_PRIVATE_KEY: 'vapid-private-key' } } });
+    const env = envOf(container(find(synth(def), 'Deployment', 'test-web')));
+    expect(env.SECRET_KEY_BASE).toEqual({ secretKeyRef: { name: 'core', key: 'secret-key-base' } });
+    expect(env.VAPID_PUBLIC_KEY).toEqual({ secretKeyRef: { name: 'core', key: 'VAPID_PUBLIC_KEY' } });
+    expect(problems(definition({ secrets: { coreKeys: { SMTP_PASSWORD: 'x' } } })).join()).toMatch(/expected one of the core Secret's variables/);
+  });
+
+  it('takes the database and search users from Secrets, for every process', () => {
+    const user = { name: 'db', key: 'username' };
+    const objects = synth(definition({ database: { userSecret: user }, search: { host: 'es', userSecret: { name: 'es', key: 'username' } } }));
+    expect(find(objects, 'ConfigMap', 'test-env').data.DB_USER).toBeUndefined();
+    for (const name of ['test-web', 'test-streaming', 'test-sidekiq-all']) expect(envOf(container(find(objects, 'Deployment', name))).DB_USER).toEqual({ secretKeyRef: user });
+    expect(envOf(container(find(objects, 'Job', 'test-db-migrate-pre-4-5-6'))).DB_USER).toEqual({ secretKeyRef: user });
+    expect(envOf(container(find(objects, 'Deployment', 'test-web'))).ES_USER).toEqual({ secretKeyRef: { name: 'es', key: 'username' } });
+  });
+
+  it('pins images by digest, takes a patched tag, and gives one Sidekiq group its own image', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const objects = synth(
+      definition({
+        image: { repository: 'registry.example/mastodon', tag: 'v4.5.6-patched', digest, streamingDigest: `sha256:${'b'.repeat(64)}` },
+        sidekiq: { groups: [{ name: 'all', queues: ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler', 'fasp'], image: { repository: 'registry.example/mastodon-extra', tag: 'v4.5.6-extra' } }] },
+      }),
+    );
+    const web = find(objects, 'Deployment', 'test-web').spec.template.spec;
+    expect(web.containers[0].image).toBe(`registry.example/mastodon:v4.5.6-patched@${digest}`);
+    expect(web.initContainers[0].image).toBe(web.containers[0].image);
+    expect(container(find(objects, 'Deployment', 'test-streaming')).image).toBe(`ghcr.io/mastodon/mastodon-streaming:v4.5.6@sha256:${'b'.repeat(64)}`);
+    const sidekiq = find(objects, 'Deployment', 'test-sidekiq-all').spec.template.spec;
+    expect([sidekiq.containers[0].image, sidekiq.initContainers[0].image]).toEqual(['registry.example/mastodon-extra:v4.5.6-extra', 'registry.example/mastodon-extra:v4.5.6-extra']);
+    // names and labels still follow the release, whatever image runs it
+    expect(find(objects, 'Job', 'test-db-migrate-pre-4-5-6').metadata.labels['app.kubernetes.io/version']).toBe('v4.5.6');
+    expect(problems(definition({ image: { digest: 'latest' } })).join()).toMatch(/image\.digest: expected an image digest/);
+  });
+
+  it('trusts a CA bundle for every outgoing connection: OpenSSL in Rails, Node in streaming', () => {
+    const objects = synth(definition({ caBundle: { configMap: 'corp-ca', key: 'bundle.pem' } }));
+    for (const [name, variable] of [['test-web', 'SSL_CERT_FILE'], ['test-sidekiq-all', 'SSL_CERT_FILE'], ['test-streaming', 'NODE_EXTRA_CA_CERTS']]) {
+      const d = find(objects, 'Deployment', name);
+      expect(envOf(container(d))[variable], name).toBe('/etc/mastodon/ca-bundle/ca.crt');
+      expect(d.spec.template.spec.volumes, name).toContainEqual({ name: 'ca-bundle', configMap: { name: 'corp-ca', items: [{ key: 'bundle.pem', path: 'ca.crt' }] } });
+    }
+    expect(problems(definition({ caBundle: { secret: 'a', configMap: 'b' } })).join()).toMatch(/exactly one of configMap, secret/);
+    expect(problems(definition({ caBundle: { secret: 'a' }, database: { tls: { mode: 'verify-full', caSecret: { name: 'db-ca', key: 'ca.crt' } } } })).join()).toMatch(/streaming reads one extra CA file/);
+  });
+});
