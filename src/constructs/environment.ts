@@ -135,6 +135,13 @@ export class MastodonEnvironment extends Construct {
         if (c?.loginSecret) vars.push(secretEnv(`${prefix}SMTP_LOGIN`, c.loginSecret));
         if (c?.passwordSecret) vars.push(secretEnv(`${prefix}SMTP_PASSWORD`, c.passwordSecret));
       }
+      const optional: [string, SecretKeyRef | undefined][] = [
+        ['DEEPL_API_KEY', d.translation?.deepl?.apiKeySecret],
+        ['LIBRE_TRANSLATE_API_KEY', d.translation?.libreTranslate?.apiKeySecret],
+        ['HCAPTCHA_SECRET_KEY', d.captcha?.hcaptcha.secretKeySecret],
+        ['CACHE_BUSTER_SECRET', d.cacheBuster?.secretSecret],
+      ];
+      for (const [name, ref] of optional) if (ref) vars.push(secretEnv(name, ref));
       for (const name of Object.keys(d.secretEnv).sort()) vars.push(secretEnv(name, d.secretEnv[name]));
     }
     return vars;
@@ -250,6 +257,14 @@ function sharedEnv(m: InstanceModel): Record<string, string> {
       SMTP_DELIVERY_METHOD: d.smtp.deliveryMethod === 'smtp' ? undefined : d.smtp.deliveryMethod,
     });
   }
+  Object.assign(env, {
+    DEEPL_PLAN: d.translation?.deepl?.plan,
+    LIBRE_TRANSLATE_ENDPOINT: d.translation?.libreTranslate?.endpoint,
+    HCAPTCHA_SITE_KEY: d.captcha?.hcaptcha.siteKey,
+    CACHE_BUSTER_ENABLED: d.cacheBuster ? 'true' : undefined,
+    CACHE_BUSTER_HTTP_METHOD: d.cacheBuster?.httpMethod,
+    CACHE_BUSTER_SECRET_HEADER: d.cacheBuster?.secretHeader,
+  });
   if (d.metrics.otelEndpoint) {
     Object.assign(env, { OTEL_EXPORTER_OTLP_ENDPOINT: d.metrics.otelEndpoint, OTEL_SERVICE_NAME_PREFIX: m.name });
   }

@@ -627,6 +627,26 @@ export const instanceSchema = s.object(
         'create the Owner account once; its generated password is printed in the Job log only',
       ),
     ),
+    translation: s.opt(
+      s.object(
+        {
+          deepl: s.opt(s.object({ plan: s.def(s.enum(['free', 'pro'] as const, 'DEEPL_PLAN'), 'free'), apiKeySecret: s.req(secretKeyRef) }, 'DeepL (DEEPL_API_KEY from the Secret)')),
+          libreTranslate: s.opt(s.object({ endpoint: s.req(s.string('LIBRE_TRANSLATE_ENDPOINT', { minLength: 1 })), apiKeySecret: s.opt(secretKeyRef) }, 'LibreTranslate')),
+        },
+        'the translation service of posts: exactly one of deepl, libreTranslate',
+      ),
+    ),
+    captcha: s.opt(s.object({ hcaptcha: s.req(s.object({ siteKey: s.req(s.string('HCAPTCHA_SITE_KEY', { minLength: 1 })), secretKeySecret: s.req(secretKeyRef) })) }, 'hCaptcha on sign-up')),
+    cacheBuster: s.opt(
+      s.object(
+        {
+          httpMethod: s.def(s.string('CACHE_BUSTER_HTTP_METHOD', { pattern: '^[A-Z]+$', 'x-expected': 'an HTTP method such as PURGE' }), 'GET'),
+          secretHeader: s.opt(s.string('CACHE_BUSTER_SECRET_HEADER: header carrying the secret')),
+          secretSecret: s.opt(secretKeyRef),
+        },
+        'purge removed media from a cache or CDN (CACHE_BUSTER_*)',
+      ),
+    ),
     caBundle: s.opt(
       s.object(
         {

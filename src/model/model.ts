@@ -129,7 +129,7 @@ const GENERATED_INGRESS_ANNOTATIONS = [
   'nginx.ingress.kubernetes.io/cors-allow-origin',
 ];
 
-const GENERATED_ENV = /^(LOCAL_DOMAIN|WEB_DOMAIN|ALTERNATE_DOMAINS|RAILS_ENV|NODE_ENV|RAILS_LOG_LEVEL|LOG_LEVEL|TRUSTED_PROXY_IP|STREAMING_API_BASE_URL|PORT|BIND|WEB_CONCURRENCY|MAX_THREADS|MIN_THREADS|PERSISTENT_TIMEOUT|PREPARED_STATEMENTS|SKIP_POST_DEPLOYMENT_MIGRATIONS|DB_.*|REPLICA_DB_.*|(SIDEKIQ_|CACHE_)?REDIS_.*|ES_.*|S3_.*|(BULK_)?SMTP_.*|OTEL_EXPORTER_OTLP_ENDPOINT|OTEL_SERVICE_NAME_PREFIX|(MASTODON_)?PROMETHEUS_EXPORTER_.*|PGSSL.*|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE)$/;
+const GENERATED_ENV = /^(LOCAL_DOMAIN|WEB_DOMAIN|ALTERNATE_DOMAINS|RAILS_ENV|NODE_ENV|RAILS_LOG_LEVEL|LOG_LEVEL|TRUSTED_PROXY_IP|STREAMING_API_BASE_URL|PORT|BIND|WEB_CONCURRENCY|MAX_THREADS|MIN_THREADS|PERSISTENT_TIMEOUT|PREPARED_STATEMENTS|SKIP_POST_DEPLOYMENT_MIGRATIONS|DB_.*|REPLICA_DB_.*|(SIDEKIQ_|CACHE_)?REDIS_.*|ES_.*|S3_.*|(BULK_)?SMTP_.*|OTEL_EXPORTER_OTLP_ENDPOINT|OTEL_SERVICE_NAME_PREFIX|(MASTODON_)?PROMETHEUS_EXPORTER_.*|PGSSL.*|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|DEEPL_.*|LIBRE_TRANSLATE_.*|HCAPTCHA_.*|CACHE_BUSTER_.*)$/;
 
 /** Everything that looks like a credential must come from a Secret, never from plain env. */
 const SECRET_LIKE_ENV = /(PASSWORD|SECRET|_PASS$|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY|DATABASE_URL|REDIS_URL)/;
@@ -224,6 +224,7 @@ export function buildModel(def: Instance): InstanceModel {
   for (const name of Object.keys(def.secrets.coreKeys)) {
     if (!CORE_SECRET_VARIABLES.includes(name)) error(['secrets', 'coreKeys', name], `expected one of the core Secret's variables (${CORE_SECRET_VARIABLES.join(', ')}), found ${name}`);
   }
+  if (def.translation && !def.translation.deepl === !def.translation.libreTranslate) error(['translation'], `expected exactly one of deepl, libreTranslate, found ${def.translation.deepl ? 'both' : 'neither'}`);
   if (def.caBundle && !def.caBundle.configMap === !def.caBundle.secret) error(['caBundle'], `expected exactly one of configMap, secret, found ${def.caBundle.configMap ? 'both' : 'neither'}`);
   if (def.caBundle && def.database.tls?.caSecret) {
     error(['caBundle'], 'streaming reads one extra CA file (NODE_EXTRA_CA_CERTS): put the database CA into the bundle and drop database.tls.caSecret');

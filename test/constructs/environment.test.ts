@@ -289,3 +289,25 @@ describe('what a Helm chart\'s Secrets and images need', () => {
     expect(problems(definition({ caBundle: { secret: 'a' }, database: { tls: { mode: 'verify-full', caSecret: { name: 'db-ca', key: 'ca.crt' } } } })).join()).toMatch(/streaming reads one extra CA file/);
   });
 });
+
+describe('translation, captcha and cache buster', () => {
+  it('give Rails processes their settings, with the keys from Secrets', () => {
+    const objects = synth(
+      definition({
+        translation: { deepl: { plan: 'pro', apiKeySecret: { name: 'deepl', key: 'api-key' } } },
+        captcha: { hcaptcha: { siteKey: 'site', secretKeySecret: { name: 'hcaptcha', key: 'secret' } } },
+        cacheBuster: { httpMethod: 'PURGE', secretHeader: 'X-Purge', secretSecret: { name: 'cdn', key: 'token' } },
+      }),
+    );
+    expect(find(objects, 'ConfigMap', 'test-env').data).toMatchObject({ DEEPL_PLAN: 'pro', HCAPTCHA_SITE_KEY: 'site', CACHE_BUSTER_ENABLED: 'true', CACHE_BUSTER_HTTP_METHOD: 'PURGE', CACHE_BUSTER_SECRET_HEADER: 'X-Purge' });
+    expect(envOf(container(find(objects, 'Deployment', 'test-sidekiq-all')))).toMatchObject({
+      DEEPL_API_KEY: { secretKeyRef: { name: 'deepl', key: 'api-key' } },
+      HCAPTCHA_SECRET_KEY: { secretKeyRef: { name: 'hcaptcha', key: 'secret' } },
+      CACHE_BUSTER_SECRET: { secretKeyRef: { name: 'cdn', key: 'token' } },
+    });
+    const libre = find(synth(definition({ translation: { libreTranslate: { endpoint: 'http://libretranslate:5000' } } })), 'ConfigMap', 'test-env').data;
+    expect(libre.LIBRE_TRANSLATE_ENDPOINT).toBe('http://libretranslate:5000');
+    expect(problems(definition({ translation: {} })).join()).toMatch(/exactly one of deepl, libreTranslate/);
+    expect(problems(definition({ env: { DEEPL_PLAN: 'pro' } })).join()).toMatch(/DEEPL_PLAN is generated/);
+  });
+});
