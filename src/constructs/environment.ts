@@ -140,6 +140,10 @@ export class MastodonEnvironment extends Construct {
         ['LIBRE_TRANSLATE_API_KEY', d.translation?.libreTranslate?.apiKeySecret],
         ['HCAPTCHA_SECRET_KEY', d.captcha?.hcaptcha.secretKeySecret],
         ['CACHE_BUSTER_SECRET', d.cacheBuster?.secretSecret],
+        ['OIDC_CLIENT_SECRET', d.auth?.oidc?.clientSecretSecret],
+        ['SAML_CERT', d.auth?.saml?.certSecret],
+        ['SAML_PRIVATE_KEY', d.auth?.saml?.privateKeySecret],
+        ['LDAP_PASSWORD', d.auth?.ldap?.passwordSecret],
       ];
       for (const [name, ref] of optional) if (ref) vars.push(secretEnv(name, ref));
       for (const name of Object.keys(d.secretEnv).sort()) vars.push(secretEnv(name, d.secretEnv[name]));
@@ -174,6 +178,36 @@ export class MastodonEnvironment extends Construct {
     }
     return { volumes, mounts };
   }
+}
+
+/** The providers' non-secret variables: the typed fields, then each provider's own settings by suffix. */
+function authEnv(auth: NonNullable<Instance['auth']>, webDomain: string): Record<string, string | boolean | number | undefined> {
+  const env: Record<string, string | boolean | number | undefined> = { OMNIAUTH_ONLY: auth.omniauthOnly ? 'true' : undefined };
+  const callback = (provider: string) => `https://${webDomain}/auth/auth/${provider}/callback`;
+  const o = auth.oidc;
+  if (o) {
+    Object.assign(env, {
+      OIDC_ENABLED: 'true',
+      OIDC_DISPLAY_NAME: o.displayName,
+      OIDC_ISSUER: o.issuer,
+      OIDC_DISCOVERY: o.discovery,
+      OIDC_SCOPE: o.scope,
+      OIDC_UID_FIELD: o.uidField,
+      OIDC_CLIENT_ID: o.clientId,
+      OIDC_REDIRECT_URI: callback('openid_connect'),
+      OIDC_SECURITY_ASSUME_EMAIL_IS_VERIFIED: o.assumeEmailIsVerified,
+    });
+  }
+  const sa = auth.saml;
+  if (sa) Object.assign(env, { SAML_ENABLED: 'true', SAML_ACS_URL: callback('saml'), SAML_ISSUER: sa.issuer, SAML_IDP_SSO_TARGET_URL: sa.idpSsoTargetUrl, SAML_IDP_CERT: sa.idpCert });
+  if (auth.cas) Object.assign(env, { CAS_ENABLED: 'true', CAS_URL: auth.cas.url });
+  const l = auth.ldap;
+  if (l) Object.assign(env, { LDAP_ENABLED: 'true', LDAP_HOST: l.host, LDAP_PORT: l.port, LDAP_METHOD: l.method, LDAP_BASE: l.base, LDAP_BIND_DN: l.bindDn, LDAP_UID: l.uid, LDAP_MAIL: l.mail });
+  if (auth.pam) Object.assign(env, { PAM_ENABLED: 'true', PAM_EMAIL_DOMAIN: auth.pam.emailDomain });
+  for (const [prefix, provider] of [['OIDC', o], ['SAML', sa], ['CAS', auth.cas], ['LDAP', l], ['PAM', auth.pam]] as const) {
+    for (const [suffix, value] of Object.entries(provider?.settings ?? {})) env[`${prefix}_${suffix}`] = value;
+  }
+  return env;
 }
 
 /** Non-secret settings shared by every process, sorted for stable output. */
@@ -265,6 +299,7 @@ function sharedEnv(m: InstanceModel): Record<string, string> {
     CACHE_BUSTER_HTTP_METHOD: d.cacheBuster?.httpMethod,
     CACHE_BUSTER_SECRET_HEADER: d.cacheBuster?.secretHeader,
   });
+  if (d.auth) Object.assign(env, authEnv(d.auth, m.webDomain));
   if (d.metrics.otelEndpoint) {
     Object.assign(env, { OTEL_EXPORTER_OTLP_ENDPOINT: d.metrics.otelEndpoint, OTEL_SERVICE_NAME_PREFIX: m.name });
   }

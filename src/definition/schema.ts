@@ -493,6 +493,64 @@ const traffic = s.object(
   'how users reach the instance: exactly one of ingress, gateway',
 );
 
+/** Further variables of one sign-in provider, by the suffix after its prefix (e.g. CLIENT_AUTH_METHOD). */
+const providerSettings = (prefix: string) =>
+  s.def(s.record(s.string(), `more ${prefix}_* variables by suffix, as Mastodon's documentation lists them (never secrets)`, '^[A-Z][A-Z0-9_]*$'), {});
+
+const auth = s.object(
+  {
+    omniauthOnly: s.def(s.boolean('OMNIAUTH_ONLY: sign in only through these providers'), false),
+    oidc: s.opt(
+      s.object(
+        {
+          displayName: s.req(s.string('OIDC_DISPLAY_NAME: the button label', { minLength: 1 })),
+          issuer: s.req(s.string('OIDC_ISSUER', { minLength: 1 })),
+          discovery: s.def(s.boolean('OIDC_DISCOVERY: read the endpoints from the issuer'), true),
+          scope: s.def(s.string('OIDC_SCOPE'), 'openid,profile,email'),
+          uidField: s.def(s.string('OIDC_UID_FIELD'), 'sub'),
+          clientId: s.req(s.string('OIDC_CLIENT_ID', { minLength: 1 })),
+          clientSecretSecret: s.req(secretKeyRef),
+          assumeEmailIsVerified: s.def(s.boolean('OIDC_SECURITY_ASSUME_EMAIL_IS_VERIFIED'), false),
+          settings: providerSettings('OIDC'),
+        },
+        'OpenID Connect; OIDC_REDIRECT_URI is https://<webDomain>/auth/auth/openid_connect/callback',
+      ),
+    ),
+    saml: s.opt(
+      s.object(
+        {
+          issuer: s.req(s.string('SAML_ISSUER', { minLength: 1 })),
+          idpSsoTargetUrl: s.req(s.string('SAML_IDP_SSO_TARGET_URL', { minLength: 1 })),
+          idpCert: s.opt(s.string('SAML_IDP_CERT (public certificate of the IdP)')),
+          certSecret: s.opt(secretKeyRef),
+          privateKeySecret: s.opt(secretKeyRef),
+          settings: providerSettings('SAML'),
+        },
+        'SAML; SAML_ACS_URL is https://<webDomain>/auth/auth/saml/callback',
+      ),
+    ),
+    cas: s.opt(s.object({ url: s.req(s.string('CAS_URL', { minLength: 1 })), settings: providerSettings('CAS') }, 'CAS')),
+    ldap: s.opt(
+      s.object(
+        {
+          host: s.req(s.string('LDAP_HOST', { minLength: 1 })),
+          port: s.def(port('LDAP_PORT'), 389),
+          method: s.def(s.enum(['simple_tls', 'start_tls', 'plain'] as const, 'LDAP_METHOD'), 'start_tls'),
+          base: s.req(s.string('LDAP_BASE', { minLength: 1 })),
+          bindDn: s.opt(s.string('LDAP_BIND_DN')),
+          passwordSecret: s.opt(secretKeyRef),
+          uid: s.def(s.string('LDAP_UID'), 'cn'),
+          mail: s.def(s.string('LDAP_MAIL'), 'mail'),
+          settings: providerSettings('LDAP'),
+        },
+        'LDAP',
+      ),
+    ),
+    pam: s.opt(s.object({ emailDomain: s.opt(s.string('PAM_EMAIL_DOMAIN')), settings: providerSettings('PAM') }, 'PAM (needs PAM in the image)')),
+  },
+  'sign-in through external providers (the variables of config/initializers/3_omniauth.rb and devise.rb)',
+);
+
 const jobs = s.object(
   {
     resources: s.def(resources, { cpu: '250m', memory: '768Mi', memoryLimit: '1536Mi' }),
@@ -627,6 +685,7 @@ export const instanceSchema = s.object(
         'create the Owner account once; its generated password is printed in the Job log only',
       ),
     ),
+    auth: s.opt(auth),
     translation: s.opt(
       s.object(
         {

@@ -118,7 +118,7 @@ const REASONS: [string, string][] = [
   ['elasticsearch.ingest', 'no bundled Elasticsearch here'],
   ['elasticsearch.metrics', 'no bundled Elasticsearch here'],
   ['elasticsearch.caSecret.mountPath', 'the search CA is mounted at /etc/mastodon/search-ca'],
-  ['externalAuth', 'external authentication is not typed here yet: set its OIDC_* / SAML_* / CAS_* / LDAP_* / PAM_* variables with env and secretEnv'],
+  ['externalAuth', 'this sign-in provider is off'],
   ['nameOverride', 'object names are <instance>-<component>'],
   ['fullnameOverride', 'object names are <instance>-<component>'],
   ['deploymentAnnotations', 'no per-Deployment annotations: use annotations (every object)'],
@@ -732,5 +732,64 @@ function mapObservabilityAndExtras(m: Mapper): void {
     if (six && secret) m.note(`cacheBuster.secretSecret reads key "password" of ${secret}; mastodon/chart 6.x does not document the key: check it`);
     m.take('mastodon.cacheBuster');
   } else m.inert('mastodon.cacheBuster', 'the cache buster is off');
+  mapExternalAuth(m);
   m.take('serviceAccount', 'image', 'affinity', 'nodeSelector', 'tolerations', 'podAnnotations', 'resources', 'volumes', 'volumeMounts', 'mastodon.podLabels');
+}
+
+/** A provider's values as its variables' suffixes, the way the charts' templates name them. */
+function providerVariables(node: Json, prefix = ''): Record<string, unknown> {
+  const special: Record<string, string> = {
+    ASSUME_EMAIL_IS_VERIFIED: 'SECURITY_ASSUME_EMAIL_IS_VERIFIED',
+    WANT_ASSERTION_SIGNED: 'SECURITY_WANT_ASSERTION_SIGNED',
+    WANT_ASSERTION_ENCRYPTED: 'SECURITY_WANT_ASSERTION_ENCRYPTED',
+  };
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) {
+    const name = k.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+    if (isObject(v)) {
+      // CAS keys.uid is CAS_UID_KEY; SAML attributesStatements.uid is SAML_ATTRIBUTES_STATEMENTS_UID
+      for (const [sub, value] of Object.entries(providerVariables(v))) out[name === 'KEYS' ? `${sub}_KEY` : `${prefix}${name}_${sub}`] = value;
+    } else if (isSet(v)) out[special[name] ?? name] = v;
+  }
+  return out;
+}
+
+const AUTH_FIELDS: Record<string, Record<string, string>> = {
+  oidc: { DISPLAY_NAME: 'displayName', ISSUER: 'issuer', DISCOVERY: 'discovery', SCOPE: 'scope', UID_FIELD: 'uidField', CLIENT_ID: 'clientId', SECURITY_ASSUME_EMAIL_IS_VERIFIED: 'assumeEmailIsVerified' },
+  saml: { ISSUER: 'issuer', IDP_SSO_TARGET_URL: 'idpSsoTargetUrl', IDP_CERT: 'idpCert' },
+  cas: { URL: 'url' },
+  ldap: { HOST: 'host', PORT: 'port', METHOD: 'method', BASE: 'base', BIND_DN: 'bindDn', UID: 'uid', MAIL: 'mail' },
+  pam: { EMAIL_DOMAIN: 'emailDomain' },
+};
+/** variables whose values are credentials, and the definition field that takes them from a Secret */
+const AUTH_SECRETS: Record<string, Record<string, string>> = { oidc: { CLIENT_SECRET: 'clientSecretSecret' }, saml: { CERT: 'certSecret', PRIVATE_KEY: 'privateKeySecret' }, ldap: { PASSWORD: 'passwordSecret' } };
+
+function mapExternalAuth(m: Mapper): void {
+  const onlyPath = m.flavor === 'chart-6' ? 'externalAuth.oauth_global.omniauth_only' : 'externalAuth.oauthGlobal.omniauthOnly';
+  if (m.get(onlyPath) === true) m.set('auth.omniauthOnly', true, onlyPath);
+  for (const provider of Object.keys(AUTH_FIELDS)) {
+    const base = `externalAuth.${provider}`;
+    if (m.get(`${base}.enabled`) !== true) {
+      m.inert(base, `${provider} sign-in is off`);
+      continue;
+    }
+    const node = m.get(base) as Json;
+    const { ENABLED: _, EXISTING_SECRET: existing, EXISTING_SECRET_KEYS_CLIENT_SECRET: key, EXISTING_SECRET_KEYS_CLIENT_ID: __, ...vars } = providerVariables(node);
+    const out: Json = { settings: {} };
+    for (const [suffix, value] of Object.entries(vars)) {
+      const field = AUTH_FIELDS[provider][suffix];
+      const secretField = AUTH_SECRETS[provider]?.[suffix];
+      if (field) out[field] = typeof value === 'boolean' || field === 'port' ? value : String(value);
+      else if (secretField) m.refuse(`${base}.${suffix}`, moveMessage(existing ? String(existing) : `mastodon-${provider}`, [`${provider.toUpperCase()}_${suffix}`]));
+      else if (suffix === 'REDIRECT_URI' || suffix === 'ACS_URL') m.unmapped(`${base}.${suffix.toLowerCase()}`, value, 'the callback URL is https://<webDomain>/auth/auth/<provider>/callback');
+      else (out.settings as Json)[suffix] = String(value);
+    }
+    if (provider === 'oidc') {
+      out.clientSecretSecret = secretRef(existing ? String(existing) : 'mastodon-oidc', String(key ?? 'client-secret'));
+      if (!existing) m.note('auth.oidc.clientSecretSecret is mastodon-oidc/client-secret: create that Secret with the client secret');
+    }
+    if (provider === 'ldap' && isSet(out.port)) out.port = int(out.port);
+    m.set(`auth.${provider}`, out, base);
+  }
+  m.take('externalAuth.oauth_global', 'externalAuth.oauthGlobal');
 }

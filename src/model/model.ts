@@ -116,6 +116,15 @@ export const CRONJOB_NAME_MAX = 52;
 /** What the core Secret may hold, every release together (src/model/versions.ts). */
 const CORE_SECRET_VARIABLES = ['SECRET_KEY_BASE', 'OTP_SECRET', 'VAPID_PRIVATE_KEY', 'VAPID_PUBLIC_KEY', 'ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY', 'ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY', 'ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT'];
 
+/** Provider variables the definition types (src/constructs/environment.ts authEnv). */
+const TYPED_AUTH_SUFFIXES: Record<string, string[]> = {
+  OIDC: ['ENABLED', 'DISPLAY_NAME', 'ISSUER', 'DISCOVERY', 'SCOPE', 'UID_FIELD', 'CLIENT_ID', 'CLIENT_SECRET', 'REDIRECT_URI', 'SECURITY_ASSUME_EMAIL_IS_VERIFIED'],
+  SAML: ['ENABLED', 'ACS_URL', 'ISSUER', 'IDP_SSO_TARGET_URL', 'IDP_CERT', 'CERT', 'PRIVATE_KEY'],
+  CAS: ['ENABLED', 'URL'],
+  LDAP: ['ENABLED', 'HOST', 'PORT', 'METHOD', 'BASE', 'BIND_DN', 'PASSWORD', 'UID', 'MAIL'],
+  PAM: ['ENABLED', 'EMAIL_DOMAIN'],
+};
+
 /** Ingress annotations the generator sets from structured fields (src/constructs/traffic.ts). */
 const GENERATED_INGRESS_ANNOTATIONS = [
   'cert-manager.io/cluster-issuer',
@@ -129,7 +138,7 @@ const GENERATED_INGRESS_ANNOTATIONS = [
   'nginx.ingress.kubernetes.io/cors-allow-origin',
 ];
 
-const GENERATED_ENV = /^(LOCAL_DOMAIN|WEB_DOMAIN|ALTERNATE_DOMAINS|RAILS_ENV|NODE_ENV|RAILS_LOG_LEVEL|LOG_LEVEL|TRUSTED_PROXY_IP|STREAMING_API_BASE_URL|PORT|BIND|WEB_CONCURRENCY|MAX_THREADS|MIN_THREADS|PERSISTENT_TIMEOUT|PREPARED_STATEMENTS|SKIP_POST_DEPLOYMENT_MIGRATIONS|DB_.*|REPLICA_DB_.*|(SIDEKIQ_|CACHE_)?REDIS_.*|ES_.*|S3_.*|(BULK_)?SMTP_.*|OTEL_EXPORTER_OTLP_ENDPOINT|OTEL_SERVICE_NAME_PREFIX|(MASTODON_)?PROMETHEUS_EXPORTER_.*|PGSSL.*|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|DEEPL_.*|LIBRE_TRANSLATE_.*|HCAPTCHA_.*|CACHE_BUSTER_.*)$/;
+const GENERATED_ENV = /^(LOCAL_DOMAIN|WEB_DOMAIN|ALTERNATE_DOMAINS|RAILS_ENV|NODE_ENV|RAILS_LOG_LEVEL|LOG_LEVEL|TRUSTED_PROXY_IP|STREAMING_API_BASE_URL|PORT|BIND|WEB_CONCURRENCY|MAX_THREADS|MIN_THREADS|PERSISTENT_TIMEOUT|PREPARED_STATEMENTS|SKIP_POST_DEPLOYMENT_MIGRATIONS|DB_.*|REPLICA_DB_.*|(SIDEKIQ_|CACHE_)?REDIS_.*|ES_.*|S3_.*|(BULK_)?SMTP_.*|OTEL_EXPORTER_OTLP_ENDPOINT|OTEL_SERVICE_NAME_PREFIX|(MASTODON_)?PROMETHEUS_EXPORTER_.*|PGSSL.*|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|DEEPL_.*|LIBRE_TRANSLATE_.*|HCAPTCHA_.*|CACHE_BUSTER_.*|OMNIAUTH_ONLY|(OIDC|SAML|CAS|LDAP|PAM)_.*)$/;
 
 /** Everything that looks like a credential must come from a Secret, never from plain env. */
 const SECRET_LIKE_ENV = /(PASSWORD|SECRET|_PASS$|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY|DATABASE_URL|REDIS_URL)/;
@@ -223,6 +232,15 @@ export function buildModel(def: Instance): InstanceModel {
   }
   for (const name of Object.keys(def.secrets.coreKeys)) {
     if (!CORE_SECRET_VARIABLES.includes(name)) error(['secrets', 'coreKeys', name], `expected one of the core Secret's variables (${CORE_SECRET_VARIABLES.join(', ')}), found ${name}`);
+  }
+  for (const [provider, settings] of Object.entries(def.auth ?? {})) {
+    if (typeof settings !== 'object') continue;
+    const prefix = provider.toUpperCase();
+    for (const suffix of Object.keys(settings.settings ?? {})) {
+      const path = ['auth', provider, 'settings', suffix];
+      if (SECRET_LIKE_ENV.test(`${prefix}_${suffix}`) || /(CERT|KEY)$/.test(suffix)) error(path, `${prefix}_${suffix} is a credential: use the provider's Secret field`);
+      else if (TYPED_AUTH_SUFFIXES[prefix]?.includes(suffix)) error(path, `${prefix}_${suffix} has its own field in auth.${provider}; set it there`);
+    }
   }
   if (def.translation && !def.translation.deepl === !def.translation.libreTranslate) error(['translation'], `expected exactly one of deepl, libreTranslate, found ${def.translation.deepl ? 'both' : 'neither'}`);
   if (def.caBundle && !def.caBundle.configMap === !def.caBundle.secret) error(['caBundle'], `expected exactly one of configMap, secret, found ${def.caBundle.configMap ? 'both' : 'neither'}`);

@@ -311,3 +311,37 @@ describe('translation, captcha and cache buster', () => {
     expect(problems(definition({ env: { DEEPL_PLAN: 'pro' } })).join()).toMatch(/DEEPL_PLAN is generated/);
   });
 });
+
+describe('sign-in providers', () => {
+  it('configure OIDC, SAML, CAS, LDAP and PAM from typed fields, secrets from Secrets, callbacks on the web domain', () => {
+    const objects = synth(
+      definition({
+        webDomain: 'social.example.social',
+        auth: {
+          omniauthOnly: true,
+          oidc: { displayName: 'SSO', issuer: 'https://sso.example', clientId: 'mastodon', clientSecretSecret: { name: 'oidc', key: 'secret' }, settings: { CLIENT_AUTH_METHOD: 'basic' } },
+          ldap: { host: 'ldap.example', base: 'dc=example', passwordSecret: { name: 'ldap', key: 'password' } },
+        },
+      }),
+    );
+    expect(find(objects, 'ConfigMap', 'test-env').data).toMatchObject({
+      OMNIAUTH_ONLY: 'true',
+      OIDC_ENABLED: 'true',
+      OIDC_ISSUER: 'https://sso.example',
+      OIDC_DISCOVERY: 'true',
+      OIDC_REDIRECT_URI: 'https://social.example.social/auth/auth/openid_connect/callback',
+      OIDC_CLIENT_AUTH_METHOD: 'basic',
+      LDAP_ENABLED: 'true',
+      LDAP_METHOD: 'start_tls',
+      LDAP_PORT: '389',
+    });
+    expect(envOf(container(find(objects, 'Deployment', 'test-web')))).toMatchObject({
+      OIDC_CLIENT_SECRET: { secretKeyRef: { name: 'oidc', key: 'secret' } },
+      LDAP_PASSWORD: { secretKeyRef: { name: 'ldap', key: 'password' } },
+    });
+    const oidc = { displayName: 'SSO', issuer: 'https://sso.example', clientId: 'm', clientSecretSecret: { name: 'oidc', key: 'secret' } };
+    expect(problems(definition({ auth: { oidc: { ...oidc, settings: { CLIENT_SECRET: 'x' } } } })).join()).toMatch(/OIDC_CLIENT_SECRET is a credential/);
+    expect(problems(definition({ auth: { oidc: { ...oidc, settings: { ISSUER: 'x' } } } })).join()).toMatch(/OIDC_ISSUER has its own field/);
+    expect(problems(definition({ env: { OIDC_ENABLED: 'true' } })).join()).toMatch(/OIDC_ENABLED is generated/);
+  });
+});

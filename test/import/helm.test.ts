@@ -65,7 +65,11 @@ describe('Helm values importer', () => {
     expect(groups[0].tolerations[0].key).toBe('dedicated');
     expect(groups[2].resources).toEqual({ cpu: '100m', memory: '512Mi', memoryLimit: '1Gi' });
     expect((definition.web as any).serviceAccount).toEqual({ name: 'mastodon', create: true, annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/mastodon' } });
-    expect(report.unmapped.map((u) => u.from)).toContain('externalAuth.oidc.issuer');
+    expect(definition.auth).toEqual({
+      omniauthOnly: true,
+      oidc: { displayName: 'Example SSO', issuer: 'https://sso.example.social', clientId: 'mastodon', uidField: 'preferred_username', settings: { CLIENT_AUTH_METHOD: 'basic' }, clientSecretSecret: { name: 'mastodon-oidc', key: 'client-secret' } },
+    });
+    expect(report.unmapped.find((u) => u.from === 'externalAuth.oidc.redirect_uri')?.reason).toMatch(/callback URL is https:\/\/<webDomain>/);
     expect(report.notes.join('\n')).toMatch(/pgbouncer\.db\.svc is PgBouncer, set database\.pooler/);
   });
 
@@ -134,7 +138,7 @@ describe('npm run import', () => {
       expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
       const text = fs.readFileSync(out, 'utf8');
       expect(text).toMatch(/^# yaml-language-server: \$schema=\.\.\/schema\/instance\.schema\.json\n# Imported from chart-6-most-keys\.values\.yaml \(mastodon\/chart 6\.x\)/);
-      expect(text).toMatch(/# - externalAuth\.oidc\.issuer = https:\/\/sso\.example\.social: external authentication is not typed here yet/);
+      expect(text).toMatch(/# - externalAuth\.oidc\.redirect_uri = https:\/\/social\.example\.social\/auth\/auth\/openid_connect\/callback: the callback URL/);
       expect(text).toMatch(/# - database\.maxConnections is \d+/);
       expect(cli([path.join(FIXTURES, 'chart-6-most-keys.values.yaml'), '--name', 'example', '--out', out]).status).toBe(1);
       const s = spawnSync(process.execPath, [path.join(ROOT, 'build/src/main.js'), '--instances', path.dirname(out), '--out', path.join(dir, 'dist')], { encoding: 'utf8' });

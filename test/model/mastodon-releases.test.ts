@@ -135,6 +135,14 @@ function everything(version: string): Json {
       cache: { redisOperator: {} },
     },
     search: { host: 'https://es', user: 'mastodon', passwordSecret: { name: 'es', key: 'password' }, caSecret: { name: 'es', key: 'ca.crt' }, prefix: 'x' },
+    auth: {
+      omniauthOnly: true,
+      oidc: { displayName: 'SSO', issuer: 'https://sso.example', clientId: 'mastodon', clientSecretSecret: { name: 'oidc', key: 'secret' } },
+      saml: { issuer: 'mastodon', idpSsoTargetUrl: 'https://idp.example/sso', idpCert: 'MIIC', certSecret: { name: 'saml', key: 'cert' }, privateKeySecret: { name: 'saml', key: 'key' } },
+      cas: { url: 'https://cas.example' },
+      ldap: { host: 'ldap.example', base: 'dc=example', bindDn: 'cn=mastodon', passwordSecret: { name: 'ldap', key: 'password' } },
+      pam: { emailDomain: 'example.social' },
+    },
     storage: {
       s3: {
         permission: 'bucket-owner-full-control',

@@ -177,7 +177,7 @@ describe('choices and references', () => {
     expect(problems(definition({ env: { FETCH_REPLIES_ENABLED: 'true' } }))).toEqual([expect.stringMatching(/must not be set for Mastodon 4.5/)]);
     expect(problems(definition({ version: '4.4.5', env: { FETCH_REPLIES_ENABLED: 'true' } }))).toEqual([]);
     expect(problems(definition({ version: '4.6.6', env: { MASTODON_USE_LIBVIPS: 'true' } }))).toEqual([expect.stringMatching(/must not be set for Mastodon 4.6/)]);
-    expect(problems(definition({ env: { DEFAULT_LOCALE: 'en' }, secretEnv: { OIDC_CLIENT_SECRET: { name: 'oidc', key: 'secret' } } }))).toEqual([]);
+    expect(problems(definition({ env: { DEFAULT_LOCALE: 'en' }, secretEnv: { CUSTOM_API_TOKEN: { name: 'custom', key: 'token' } } }))).toEqual([]);
     // typed now: translation.deepl
     expect(problems(definition({ secretEnv: { DEEPL_API_KEY: { name: 'deepl', key: 'key' } } }))).toEqual([expect.stringMatching(/DEEPL_API_KEY is generated/)]);
   });
