@@ -14,6 +14,8 @@ export interface ImportOptions {
   readonly release?: string;
   /** Mastodon version when image.tag does not say it (the chart's appVersion) */
   readonly version?: string;
+  /** namespace of the Helm release, where its Secrets and claims are @default - the instance name */
+  readonly namespace?: string;
   /** @default - told from the keys */
   readonly flavor?: ChartFlavor;
 }
@@ -233,7 +235,7 @@ export function importHelmValues(values: unknown, options: ImportOptions = {}): 
 
 /** Top-level fields in the order the bundled instances use, for a readable file. */
 function orderDefinition(def: Json): Json {
-  const order = ['name', 'version', 'domain', 'webDomain', 'alternateDomains', 'upgrade', 'image', 'web', 'streaming', 'sidekiq', 'jobs', 'maintenance', 'database', 'redis', 'search', 'storage', 'smtp', 'secrets', 'traffic', 'flux', 'logging', 'metrics', 'trustedProxyIps', 'admin', 'translation', 'captcha', 'cacheBuster', 'caBundle', 'labels', 'annotations', 'env', 'secretEnv'];
+  const order = ['name', 'namespace', 'version', 'domain', 'webDomain', 'alternateDomains', 'upgrade', 'image', 'web', 'streaming', 'sidekiq', 'jobs', 'maintenance', 'database', 'redis', 'search', 'storage', 'smtp', 'secrets', 'traffic', 'flux', 'logging', 'metrics', 'trustedProxyIps', 'admin', 'translation', 'captcha', 'cacheBuster', 'caBundle', 'labels', 'annotations', 'env', 'secretEnv'];
   return Object.fromEntries(Object.keys(def).sort((a, b) => order.indexOf(a) - order.indexOf(b)).map((k) => [k, def[k]]));
 }
 
@@ -252,6 +254,9 @@ function mapInstance(m: Mapper, release: string, options: ImportOptions): void {
     throw new ImportError(`the values do not say which Mastodon version runs (image.tag is ${tag ? `"${tag}"` : 'empty: the chart\'s appVersion'}); give --version, e.g. --version 4.6.3 (helm list shows it as APP VERSION)`);
   }
   m.set('version', version, options.version ? '(--version)' : 'image.tag');
+  if (options.namespace) m.set('namespace', options.namespace, '(--namespace)');
+  // the release has a database: migrations must run db:migrate (a no-op at the same version), never db:prepare
+  m.set('upgrade.from', version, '(the running release)');
   if (tag && !/^v?\d+\.\d+\.\d+$/.test(String(tag))) m.set('image.tag', String(tag), 'image.tag');
   m.set('image.repository', m.get('image.repository'), 'image.repository');
   const pull = m.get('image.pullPolicy');

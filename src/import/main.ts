@@ -1,5 +1,5 @@
 /**
- * CLI: `npm run import -- values.yaml [--name NAME] [--release RELEASE] [--version X.Y.Z] [--chart 6|1] [--out FILE] [--force]`.
+ * CLI: `npm run import -- values.yaml [--name NAME] [--release RELEASE] [--namespace NS] [--version X.Y.Z] [--chart 6|1] [--out FILE] [--force]`.
  * Writes instances/<name>.yaml from a Helm values file, with what was not carried over as comments.
  * Exit 0 when written, 1 when refused (inline secrets, unreadable values, or a result that does not
  * synthesize: nothing is written), 2 on usage errors.
@@ -33,6 +33,7 @@ function parseArgs(argv: string[]): Args {
     };
     if (a === '--name') o.name = value();
     else if (a === '--release') o.release = value();
+    else if (a === '--namespace') o.namespace = value();
     else if (a === '--version') o.version = value().replace(/^v/, '');
     else if (a === '--chart') {
       const c = value();
@@ -44,7 +45,7 @@ function parseArgs(argv: string[]): Args {
     else if (o.file) throw new UsageError(`one values file at a time, found ${o.file} and ${a}`);
     else o.file = path.resolve(a);
   }
-  if (!o.file) throw new UsageError('usage: npm run import -- values.yaml [--name NAME] [--release RELEASE] [--version X.Y.Z] [--chart 6|1] [--out FILE] [--force]');
+  if (!o.file) throw new UsageError('usage: npm run import -- values.yaml [--name NAME] [--release RELEASE] [--namespace NS] [--version X.Y.Z] [--chart 6|1] [--out FILE] [--force]');
   return o as Args;
 }
 

@@ -44,6 +44,7 @@ describe('Helm values importer', () => {
     expect(unaccounted(file, report)).toEqual([]);
     expect(definition).toMatchObject({
       version: '4.5.6',
+      upgrade: { from: '4.5.6' },
       webDomain: 'social.example.social',
       env: { TZ: 'Europe/Berlin', DEFAULT_LOCALE: 'de', AUTHORIZED_FETCH: 'true', GITHUB_REPOSITORY: 'example/mastodon' },
       database: { host: 'postgres-rw.db.svc', passwordSecret: { name: 'mastodon-db', key: 'password' }, replica: { host: 'postgres-ro.db.svc' } },
@@ -134,12 +135,13 @@ describe('npm run import', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'import-'));
     try {
       const out = path.join(dir, 'instances', 'example.yaml');
-      const r = cli([path.join(FIXTURES, 'chart-6-most-keys.values.yaml'), '--name', 'example', '--out', out]);
+      const r = cli([path.join(FIXTURES, 'chart-6-most-keys.values.yaml'), '--name', 'example', '--namespace', 'social', '--out', out]);
       expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
       const text = fs.readFileSync(out, 'utf8');
       expect(text).toMatch(/^# yaml-language-server: \$schema=\.\.\/schema\/instance\.schema\.json\n# Imported from chart-6-most-keys\.values\.yaml \(mastodon\/chart 6\.x\)/);
       expect(text).toMatch(/# - externalAuth\.oidc\.redirect_uri = https:\/\/social\.example\.social\/auth\/auth\/openid_connect\/callback: the callback URL/);
       expect(text).toMatch(/# - database\.maxConnections is \d+/);
+      expect(parse(text)).toMatchObject({ name: 'example', namespace: 'social', upgrade: { from: '4.5.6' } });
       expect(cli([path.join(FIXTURES, 'chart-6-most-keys.values.yaml'), '--name', 'example', '--out', out]).status).toBe(1);
       const s = spawnSync(process.execPath, [path.join(ROOT, 'build/src/main.js'), '--instances', path.dirname(out), '--out', path.join(dir, 'dist')], { encoding: 'utf8' });
       expect({ status: s.status, stderr: s.stderr.split('\n').filter((l) => / error: /.test(l)) }).toEqual({ status: 0, stderr: [] });
