@@ -180,6 +180,24 @@ export class MastodonEnvironment extends Construct {
   }
 }
 
+/**
+ * OpenTelemetry of one component (web or a Sidekiq group): metrics.otel with the component's own settings
+ * over it. Mastodon names the service <prefix><separator>web or …sidekiq itself.
+ */
+export function otelEnv(m: InstanceModel, own: { readonly enabled: boolean; readonly endpoint?: string; readonly sampler?: string; readonly samplerRatio?: string } | undefined): k8s.EnvVar[] {
+  const base = m.def.metrics.otel;
+  const endpoint = own?.endpoint ?? base?.endpoint;
+  if (!endpoint || own?.enabled === false) return [];
+  const vars: Record<string, string | undefined> = {
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+    OTEL_SERVICE_NAME_PREFIX: base?.serviceNamePrefix ?? m.name,
+    OTEL_SERVICE_NAME_SEPARATOR: base?.serviceNameSeparator,
+    OTEL_TRACES_SAMPLER: own?.sampler ?? base?.sampler,
+    OTEL_TRACES_SAMPLER_ARG: own?.samplerRatio ?? base?.samplerRatio,
+  };
+  return Object.entries(vars).flatMap(([name, value]) => (value === undefined ? [] : [plain(name, value)]));
+}
+
 /** The providers' non-secret variables: the typed fields, then each provider's own settings by suffix. */
 function authEnv(auth: NonNullable<Instance['auth']>, webDomain: string): Record<string, string | boolean | number | undefined> {
   const env: Record<string, string | boolean | number | undefined> = { OMNIAUTH_ONLY: auth.omniauthOnly ? 'true' : undefined };
@@ -300,9 +318,6 @@ function sharedEnv(m: InstanceModel): Record<string, string> {
     CACHE_BUSTER_SECRET_HEADER: d.cacheBuster?.secretHeader,
   });
   if (d.auth) Object.assign(env, authEnv(d.auth, m.webDomain));
-  if (d.metrics.otelEndpoint) {
-    Object.assign(env, { OTEL_EXPORTER_OTLP_ENDPOINT: d.metrics.otelEndpoint, OTEL_SERVICE_NAME_PREFIX: m.name });
-  }
   Object.assign(env, d.env);
   const out: Record<string, string> = {};
   for (const key of Object.keys(env).sort()) {

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { resourceRequirements } from './common';
 import { SidekiqGroupModel, sidekiqImage } from '../model/model';
 import { QueueScaler } from './queue-scaler';
-import { METRICS_PORT } from './web';
+import { otelEnv } from './environment';
 import { MastodonDeployment, MastodonProcessProps, extraEnvOf, mastodonContainer, processPodSettings } from './workload';
 
 /** The official image (4.3+) touches this file once Sidekiq is ready to process jobs. */
@@ -57,16 +57,17 @@ export class SidekiqGroup extends Construct {
                   { name: 'MASTODON_PROMETHEUS_EXPORTER_ENABLED', value: 'true' },
                   { name: 'MASTODON_PROMETHEUS_EXPORTER_LOCAL', value: 'true' },
                   { name: 'MASTODON_PROMETHEUS_EXPORTER_HOST', value: '0.0.0.0' },
-                  { name: 'MASTODON_PROMETHEUS_EXPORTER_PORT', value: String(METRICS_PORT) },
+                  { name: 'MASTODON_PROMETHEUS_EXPORTER_PORT', value: String(m.def.metrics.exporterPort) },
                   ...(m.detailedMetrics ? [{ name: 'MASTODON_PROMETHEUS_EXPORTER_SIDEKIQ_DETAILED_METRICS', value: 'true' }] : []),
                 ]
               : []),
             ...props.environment.env('sidekiq'),
+            ...otelEnv(m, g.def.otel),
             ...extraEnvOf(g.def).env,
           ],
           envFrom: [...props.environment.envFrom(), ...extraEnvOf(g.def).envFrom],
           resources: resourceRequirements(g.def.resources),
-          ports: prometheus ? [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }] : [],
+          ports: prometheus ? [{ name: 'metrics', containerPort: m.def.metrics.exporterPort, protocol: 'TCP' }] : [],
           volumeMounts: pod.volumeMounts,
           readinessProbe: { exec: { command: ['cat', SIDEKIQ_READY_FILE] }, initialDelaySeconds: 10, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 2 },
           livenessProbe: { exec: { command: ['sh', '-c', SIDEKIQ_ALIVE_CHECK] }, initialDelaySeconds: 60, periodSeconds: 30, failureThreshold: 4, timeoutSeconds: 5 },

@@ -9,7 +9,7 @@ import * as gw from '../../imports/gateway-httproute-gateway.networking.k8s.io';
 import { InstanceModel } from '../model/model';
 import { InstanceIdentity, metadata, selectorLabels } from './common';
 import { STREAMING_PORT } from './streaming';
-import { METRICS_PORT, WEB_PORT } from './web';
+import { WEB_PORT } from './web';
 
 export const STREAMING_PATH = '/api/v1/streaming';
 /** Paths other servers query on the account domain; they must reach WEB_DOMAIN with CORS allowed. */
@@ -239,7 +239,7 @@ export class IngressPolicies extends Construct {
               ? [
                   {
                     from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': m.def.metrics.prometheusNamespace } } }],
-                    ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(component === 'web' ? METRICS_PORT : port) }],
+                    ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(component === 'web' ? m.def.metrics.exporterPort : port) }],
                   },
                 ]
               : []),

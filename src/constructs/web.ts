@@ -3,10 +3,10 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { EXPORTER_RESOURCES } from '../model/model';
 import { httpService, resourceRequirements } from './common';
+import { otelEnv } from './environment';
 import { MastodonDeployment, MastodonProcessProps, extraEnvOf, httpProbe, mastodonContainer, processPodSettings } from './workload';
 
 export const WEB_PORT = 3000;
-export const METRICS_PORT = 9394;
 /** seconds the pod keeps serving after it is marked terminating, while endpoints are withdrawn */
 export const WEB_PRESTOP_SECONDS = 10;
 /** time Puma gets to finish in-flight requests after SIGTERM */
@@ -42,11 +42,12 @@ export class Web extends Construct {
             ? [
                 { name: 'MASTODON_PROMETHEUS_EXPORTER_ENABLED', value: 'true' },
                 { name: 'PROMETHEUS_EXPORTER_HOST', value: '127.0.0.1' },
-                { name: 'PROMETHEUS_EXPORTER_PORT', value: String(METRICS_PORT) },
+                { name: 'PROMETHEUS_EXPORTER_PORT', value: String(m.def.metrics.exporterPort) },
                 ...(m.detailedMetrics ? [{ name: 'MASTODON_PROMETHEUS_EXPORTER_WEB_DETAILED_METRICS', value: 'true' }] : []),
               ]
             : []),
           ...props.environment.env('web'),
+          ...otelEnv(m, web.otel),
           ...extraEnvOf(web).env,
         ],
         envFrom: [...props.environment.envFrom(), ...extraEnvOf(web).envFrom],
@@ -67,11 +68,11 @@ export class Web extends Construct {
           name: 'exporter',
           image: m.images.rails,
           pullPolicy: m.def.image.pullPolicy,
-          args: ['./bin/prometheus_exporter', '--bind', '0.0.0.0', '--port', String(METRICS_PORT)],
+          args: ['./bin/prometheus_exporter', '--bind', '0.0.0.0', '--port', String(m.def.metrics.exporterPort)],
           env: [],
           envFrom: [],
           resources: resourceRequirements(EXPORTER_RESOURCES),
-          ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
+          ports: [{ name: 'metrics', containerPort: m.def.metrics.exporterPort, protocol: 'TCP' }],
           volumeMounts: pod.volumeMounts.filter((v) => v.name.startsWith('tmp')),
         }),
       );

@@ -53,6 +53,18 @@ const toleration = s.object({
   tolerationSeconds: s.opt(s.integer(undefined, { minimum: 0 })),
 });
 
+const otelSampling = {
+  sampler: s.opt(s.enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const, 'OTEL_TRACES_SAMPLER')),
+  samplerRatio: s.opt(s.string('OTEL_TRACES_SAMPLER_ARG: the ratio of a traceidratio sampler', { pattern: '^(0(\\.[0-9]+)?|1(\\.0+)?)$', 'x-expected': 'a ratio between 0 and 1 such as 0.1' })),
+};
+/** A component's own OpenTelemetry settings, over metrics.otel. */
+const componentOtel = s.opt(
+  s.object(
+    { enabled: s.def(s.boolean('send traces from this component'), true), endpoint: s.opt(s.string('its own OTEL_EXPORTER_OTLP_ENDPOINT')), ...otelSampling },
+    'this component\'s OpenTelemetry settings over metrics.otel',
+  ),
+);
+
 /** Placement and pod additions shared by every process and by the Job pods. */
 const placement = {
   nodeSelector: s.opt(s.record(s.string(), 'node labels the pods must land on')),
@@ -102,6 +114,7 @@ const web = s.object(
     threads: s.def(s.integer('Puma threads per process (MAX_THREADS, and DB_POOL)', { minimum: 1, maximum: 64 }), 5),
     minThreads: s.opt(s.integer('MIN_THREADS; defaults to threads', { minimum: 1, maximum: 64 })),
     persistentTimeoutSeconds: s.def(s.integer('PERSISTENT_TIMEOUT', { minimum: 1, maximum: 600 }), 20),
+    otel: componentOtel,
     resources: s.def(resources, { cpu: '500m', memory: '1Gi', memoryLimit: '1536Mi' }),
     ...placement,
   },
@@ -133,6 +146,7 @@ const sidekiqGroup = s.object({
     s.integer('scale with KEDA on the jobs waiting in the group\'s queues (per replica) instead of CPU; needs maxReplicas', { minimum: 1 }),
   ),
   resources: s.def(resources, { cpu: '500m', memory: '768Mi', memoryLimit: '1536Mi' }),
+  otel: componentOtel,
   image: s.opt(
     s.object(
       {
@@ -668,8 +682,19 @@ export const instanceSchema = s.object(
         detailed: s.opt(
           s.boolean('MASTODON_PROMETHEUS_EXPORTER_{WEB,SIDEKIQ}_DETAILED_METRICS: per-request and per-queue metrics; default: on when alerts are emitted'),
         ),
+        exporterPort: s.def(s.integer('port of the Prometheus exporters (MASTODON_PROMETHEUS_EXPORTER_PORT; the web exporter sidecar)', { minimum: 1024, maximum: 65535 }), 9394),
         prometheusNamespace: s.def(s.string('namespace Prometheus scrapes from (NetworkPolicy source)'), 'monitoring'),
-        otelEndpoint: s.opt(s.string('OTEL_EXPORTER_OTLP_ENDPOINT (web and Sidekiq)')),
+        otel: s.opt(
+          s.object(
+            {
+              endpoint: s.req(s.string('OTEL_EXPORTER_OTLP_ENDPOINT', { minLength: 1 })),
+              serviceNamePrefix: s.opt(s.string('OTEL_SERVICE_NAME_PREFIX; default: the instance name')),
+              serviceNameSeparator: s.opt(s.string('OTEL_SERVICE_NAME_SEPARATOR; Mastodon\'s default is /')),
+              ...otelSampling,
+            },
+            'OpenTelemetry traces of web and Sidekiq (each can override or turn it off with its own otel)',
+          ),
+        ),
       }),
       {},
     ),

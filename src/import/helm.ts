@@ -76,10 +76,6 @@ const REASONS: [string, string][] = [
   ['mastodon.sidekiq.labels', 'no per-Deployment labels: use labels (every object) or podLabels'],
   ['mastodon.streaming.labels', 'no per-Deployment labels: use labels (every object) or streaming.podLabels'],
   ['mastodon.sidekiq.readinessProbe', 'Sidekiq pods get a readiness check on the file Sidekiq writes once it processes jobs'],
-  ['mastodon.web.otel', 'OpenTelemetry is one endpoint for web and Sidekiq (metrics.otelEndpoint)'],
-  ['mastodon.sidekiq.otel', 'OpenTelemetry is one endpoint for web and Sidekiq (metrics.otelEndpoint)'],
-  ['mastodon.otel.namePrefix', 'the service name prefix is the instance name'],
-  ['mastodon.otel.nameSeparator', 'the service name prefix is the instance name'],
   ['mastodon.revisionHistoryLimit', 'Deployments keep 3 old ReplicaSets'],
   ['mastodon.hooks.dbPrepare', 'migrations always run, as Flux stages (pre-deploy and post-deploy Jobs)'],
   ['mastodon.hooks.dbMigrate', 'migrations always run, as Flux stages (pre-deploy and post-deploy Jobs)'],
@@ -93,7 +89,6 @@ const REASONS: [string, string][] = [
   ['mastodon.persistence.system.keepAfterDelete', 'the media claim is never pruned by Flux (kustomize.toolkit.fluxcd.io/prune: disabled)'],
   ['mastodon.pvc.system.keepAfterDelete', 'the media claim is never pruned by Flux (kustomize.toolkit.fluxcd.io/prune: disabled)'],
   ['mastodon.metrics.statsd', 'StatsD is gone from Mastodon 4.x; use metrics.prometheus'],
-  ['mastodon.metrics.prometheus.port', 'the exporter listens on 9394'],
   ['mastodon.streaming.image.tag', 'streaming runs image.streamingTag or v<version>'],
   ['service.port', 'the Services expose web on 3000 and streaming on 4000 (Ingress and HTTPRoute point there)'],
   ['ingress.hosts', 'hosts are the definition\'s domain, webDomain and streamingHost'],
@@ -690,9 +685,24 @@ function mapObservabilityAndExtras(m: Mapper): void {
     const detailed = m.get('mastodon.metrics.prometheus.web.detailed') === true || m.get('mastodon.metrics.prometheus.sidekiq.detailed') === true;
     if (detailed) m.set('metrics.detailed', true, 'mastodon.metrics.prometheus.*.detailed');
   }
+  const exporterPort = int(m.get('mastodon.metrics.prometheus.port'));
+  if (exporterPort !== undefined && exporterPort !== 9394) m.set('metrics.exporterPort', exporterPort, 'mastodon.metrics.prometheus.port');
   m.take('mastodon.metrics.prometheus.enabled', 'mastodon.metrics.prometheus.web', 'mastodon.metrics.prometheus.sidekiq');
-  if (m.get('mastodon.otel.enabled') === true) m.set('metrics.otelEndpoint', m.get('mastodon.otel.exporterUri'), 'mastodon.otel.exporterUri');
-  m.take('mastodon.otel.enabled', 'mastodon.otel.exporterUri');
+  if (m.get('mastodon.otel.enabled') === true && m.get('mastodon.otel.exporterUri')) {
+    m.set('metrics.otel.endpoint', m.get('mastodon.otel.exporterUri'), 'mastodon.otel.exporterUri');
+    m.set('metrics.otel.serviceNamePrefix', m.get('mastodon.otel.namePrefix'), 'mastodon.otel.namePrefix');
+    m.set('metrics.otel.serviceNameSeparator', m.get('mastodon.otel.nameSeparator'), 'mastodon.otel.nameSeparator');
+  } else m.inert('mastodon.otel', 'OpenTelemetry is off');
+  // each component may turn it on or off, or send elsewhere
+  for (const [base, to] of [['mastodon.web.otel', 'web.otel'], ['mastodon.sidekiq.otel', 'sidekiq.groups']] as const) {
+    const enabled = m.get(`${base}.enabled`);
+    const uri = m.get(`${base}.exporterUri`);
+    if (enabled === undefined && !uri) continue;
+    const own = { ...(enabled === false ? { enabled: false } : {}), ...(uri ? { endpoint: uri } : {}) };
+    if (to === 'web.otel') m.set(to, own, base);
+    else for (const g of (m.def.sidekiq as Json).groups as Json[]) g.otel = structuredClone(own);
+    for (const k of ['namePrefix', 'nameSeparator']) if (m.get(`${base}.${k}`)) m.unmapped(`${base}.${k}`, m.get(`${base}.${k}`), 'the service name prefix and separator are instance-wide (metrics.otel)');
+  }
 
   const env = m.get('mastodon.extraEnvVars');
   if (isObject(env)) {

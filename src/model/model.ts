@@ -138,7 +138,7 @@ const GENERATED_INGRESS_ANNOTATIONS = [
   'nginx.ingress.kubernetes.io/cors-allow-origin',
 ];
 
-const GENERATED_ENV = /^(LOCAL_DOMAIN|WEB_DOMAIN|ALTERNATE_DOMAINS|RAILS_ENV|NODE_ENV|RAILS_LOG_LEVEL|LOG_LEVEL|TRUSTED_PROXY_IP|STREAMING_API_BASE_URL|PORT|BIND|WEB_CONCURRENCY|MAX_THREADS|MIN_THREADS|PERSISTENT_TIMEOUT|PREPARED_STATEMENTS|SKIP_POST_DEPLOYMENT_MIGRATIONS|DB_.*|REPLICA_DB_.*|(SIDEKIQ_|CACHE_)?REDIS_.*|ES_.*|S3_.*|(BULK_)?SMTP_.*|OTEL_EXPORTER_OTLP_ENDPOINT|OTEL_SERVICE_NAME_PREFIX|(MASTODON_)?PROMETHEUS_EXPORTER_.*|PGSSL.*|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|DEEPL_.*|LIBRE_TRANSLATE_.*|HCAPTCHA_.*|CACHE_BUSTER_.*|OMNIAUTH_ONLY|(OIDC|SAML|CAS|LDAP|PAM)_.*)$/;
+const GENERATED_ENV = /^(LOCAL_DOMAIN|WEB_DOMAIN|ALTERNATE_DOMAINS|RAILS_ENV|NODE_ENV|RAILS_LOG_LEVEL|LOG_LEVEL|TRUSTED_PROXY_IP|STREAMING_API_BASE_URL|PORT|BIND|WEB_CONCURRENCY|MAX_THREADS|MIN_THREADS|PERSISTENT_TIMEOUT|PREPARED_STATEMENTS|SKIP_POST_DEPLOYMENT_MIGRATIONS|DB_.*|REPLICA_DB_.*|(SIDEKIQ_|CACHE_)?REDIS_.*|ES_.*|S3_.*|(BULK_)?SMTP_.*|OTEL_EXPORTER_OTLP_ENDPOINT|OTEL_SERVICE_NAME_(PREFIX|SEPARATOR)|OTEL_TRACES_SAMPLER(_ARG)?|(MASTODON_)?PROMETHEUS_EXPORTER_.*|PGSSL.*|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|DEEPL_.*|LIBRE_TRANSLATE_.*|HCAPTCHA_.*|CACHE_BUSTER_.*|OMNIAUTH_ONLY|(OIDC|SAML|CAS|LDAP|PAM)_.*)$/;
 
 /** Everything that looks like a credential must come from a Secret, never from plain env. */
 const SECRET_LIKE_ENV = /(PASSWORD|SECRET|_PASS$|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY|DATABASE_URL|REDIS_URL)/;
@@ -290,6 +290,7 @@ export function buildModel(def: Instance): InstanceModel {
   if (def.database.postgresVersion !== undefined && def.database.postgresVersion < facts.minPostgres) {
     error(['database', 'postgresVersion'], `Mastodon ${facts.minor} needs PostgreSQL ${facts.minPostgres} or newer, found ${def.database.postgresVersion}`);
   }
+  if ([3000, 4000].includes(def.metrics.exporterPort)) error(['metrics', 'exporterPort'], `expected a port other than web's 3000 and streaming's 4000, found ${def.metrics.exporterPort}`);
   if (def.metrics.serviceMonitors && !def.metrics.prometheus) error(['metrics', 'serviceMonitors'], 'PodMonitors need metrics.prometheus: true');
   const detailedMetrics = def.metrics.prometheus && (def.metrics.detailed ?? def.metrics.alerts);
   if (def.metrics.detailed && !def.metrics.prometheus) error(['metrics', 'detailed'], 'detailed metrics need metrics.prometheus: true');

@@ -9,7 +9,7 @@ const full = definition({
   search: { host: 'https://es.internal', user: 'mastodon', passwordSecret: { name: 'es', key: 'password' }, caSecret: { name: 'es-ca', key: 'ca.crt' }, prefix: 'test' },
   smtp: { server: 'smtp.internal', login: 'm', passwordSecret: { name: 'smtp', key: 'password' }, fromAddress: 'n@example.social' },
   logging: { railsLogLevel: 'warn' },
-  metrics: { otelEndpoint: 'http://otel:4318' },
+
   traffic: { streamingHost: 'streaming.example.social' },
 });
 
@@ -34,7 +34,6 @@ describe('shared configuration', () => {
       SMTP_SERVER: 'smtp.internal',
       RAILS_LOG_LEVEL: 'warn',
       STREAMING_API_BASE_URL: 'wss://streaming.example.social',
-      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318',
     });
     expect(Object.keys(cm)).toEqual([...Object.keys(cm)].sort());
   });
@@ -343,5 +342,28 @@ describe('sign-in providers', () => {
     expect(problems(definition({ auth: { oidc: { ...oidc, settings: { CLIENT_SECRET: 'x' } } } })).join()).toMatch(/OIDC_CLIENT_SECRET is a credential/);
     expect(problems(definition({ auth: { oidc: { ...oidc, settings: { ISSUER: 'x' } } } })).join()).toMatch(/OIDC_ISSUER has its own field/);
     expect(problems(definition({ env: { OIDC_ENABLED: 'true' } })).join()).toMatch(/OIDC_ENABLED is generated/);
+  });
+});
+
+describe('OpenTelemetry', () => {
+  it('traces web and Sidekiq, each able to sample differently, send elsewhere or stay quiet', () => {
+    const objects = synth(
+      definition({
+        metrics: { otel: { endpoint: 'http://otel:4318', serviceNameSeparator: '-', sampler: 'parentbased_traceidratio', samplerRatio: '0.1' } },
+        web: { otel: { samplerRatio: '0.01' } },
+        sidekiq: {
+          groups: [
+            { name: 'all', queues: ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler'], otel: { endpoint: 'http://otel-batch:4318' } },
+            { name: 'quiet', queues: ['fasp'], otel: { enabled: false } },
+          ],
+        },
+      }),
+    );
+    const env = (name: string) => envOf(container(find(objects, 'Deployment', name)));
+    expect(env('test-web')).toMatchObject({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318', OTEL_SERVICE_NAME_PREFIX: 'test', OTEL_SERVICE_NAME_SEPARATOR: '-', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.01' });
+    expect(env('test-sidekiq-all')).toMatchObject({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-batch:4318', OTEL_TRACES_SAMPLER_ARG: '0.1' });
+    expect(env('test-sidekiq-quiet').OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+    expect(env('test-streaming').OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+    expect(problems(definition({ metrics: { otel: { endpoint: 'x', samplerRatio: '10%' } } })).join()).toMatch(/samplerRatio: expected a ratio between 0 and 1/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { container, definition, envOf, find, model, synth } from '../helpers';
+import { container, definition, envOf, find, model, problems, synth } from '../helpers';
 
 describe('monitoring', () => {
   const objects = synth(definition({ metrics: { prometheus: true, serviceMonitors: true, alerts: true } }));
@@ -35,5 +35,17 @@ describe('monitoring', () => {
 
   it('is off by default', () => {
     expect(synth(definition()).some((o) => o.kind === 'PodMonitor' || o.kind === 'PrometheusRule')).toBe(false);
+  });
+});
+
+describe('exporter port', () => {
+  it('moves every exporter, its container port and the NetworkPolicy to metrics.exporterPort', () => {
+    const objects = synth(definition({ metrics: { prometheus: true, exporterPort: 9400 } }));
+    const web = find(objects, 'Deployment', 'test-web').spec.template.spec.containers;
+    expect(web.find((c: any) => c.name === 'exporter').ports).toEqual([{ name: 'metrics', containerPort: 9400, protocol: 'TCP' }]);
+    expect(envOf(web[0]).PROMETHEUS_EXPORTER_PORT).toBe('9400');
+    expect(envOf(container(find(objects, 'Deployment', 'test-sidekiq-all'))).MASTODON_PROMETHEUS_EXPORTER_PORT).toBe('9400');
+    expect(find(objects, 'NetworkPolicy', 'test-web').spec.ingress[1].ports[0].port).toBe(9400);
+    expect(problems(definition({ metrics: { prometheus: true, exporterPort: 3000 } })).join()).toMatch(/other than web's 3000/);
   });
 });

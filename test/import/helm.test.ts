@@ -55,7 +55,7 @@ describe('Helm values importer', () => {
       traffic: { streamingHost: 'streaming.example.social', ingress: { className: 'nginx', clusterIssuer: 'letsencrypt', maxBodySize: '40m', streaming: { className: 'nginx-ws', tlsSecret: 'mastodon-streaming-tls' } } },
       translation: { deepl: { plan: 'pro' } },
       captcha: { hcaptcha: { secretKeySecret: { name: 'mastodon-hcaptcha', key: 'secret-key' } } },
-      metrics: { prometheus: true, detailed: true, otelEndpoint: 'http://otel-collector.monitoring:4318' },
+      metrics: { prometheus: true, detailed: true, otel: { endpoint: 'http://otel-collector.monitoring:4318' } },
       admin: { username: 'admin' },
       maintenance: { mediaRemove: { schedule: '15 2 * * *' } },
       jobs: { nodeSelector: { pool: 'batch' }, podLabels: { kind: 'job' } },

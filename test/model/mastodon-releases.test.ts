@@ -173,7 +173,7 @@ function everything(version: string): Json {
     },
     traffic: { streamingHost: 'streaming.example.social' },
     logging: { railsLogLevel: 'warn', streamingLogLevel: 'warn' },
-    metrics: { prometheus: since44, serviceMonitors: since44, alerts: true, otelEndpoint: 'http://otel:4318' },
+    metrics: { prometheus: since44, serviceMonitors: since44, alerts: true, otel: { endpoint: 'http://otel:4318', serviceNameSeparator: '-', sampler: 'parentbased_traceidratio', samplerRatio: '0.1' } },
   });
 }
 
