@@ -7,9 +7,9 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { InstanceModel } from '../model/model';
-import { CONTAINER_SECURITY, InstanceIdentity, MEDIA_VOLUME_LABEL, POD_SECURITY, metadata, resourceRequirements, scratchVolumes } from './common';
+import { CONTAINER_SECURITY, InstanceIdentity, POD_SECURITY, metadata, resourceRequirements, scratchVolumes } from './common';
 import { MEDIA_PATH, MastodonEnvironment } from './environment';
-import { RAILS_TMP, addToPod, extraEnvOf, mastodonContainer, seedTmpContainer, typedPlacement } from './workload';
+import { RAILS_TMP, addToPod, extraEnvOf, mastodonContainer, mediaVolumeAffinity, seedTmpContainer, typedPlacement } from './workload';
 
 /** Flux replaces a Job whose spec changed instead of failing on immutable fields. */
 export const FLUX_FORCE = { 'kustomize.toolkit.fluxcd.io/force': 'enabled' };
@@ -70,7 +70,6 @@ export function mastodonJobPod(props: MastodonJobPodProps): k8s.PodTemplateSpec 
   const media: { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } = props.mediaClaim
     ? { volumes: [{ name: 'media', persistentVolumeClaim: { claimName: props.mediaClaim } }], mounts: [{ name: 'media', mountPath: MEDIA_PATH }] }
     : { volumes: [], mounts: [] };
-  // a ReadWriteOnce media volume attaches to one node: go where web and Sidekiq run
   const pinned = props.mediaClaim && m.mediaPinnedToOneNode;
   const image = m.images.rails;
   return {
@@ -83,9 +82,7 @@ export function mastodonJobPod(props: MastodonJobPodProps): k8s.PodTemplateSpec 
       enableServiceLinks: false,
       securityContext: POD_SECURITY,
       ...typedPlacement(jobs),
-      affinity: pinned
-        ? { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { [MEDIA_VOLUME_LABEL]: props.mediaClaim! } } }] } }
-        : undefined,
+      affinity: pinned ? mediaVolumeAffinity(props.mediaClaim!) : undefined,
       imagePullSecrets: m.def.image.pullSecrets.length ? m.def.image.pullSecrets.map((name) => ({ name })) : undefined,
       initContainers: [...(props.initContainers ?? []), seedTmpContainer(image, m.def.image.pullPolicy)],
       containers: [

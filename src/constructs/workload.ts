@@ -196,6 +196,15 @@ export function seedTmpContainer(image: string, pullPolicy: string): k8s.Contain
   });
 }
 
+/** A ReadWriteOnce volume attaches to one node: every pod that mounts it must run where the others do. */
+export function mediaVolumeAffinity(claim: string): k8s.Affinity {
+  return {
+    podAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { [MEDIA_VOLUME_LABEL]: claim } } }],
+    },
+  };
+}
+
 /** Pod-level settings shared by web and Sidekiq (which may mount local media) and streaming. */
 export function processPodSettings(props: MastodonProcessProps, kind: ProcessKind, image = props.model.images.rails) {
   const m = props.model;
@@ -203,16 +212,7 @@ export function processPodSettings(props: MastodonProcessProps, kind: ProcessKin
   const extra = props.environment.processVolumes(kind, props.mediaClaim);
   const pinned = m.mediaPinnedToOneNode && (kind === 'web' || kind === 'sidekiq');
   const podLabels: Record<string, string> = pinned ? { [MEDIA_VOLUME_LABEL]: props.mediaClaim! } : {};
-  // a ReadWriteOnce volume attaches to one node: every pod that mounts it must run there
-  const affinity: k8s.Affinity | undefined = pinned
-    ? {
-        podAffinity: {
-          requiredDuringSchedulingIgnoredDuringExecution: [
-            { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { [MEDIA_VOLUME_LABEL]: props.mediaClaim! } } },
-          ],
-        },
-      }
-    : undefined;
+  const affinity = pinned ? mediaVolumeAffinity(props.mediaClaim!) : undefined;
   return {
     volumes: [...scratch.volumes, ...extra.volumes],
     volumeMounts: [...scratch.volumeMounts, ...extra.mounts],
