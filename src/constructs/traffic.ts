@@ -155,11 +155,12 @@ export class GatewayRoutes extends Construct {
     const parentRefs = [{ name: g.name, namespace: g.namespace, sectionName: g.sectionName }, ...g.extraParents.map((p) => ({ ...p }))];
     const prefix = (value: string) => ({ path: { type: gw.HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value } });
     const ownStreaming = g.streamingParents !== undefined;
+    const routeMeta = Object.keys(g.annotations).length ? { annotations: { ...g.annotations } } : {};
     const hostnames = [...new Set([...webHosts(m), ...(ownStreaming ? [] : streamingHosts(m))])];
     const streamingRule = { matches: [prefix(STREAMING_PATH)], backendRefs: [{ name: props.streamingService, port: STREAMING_PORT }] };
 
     new gw.HttpRoute(this, 'route', {
-      metadata: metadata(props.id, `${m.name}-web`, 'web'),
+      metadata: metadata(props.id, `${m.name}-web`, 'web', routeMeta),
       spec: {
         parentRefs,
         hostnames,
@@ -168,14 +169,14 @@ export class GatewayRoutes extends Construct {
     });
     if (ownStreaming) {
       new gw.HttpRoute(this, 'streaming', {
-        metadata: metadata(props.id, `${m.name}-streaming`, 'streaming'),
+        metadata: metadata(props.id, `${m.name}-streaming`, 'streaming', routeMeta),
         spec: { parentRefs: g.streamingParents!.map((p) => ({ ...p })), hostnames: streamingHosts(m), rules: [streamingRule] },
       });
     }
 
     if (redirectsWebfinger(m)) {
       new gw.HttpRoute(this, 'webfinger', {
-        metadata: metadata(props.id, `${m.name}-webfinger`, 'web'),
+        metadata: metadata(props.id, `${m.name}-webfinger`, 'web', routeMeta),
         spec: {
           parentRefs,
           hostnames: [m.localDomain],
@@ -197,7 +198,7 @@ export class GatewayRoutes extends Construct {
 
     if (g.httpSectionName) {
       new gw.HttpRoute(this, 'https-redirect', {
-        metadata: metadata(props.id, `${m.name}-https-redirect`, 'web'),
+        metadata: metadata(props.id, `${m.name}-https-redirect`, 'web', routeMeta),
         spec: {
           parentRefs: [{ name: g.name, namespace: g.namespace, sectionName: g.httpSectionName }],
           hostnames: [...new Set([...hostnames, ...(redirectsWebfinger(m) ? [m.localDomain] : [])])],

@@ -481,6 +481,7 @@ const gateway = s.object(
     httpSectionName: s.opt(s.string('HTTP listener: when set, plain HTTP is redirected to HTTPS')),
     extraParents: s.def(s.array(gatewayParent, 'more Gateways (or listeners) the routes attach to'), []),
     streamingParents: s.opt(s.array(gatewayParent, 'streaming gets its own HTTPRoute attached to these instead', { minItems: 1 })),
+    annotations: s.def(s.record(s.string(), 'annotations of every HTTPRoute (external-dns, implementation settings)'), {}),
   },
   'Gateway API HTTPRoute attached to an existing Gateway',
 );

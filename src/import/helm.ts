@@ -100,7 +100,6 @@ const REASONS: [string, string][] = [
   ['httproute.rules', 'routing rules are generated (streaming path first, then web)'],
   ['httproute.streamingRules', 'routing rules are generated (streaming path first, then web)'],
   ['httproute.labels', 'use labels (every object)'],
-  ['httproute.annotations', 'use annotations (every object)'],
   ['postgresql.image', 'no bundled PostgreSQL here: keep the Helm release\'s database or move to an operator'],
   ['postgresql.primary', 'no bundled PostgreSQL here: keep the Helm release\'s database or move to an operator'],
   ['postgresql.readReplicas', 'no bundled PostgreSQL here'],
@@ -663,6 +662,7 @@ function mapTraffic(m: Mapper, release: string): void {
     m.set('traffic.gateway', { ...parents[0], ...(parents.length > 1 ? { extraParents: parents.slice(1) } : {}) }, 'httproute.parentRefs');
     const streamingParents = (m.get('httproute.streamingParentRefs') as Json[] | undefined)?.map((p) => ({ name: p.name, namespace: p.namespace ?? release, ...(p.sectionName ? { sectionName: p.sectionName } : {}) }));
     if (streamingParents?.length) m.set('traffic.gateway.streamingParents', streamingParents, 'httproute.streamingParentRefs');
+    m.set('traffic.gateway.annotations', m.get('httproute.annotations'), 'httproute.annotations');
     const streamingHosts = m.get('httproute.streamingHostnames') as string[] | undefined;
     if (streamingHosts?.[0] && !(m.def.traffic as Json | undefined)?.streamingHost) m.set('traffic.streamingHost', streamingHosts[0], 'httproute.streamingHostnames');
     if (m.def.traffic && (m.def.traffic as Json).ingress) {

@@ -167,6 +167,7 @@ describe('traffic settings the Helm charts offer', () => {
       namespace: 'gateway-system',
       extraParents: [{ name: 'internal', namespace: 'internal-gw', sectionName: 'https' }],
       streamingParents: [{ name: 'ws', namespace: 'ws-gw' }],
+      annotations: { 'external-dns.alpha.kubernetes.io/target': 'gw.example.social' },
     };
     const objects = synth(definition({ traffic: { ingress: undefined, gateway } }));
     const web = find(objects, 'HTTPRoute', 'test-web');
@@ -174,6 +175,7 @@ describe('traffic settings the Helm charts offer', () => {
     expect(web.spec.rules.map((r: any) => r.matches[0].path.value)).toEqual(['/']);
     const streaming = find(objects, 'HTTPRoute', 'test-streaming');
     expect(streaming.spec).toMatchObject({ parentRefs: [{ name: 'ws', namespace: 'ws-gw' }], hostnames: ['example.social'] });
+    for (const route of [web, streaming]) expect(route.metadata.annotations).toEqual(gateway.annotations);
     expect(streaming.spec.rules[0].backendRefs).toEqual([{ name: 'test-streaming', port: 4000 }]);
     const from = (name: string) => find(objects, 'NetworkPolicy', name).spec.ingress[0].from.map((f: any) => f.namespaceSelector.matchLabels['kubernetes.io/metadata.name']);
     expect(from('test-web')).toEqual(['gateway-system', 'internal-gw']);
