@@ -103,49 +103,35 @@ describe.skipIf(missing !== undefined)('upgrades under Flux', () => {
 
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(BIN, '..', 'flux-test-'));
-    // the "release whose migrations fail": every Job pod running its image fails, as a migration would
-    const failing = path.join(tmp, 'failing-migration-stage.yaml');
-    fs.writeFileSync(failing, YAML.stringify({
-      apiVersion: 'kwok.x-k8s.io/v1alpha1',
-      kind: 'Stage',
-      metadata: { name: 'failing-migration' },
-      spec: {
-        resourceRef: { apiGroup: 'v1', kind: 'Pod' },
-        selector: {
-          matchExpressions: [
-            { key: '.metadata.deletionTimestamp', operator: 'DoesNotExist' },
-            { key: '.status.phase', operator: 'In', values: ['Running'] },
-            { key: '.metadata.ownerReferences.[].kind', operator: 'In', values: ['Job'] },
-            { key: '.spec.containers.[].image', operator: 'In', values: [`${FAILING_REPOSITORY}:v${FAULT_VERSION}`] },
-          ],
+    /** a kwok Stage for running Job pods that match `match`, chosen over kwok's own pod-complete (no weight) */
+    const jobPodStage = (name: string, match: object, next: object, delayMs?: number) => {
+      const file = path.join(tmp, `${name}.yaml`);
+      fs.writeFileSync(file, YAML.stringify({
+        apiVersion: 'kwok.x-k8s.io/v1alpha1',
+        kind: 'Stage',
+        metadata: { name },
+        spec: {
+          resourceRef: { apiGroup: 'v1', kind: 'Pod' },
+          selector: {
+            matchExpressions: [
+              { key: '.metadata.deletionTimestamp', operator: 'DoesNotExist' },
+              { key: '.status.phase', operator: 'In', values: ['Running'] },
+              { key: '.metadata.ownerReferences.[].kind', operator: 'In', values: ['Job'] },
+              match,
+            ],
+          },
+          ...(delayMs ? { delay: { durationMilliseconds: delayMs } } : {}),
+          weight: 1,
+          next,
         },
-        // chosen over kwok's own pod-complete stage, which has no weight
-        weight: 1,
-        next: { statusTemplate: 'phase: Failed\nreason: Error\nmessage: migration failed\n' },
-      },
-    }));
+      }));
+      return file;
+    };
+    // the "release whose migrations fail": every Job pod running its image fails, as a migration would
+    const failing = jobPodStage('failing-migration', { key: '.spec.containers.[].image', operator: 'In', values: [`${FAILING_REPOSITORY}:v${FAULT_VERSION}`] }, { statusTemplate: 'phase: Failed\nreason: Error\nmessage: migration failed\n' });
     // kwok runs no containers; the downtime Job's kubectl steps are run by the test (runKubectlSteps),
     // and kwok completes that Job's pods only 5 s after they start instead of at once
-    const held = path.join(tmp, 'downtime-job-stage.yaml');
-    fs.writeFileSync(held, YAML.stringify({
-      apiVersion: 'kwok.x-k8s.io/v1alpha1',
-      kind: 'Stage',
-      metadata: { name: 'downtime-job-runs-its-steps' },
-      spec: {
-        resourceRef: { apiGroup: 'v1', kind: 'Pod' },
-        selector: {
-          matchExpressions: [
-            { key: '.metadata.deletionTimestamp', operator: 'DoesNotExist' },
-            { key: '.status.phase', operator: 'In', values: ['Running'] },
-            { key: '.metadata.ownerReferences.[].kind', operator: 'In', values: ['Job'] },
-            { key: '.spec.serviceAccountName', operator: 'In', values: [UPGRADE_ACCOUNT] },
-          ],
-        },
-        delay: { durationMilliseconds: 5000 },
-        weight: 1,
-        next: { statusTemplate: 'phase: Succeeded\n' },
-      },
-    }));
+    const held = jobPodStage('downtime-job-runs-its-steps', { key: '.spec.serviceAccountName', operator: 'In', values: [UPGRADE_ACCOUNT] }, { statusTemplate: 'phase: Succeeded\n' }, 5000);
     spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
     cluster = await Cluster.start({ kwokStages: [failing, held] });
     await prepare(cluster, INSTANCE, NS);
