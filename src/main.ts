@@ -7,6 +7,7 @@ import * as path from 'path';
 import { instanceJsonSchema } from './definition/schema';
 import { PROJECT_ROOT, SynthResult, definitionFiles, synthesize } from './synth';
 import { staleEntries, writeDist } from './output/write';
+import { UsageError, runCli } from './cli';
 
 interface Options {
   instances: string;
@@ -35,8 +36,6 @@ function parseArgs(argv: string[]): Options {
   }
   return o;
 }
-
-class UsageError extends Error {}
 
 export const SCHEMA_FILE = path.join(PROJECT_ROOT, 'schema', 'instance.schema.json');
 
@@ -82,16 +81,4 @@ function run(argv: string[]): number {
   return 0;
 }
 
-if (require.main === module) {
-  try {
-    process.exitCode = run(process.argv.slice(2));
-  } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`usage error: ${e.message}`);
-      process.exitCode = 2;
-    } else {
-      console.error(`internal error: ${(e as Error).message}${process.env.DEBUG ? `\n${(e as Error).stack}` : ' (set DEBUG=1 for a stack trace)'}`);
-      process.exitCode = 3;
-    }
-  }
-}
+if (require.main === module) runCli(run);

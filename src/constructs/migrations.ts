@@ -20,18 +20,22 @@ export function jobName(model: InstanceModel, kind: MastodonJobKind | 'scale-up'
   return `${model.name}-${kind}-${model.tag.replace(/^v/, '').replace(/\./g, '-')}`;
 }
 
-export interface MastodonJobProps {
+/** What the pod of a one-off Rails task runs. */
+interface RailsTaskProps {
   readonly model: InstanceModel;
   readonly environment: MastodonEnvironment;
-  readonly id: InstanceIdentity;
-  readonly kind: MastodonJobKind;
   readonly args: string[];
   /** @default {} */
   readonly extraEnv?: k8s.EnvVar[];
   /** containers run before the main one, in order @default [] */
   readonly initContainers?: k8s.Container[];
-  /** @default - no token mounted */
+  /** @default - the definition's jobs.serviceAccount, else no token mounted */
   readonly serviceAccountName?: string;
+}
+
+export interface MastodonJobProps extends RailsTaskProps {
+  readonly id: InstanceIdentity;
+  readonly kind: MastodonJobKind;
   /**
    * Delete the finished Job after the definition's TTL. Flux then creates it again on its next
    * reconcile, which is harmless for migrations (nothing pending) but not for long Jobs.
@@ -42,18 +46,9 @@ export interface MastodonJobProps {
   readonly name?: string;
 }
 
-export interface MastodonJobPodProps {
-  readonly model: InstanceModel;
-  readonly environment: MastodonEnvironment;
+export interface MastodonJobPodProps extends RailsTaskProps {
   readonly labels: Record<string, string>;
   readonly containerName: string;
-  readonly args: string[];
-  /** @default {} */
-  readonly extraEnv?: k8s.EnvVar[];
-  /** @default [] */
-  readonly initContainers?: k8s.Container[];
-  /** @default - no token mounted */
-  readonly serviceAccountName?: string;
   /** local media, for the tasks that remove files @default - not mounted */
   readonly mediaClaim?: string;
 }

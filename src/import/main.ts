@@ -12,6 +12,7 @@ import { DefinitionError, formatProblem } from '../definition/problems';
 import { ModelError, buildModel } from '../model/model';
 import { PROJECT_ROOT } from '../synth';
 import { ChartFlavor, ImportError, ImportOptions, ImportReport, importHelmValues } from './helm';
+import { UsageError, runCli } from '../cli';
 
 const CHART_NAMES: Record<ChartFlavor, string> = { 'chart-6': 'mastodon/chart 6.x', 'helm-charts-1': 'mastodon/helm-charts 1.x' };
 
@@ -20,8 +21,6 @@ interface Args extends ImportOptions {
   readonly out?: string;
   readonly force: boolean;
 }
-
-class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Args {
   const o: { -readonly [K in keyof Args]?: Args[K] } = { force: false };
@@ -133,13 +132,4 @@ function run(argv: string[]): number {
   return 0;
 }
 
-if (require.main === module) {
-  try {
-    process.exitCode = run(process.argv.slice(2));
-  } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(e.message);
-      process.exitCode = 2;
-    } else throw e;
-  }
-}
+if (require.main === module) runCli(run);
