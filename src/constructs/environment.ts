@@ -140,6 +140,7 @@ export class MastodonEnvironment extends Construct {
         ['LIBRE_TRANSLATE_API_KEY', d.translation?.libreTranslate?.apiKeySecret],
         ['HCAPTCHA_SECRET_KEY', d.captcha?.hcaptcha.secretKeySecret],
         ['CACHE_BUSTER_SECRET', d.cacheBuster?.secretSecret],
+        ['OIDC_CLIENT_ID', d.auth?.oidc?.clientIdSecret],
         ['OIDC_CLIENT_SECRET', d.auth?.oidc?.clientSecretSecret],
         ['SAML_CERT', d.auth?.saml?.certSecret],
         ['SAML_PRIVATE_KEY', d.auth?.saml?.privateKeySecret],

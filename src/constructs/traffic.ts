@@ -57,7 +57,8 @@ export class NginxIngress extends Construct {
     const allHosts = [...new Set([...webHosts(m), ...streamingHosts(m), ...(redirectsWebfinger(m) ? [m.localDomain] : [])])];
     const own = ing.streaming;
     // with its own certificate the streaming hosts leave the shared one
-    const tls: k8s.IngressTls[] = [{ hosts: own?.tlsSecret ? allHosts.filter((h) => !streamingOnly(m).includes(h)) : allHosts, secretName: tlsSecret }];
+    // tls: external: TLS ends before the Ingress, which then has no tls section
+    const tls: k8s.IngressTls[] | undefined = ing.tls === 'external' ? undefined : [{ hosts: own?.tlsSecret ? allHosts.filter((h) => !streamingOnly(m).includes(h)) : allHosts, secretName: tlsSecret }];
     // only the web Ingress asks cert-manager for the certificate, so one Certificate covers every host
     const certManager: Record<string, string> = ing.clusterIssuer
       ? { 'cert-manager.io/cluster-issuer': ing.clusterIssuer }

@@ -19,6 +19,9 @@ const dnsLabel = (description: string) =>
   s.string(description, { pattern: DNS_LABEL, maxLength: 40, 'x-expected': 'a lowercase DNS label (a-z, 0-9, -)' });
 const hostname = (description: string) =>
   s.string(description, { pattern: HOSTNAME, 'x-expected': 'a lowercase fully qualified host name' });
+/** a host, optionally with a path under it (Mastodon builds media URLs as https://<value>/<file path>) */
+const hostWithPath = (description: string) =>
+  s.string(description, { pattern: `${HOSTNAME.slice(0, -1)}(/[^\\s?#]*)?$`, 'x-expected': 'a lowercase host name, optionally with a path (cdn.example.com/mastodon)' });
 const duration = (description: string) =>
   s.string(description, { pattern: DURATION, 'x-expected': 'a Go duration such as 90s, 10m or 1h' });
 const imageTag = (description: string) =>
@@ -316,7 +319,7 @@ const s3 = s.object(
     region: s.def(s.string('S3_REGION'), 'us-east-1'),
     endpoint: s.opt(s.string('S3_ENDPOINT, e.g. https://fsn1.your-objectstorage.com')),
     hostname: s.opt(s.string('S3_HOSTNAME')),
-    aliasHost: s.opt(hostname('S3_ALIAS_HOST: CDN host serving the media')),
+    aliasHost: s.opt(hostWithPath('S3_ALIAS_HOST: CDN host (and path) serving the media')),
     protocol: s.def(s.enum(['https', 'http'] as const, 'S3_PROTOCOL'), 'https'),
     multipartThresholdBytes: s.opt(s.integer('S3_MULTIPART_THRESHOLD: uploads above this size go in parts; Mastodon\'s default is 15 MiB', { minimum: 5242880 })),
     overridePathStyle: s.opt(s.boolean('S3_OVERRIDE_PATH_STYLE: with an endpoint, use bucket.host URLs instead of host/bucket')),
@@ -359,7 +362,7 @@ const smtpServer = {
   login: s.opt(s.string('SMTP_LOGIN')),
   loginSecret: s.opt(secretKeyRef),
   passwordSecret: s.opt(secretKeyRef),
-  authMethod: s.def(s.enum(['plain', 'login', 'cram_md5'] as const, 'SMTP_AUTH_METHOD'), 'plain'),
+  authMethod: s.def(s.enum(['plain', 'login', 'cram_md5', 'none'] as const, 'SMTP_AUTH_METHOD; none: no authentication'), 'plain'),
   starttls: s.def(s.enum(['auto', 'always', 'never'] as const, 'SMTP_ENABLE_STARTTLS'), 'auto'),
   tls: s.def(s.boolean('SMTP_TLS (implicit TLS, usually port 465)'), false),
   ssl: s.opt(s.boolean('SMTP_SSL (the mail library\'s alias of implicit TLS)')),
@@ -447,6 +450,7 @@ const ingress = s.object(
     clusterIssuer: s.opt(s.string('cert-manager ClusterIssuer for the TLS certificate')),
     issuer: s.opt(s.string('cert-manager Issuer (namespaced) for the TLS certificate')),
     tlsSecret: s.opt(dnsLabel('existing TLS Secret (when not using cert-manager)')),
+    tls: s.opt(s.enum(['external'] as const, 'external: TLS is terminated before the Ingress (a cloud load balancer, the controller\'s default certificate, a tunnel), so the Ingress has no tls section; instead of clusterIssuer, issuer or tlsSecret')),
     maxBodySize: s.def(s.string('upload limit (proxy-body-size)', { pattern: '^[0-9]+[kmg]?$', 'x-expected': 'a size such as 100m' }), '100m'),
     hstsMaxAgeSeconds: s.def(s.integer('Strict-Transport-Security max-age', { minimum: 0 }), 63072000),
     controllerNamespace: s.def(s.string('namespace of the ingress controller (NetworkPolicy source)'), 'ingress-nginx'),
@@ -523,7 +527,8 @@ const auth = s.object(
           discovery: s.def(s.boolean('OIDC_DISCOVERY: read the endpoints from the issuer'), true),
           scope: s.def(s.string('OIDC_SCOPE'), 'openid,profile,email'),
           uidField: s.def(s.string('OIDC_UID_FIELD'), 'sub'),
-          clientId: s.req(s.string('OIDC_CLIENT_ID', { minLength: 1 })),
+          clientId: s.opt(s.string('OIDC_CLIENT_ID', { minLength: 1 })),
+          clientIdSecret: s.opt(secretKeyRef),
           clientSecretSecret: s.req(secretKeyRef),
           assumeEmailIsVerified: s.def(s.boolean('OIDC_SECURITY_ASSUME_EMAIL_IS_VERIFIED'), false),
           settings: providerSettings('OIDC'),
@@ -705,7 +710,8 @@ export const instanceSchema = s.object(
     admin: s.opt(
       s.object(
         {
-          username: s.req(s.string('owner account name', { pattern: '^[a-z0-9_]{1,30}$', 'x-expected': 'a Mastodon user name (a-z, 0-9, _)' })),
+          // Mastodon's check for local accounts: /\A[a-z0-9_]+\z/i, at most 30 (app/models/account.rb)
+          username: s.req(s.string('owner account name', { pattern: '^[A-Za-z0-9_]{1,30}$', 'x-expected': 'a Mastodon user name (letters, digits and _, at most 30)' })),
           email: s.req(s.string('e-mail of the owner account', { pattern: '^[^@\\s]+@[^@\\s]+$', 'x-expected': 'an e-mail address' })),
         },
         'create the Owner account once; its generated password is printed in the Job log only',

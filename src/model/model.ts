@@ -138,10 +138,10 @@ const GENERATED_INGRESS_ANNOTATIONS = [
   'nginx.ingress.kubernetes.io/cors-allow-origin',
 ];
 
-const GENERATED_ENV = /^(LOCAL_DOMAIN|WEB_DOMAIN|ALTERNATE_DOMAINS|RAILS_ENV|NODE_ENV|RAILS_LOG_LEVEL|LOG_LEVEL|TRUSTED_PROXY_IP|STREAMING_API_BASE_URL|PORT|BIND|WEB_CONCURRENCY|MAX_THREADS|MIN_THREADS|PERSISTENT_TIMEOUT|PREPARED_STATEMENTS|SKIP_POST_DEPLOYMENT_MIGRATIONS|DB_.*|REPLICA_DB_.*|(SIDEKIQ_|CACHE_)?REDIS_.*|ES_.*|S3_.*|(BULK_)?SMTP_.*|OTEL_EXPORTER_OTLP_ENDPOINT|OTEL_SERVICE_NAME_(PREFIX|SEPARATOR)|OTEL_TRACES_SAMPLER(_ARG)?|(MASTODON_)?PROMETHEUS_EXPORTER_.*|PGSSL.*|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|DEEPL_.*|LIBRE_TRANSLATE_.*|HCAPTCHA_.*|CACHE_BUSTER_.*|OMNIAUTH_ONLY|(OIDC|SAML|CAS|LDAP|PAM)_.*)$/;
+export const GENERATED_ENV = /^(LOCAL_DOMAIN|WEB_DOMAIN|ALTERNATE_DOMAINS|RAILS_ENV|NODE_ENV|RAILS_LOG_LEVEL|LOG_LEVEL|TRUSTED_PROXY_IP|STREAMING_API_BASE_URL|PORT|BIND|WEB_CONCURRENCY|MAX_THREADS|MIN_THREADS|PERSISTENT_TIMEOUT|PREPARED_STATEMENTS|SKIP_POST_DEPLOYMENT_MIGRATIONS|DB_.*|REPLICA_DB_.*|(SIDEKIQ_|CACHE_)?REDIS_.*|ES_.*|S3_.*|(BULK_)?SMTP_.*|OTEL_EXPORTER_OTLP_ENDPOINT|OTEL_SERVICE_NAME_(PREFIX|SEPARATOR)|OTEL_TRACES_SAMPLER(_ARG)?|(MASTODON_)?PROMETHEUS_EXPORTER_.*|PGSSL.*|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|DEEPL_.*|LIBRE_TRANSLATE_.*|HCAPTCHA_.*|CACHE_BUSTER_.*|OMNIAUTH_ONLY|(OIDC|SAML|CAS|LDAP|PAM)_.*)$/;
 
 /** Everything that looks like a credential must come from a Secret, never from plain env. */
-const SECRET_LIKE_ENV = /(PASSWORD|SECRET|_PASS$|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY|DATABASE_URL|REDIS_URL)/;
+export const SECRET_LIKE_ENV = /(PASSWORD|SECRET|_PASS$|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY|DATABASE_URL|REDIS_URL)/;
 
 export function buildModel(def: Instance): InstanceModel {
   const problems: Problem[] = [];
@@ -168,6 +168,7 @@ export function buildModel(def: Instance): InstanceModel {
   // --- exactly-one choices
   exactlyOne(def.storage, ['s3', 'volume'], ['storage'], error);
   exactlyOne(def.traffic, ['ingress', 'gateway'], ['traffic'], error);
+  if (def.auth?.oidc) exactlyOne(def.auth.oidc, ['clientId', 'clientIdSecret'], ['auth', 'oidc'], error);
   for (const [name, src] of Object.entries(def.secrets.sources)) {
     exactlyOne(src, ['externalSecret', 'sealedSecret'], ['secrets', 'sources', name], error);
     if (src.externalSecret && !src.externalSecret.data && !src.externalSecret.extract) {
@@ -176,9 +177,9 @@ export function buildModel(def: Instance): InstanceModel {
   }
   const ing = def.traffic.ingress;
   if (ing) {
-    const tlsModes = (['clusterIssuer', 'issuer', 'tlsSecret'] as const).filter((k) => ing[k] !== undefined);
+    const tlsModes = (['clusterIssuer', 'issuer', 'tlsSecret', 'tls'] as const).filter((k) => ing[k] !== undefined);
     if (tlsModes.length !== 1) {
-      error(['traffic', 'ingress'], `expected exactly one TLS source (clusterIssuer, issuer or tlsSecret), found ${tlsModes.length ? tlsModes.join(' and ') : 'none'}`);
+      error(['traffic', 'ingress'], `expected exactly one TLS source (clusterIssuer, issuer or tlsSecret), or tls: external when TLS ends before the Ingress; found ${tlsModes.length ? tlsModes.join(' and ') : 'none'}`);
     }
   }
 
