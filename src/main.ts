@@ -15,11 +15,24 @@ interface Options {
   check: boolean;
   writeSchema: boolean;
   quiet: boolean;
+  help: boolean;
   files: string[];
 }
 
+const USAGE = `usage: npm run synth [-- options] [FILE...]
+
+Synthesizes instances/*.yaml (or the FILEs given) into dist/<instance>/.
+
+options:
+  --instances DIR   where the definitions are (default: instances/)
+  --out DIR         where to write (default: dist/)
+  --check           write nothing; exit 1 when dist/ is not what synthesis gives
+  --write-schema    write schema/instance.schema.json
+  --quiet           no summary lines
+  --help            this text`;
+
 function parseArgs(argv: string[]): Options {
-  const o: Options = { instances: path.join(PROJECT_ROOT, 'instances'), out: path.join(PROJECT_ROOT, 'dist'), check: false, writeSchema: false, quiet: false, files: [] };
+  const o: Options = { instances: path.join(PROJECT_ROOT, 'instances'), out: path.join(PROJECT_ROOT, 'dist'), check: false, writeSchema: false, quiet: false, help: false, files: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -31,6 +44,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--check') o.check = true;
     else if (a === '--write-schema') o.writeSchema = true;
     else if (a === '--quiet') o.quiet = true;
+    else if (a === '--help' || a === '-h') o.help = true;
     else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
     else o.files.push(path.resolve(a));
   }
@@ -51,6 +65,10 @@ function summaryLine(s: SynthResult['summaries'][number]): string {
 
 function run(argv: string[]): number {
   const o = parseArgs(argv);
+  if (o.help) {
+    console.log(USAGE);
+    return 0;
+  }
   if (o.writeSchema) {
     fs.mkdirSync(path.dirname(SCHEMA_FILE), { recursive: true });
     fs.writeFileSync(SCHEMA_FILE, schemaText());

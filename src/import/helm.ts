@@ -1,37 +1,52 @@
 /**
- * From a values.yaml of the official Helm charts (mastodon/chart 6.x, snake_case keys; its successor
- * mastodon/helm-charts 1.x, camelCase keys) to an instance definition. Every value set in the file is
- * accounted for: mapped to a definition field, listed as not mapped with the reason, or — for a secret
- * written inline — refused, and never copied.
+ * From the values of a release of the official Helm charts (mastodon/chart 4.x–6.x, snake_case keys; its
+ * successor mastodon/helm-charts 1.x, camelCase keys) to an instance definition. The values are first
+ * merged over the defaults of the chart version the release runs, as Helm merges them, so the definition
+ * describes what the chart renders and not only what the file spells out. Every value the file sets is
+ * accounted for: mapped to a definition field, listed as not mapped with the reason, or — for a
+ * credential written inline — refused, and never copied or printed.
  */
+import { GENERATED_ENV } from '../model/model';
+import { CHART_REPOSITORIES, ChartFlavor, ChartVersionError, chartDefaults, coalesce, isObject, renameLegacyKeys } from './defaults';
+import { InlineCredential, SecretToCreate, inlineCredentials, isCredentialPath } from './credentials';
 
-export type ChartFlavor = 'chart-6' | 'helm-charts-1';
+export type { ChartFlavor } from './defaults';
 
 export interface ImportOptions {
   /** instance name @default - the Helm release name */
   readonly name?: string;
   /** the Helm release the values belong to: names of the objects it created @default 'mastodon' */
   readonly release?: string;
-  /** Mastodon version when image.tag does not say it (the chart's appVersion) */
+  /** Mastodon version when neither image.tag nor a known chart version says it */
   readonly version?: string;
   /** namespace of the Helm release, where its Secrets and claims are @default - the instance name */
   readonly namespace?: string;
   /** @default - told from the keys */
   readonly flavor?: ChartFlavor;
+  /** the chart version the release runs (`helm list`: CHART), exact or a range @default - the newest known */
+  readonly chartVersion?: string;
+  /** where chartVersion came from, for the report @default '--chart-version' */
+  readonly chartVersionFrom?: string;
 }
 
 export interface ImportReport {
   readonly flavor: ChartFlavor;
-  /** values path → definition field */
-  readonly mapped: { readonly from: string; readonly to: string }[];
-  /** set in values.yaml, not carried over, and why */
+  /** the chart version whose defaults were merged under the values */
+  readonly chartVersion: string;
+  /** values path → definition field; `fromDefault` when the file does not set it and the chart's default decided */
+  readonly mapped: { readonly from: string; readonly to: string; readonly fromDefault: boolean }[];
+  /** set in the file, not carried over, and why; `value` only for keys known not to be secrets */
   readonly unmapped: { readonly from: string; readonly value: string; readonly reason: string }[];
+  /** how many values the file sets to exactly the chart's default, which are not listed */
+  defaultsRepeated: number;
   /** set under a feature these values turn off, so the chart ignored them too */
   readonly inert: { readonly from: string; readonly reason: string }[];
   /** values read to decide something (switches, notes) */
   readonly read: string[];
-  /** inline secrets: never copied; the import fails until they are moved to Secrets */
-  readonly refused: { readonly from: string; readonly message: string }[];
+  /** inline credentials: never copied; the import fails until they are moved to Secrets */
+  readonly refused: readonly InlineCredential[];
+  /** the Secrets to create for them, one command each */
+  readonly secretsToCreate: readonly SecretToCreate[];
   /** assumptions the import made, to check before applying */
   readonly notes: string[];
 }
@@ -39,11 +54,21 @@ export interface ImportReport {
 export class ImportError extends Error {}
 
 type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isSet = (v: unknown) => v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0) && !(isObject(v) && Object.keys(v).length === 0);
-const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v)).slice(0, 80);
+/** `a.b[0].c` in a values tree */
+const lookupIn = (root: unknown, path: string): unknown =>
+  path
+    .split('.')
+    .flatMap((part) => part.split(/\[(\d+)\]/).filter((p) => p !== ''))
+    .reduce<unknown>((node, k) => (isObject(node) ? node[k] : Array.isArray(node) && /^\d+$/.test(k) ? node[Number(k)] : undefined), root);
+/** every leaf of a values tree as a dotted path (lists are leaves, as Helm replaces them whole) */
+function leaves(node: unknown, prefix = '', out: [string, unknown][] = []): [string, unknown][] {
+  if (isObject(node) && Object.keys(node).length) for (const [k, v] of Object.entries(node)) leaves(v, prefix ? `${prefix}.${k}` : k, out);
+  else if (prefix) out.push([prefix, node]);
+  return out;
+}
+const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-/** Why a values key has no counterpart, by the longest matching path prefix (either chart's spelling). */
 const REASONS: [string, string][] = [
   ['podSecurityContext', 'the generator sets its own hardened pod security context (uid 991, Pod Security "restricted")'],
   ['securityContext', 'the generator sets its own hardened container security context'],
@@ -122,39 +147,72 @@ const REASONS: [string, string][] = [
   ['mastodon.extraEnvFrom', 'use envFrom of each component (web, streaming, sidekiq groups, jobs)'],
 ];
 
+
 interface Mapper {
   readonly flavor: ChartFlavor;
   readonly def: Json;
-  /** first set value among the spellings, marking them all as handled */
+  /** first set value among the spellings (the file's value over the chart's default), marking them all as handled */
   get(...paths: string[]): unknown;
+  /** the file's own value, undefined when the file leaves it to the chart's default */
+  own(path: string): unknown;
   /** marks a subtree as handled: read elsewhere, or holding nothing that is set */
   take(...paths: string[]): void;
   /** a subtree under a feature the values turn off: listed, not carried over */
   inert(path: string, reason: string): void;
   set(to: string, value: unknown, from: string): void;
-  refuse(from: string, message: string): void;
   note(message: string): void;
   unmapped(from: string, value: unknown, reason: string): void;
 }
 
-/** Which chart wrote the values: snake_case keys are mastodon/chart 6.x, camelCase mastodon/helm-charts 1.x. */
-export function detectFlavor(values: Json): ChartFlavor {
+/** Which chart wrote the values: snake_case keys are mastodon/chart, camelCase mastodon/helm-charts 1.x. */
+export function detectFlavor(values: Json): ChartFlavor | undefined {
   const m = isObject(values.mastodon) ? values.mastodon : {};
-  const camel = ['localDomain', 'webDomain', 'alternateDomains', 'pvc', 'extraEnvFrom', 'trustedProxyIp'].some((k) => k in m) || (isObject(m.secrets) && ('secretKeyBase' in m.secrets || 'existingSecretKeys' in m.secrets));
-  const snake = ['local_domain', 'web_domain', 'alternate_domains', 'persistence', 'cron'].some((k) => k in m) || (isObject(m.secrets) && 'secret_key_base' in m.secrets);
-  if (camel && !snake) return 'helm-charts-1';
-  if (snake && !camel) return 'chart-6';
-  throw new ImportError('cannot tell which chart these values are for (mastodon/chart 6.x uses snake_case keys such as mastodon.local_domain, mastodon/helm-charts 1.x camelCase such as mastodon.localDomain); give --chart 6 or --chart 1');
+  const s = isObject(m.secrets) ? m.secrets : {};
+  const camel = ['localDomain', 'webDomain', 'alternateDomains', 'pvc', 'extraEnvFrom', 'trustedProxyIp'].some((k) => k in m) || 'secretKeyBase' in s || 'existingSecretKeys' in s || (isObject(values.postgresql) && 'hostname' in values.postgresql);
+  const snake = ['local_domain', 'web_domain', 'alternate_domains', 'persistence', 'cron', 'trusted_proxy_ip'].some((k) => k in m) || 'secret_key_base' in s || (isObject(values.postgresql) && ('postgresqlHostname' in values.postgresql || 'auth' in values.postgresql));
+  if (camel && snake) throw new ImportError('these values mix both charts\' keys (mastodon/chart 6.x uses snake_case such as mastodon.local_domain, mastodon/helm-charts 1.x camelCase such as mastodon.localDomain); give --chart 6 or --chart 1');
+  return camel ? 'helm-charts-1' : snake ? 'chart-6' : undefined;
+}
+
+/** A value fit to print: only for keys the chart defines that are not credentials; anything else may be a secret. */
+function displayValue(flavor: ChartFlavor, defaults: Json, path: string, value: unknown): string {
+  const key = path.replace(/\[\d+\].*$/, '');
+  const known = lookupIn(defaults, key) !== undefined || leaves(defaults).some(([p]) => p === key);
+  if (!known || isCredentialPath(flavor, key) || /(^|\.)(extraEnvVars|env)(\.|$)/.test(key)) return '(value not shown)';
+  return (typeof value === 'string' ? value : JSON.stringify(value)).slice(0, 80);
 }
 
 export function importHelmValues(values: unknown, options: ImportOptions = {}): { definition: Json; report: ImportReport } {
   if (!isObject(values)) throw new ImportError('expected a values.yaml mapping at the top level');
-  const flavor = options.flavor ?? detectFlavor(values);
+  const detected = options.flavor ?? detectFlavor(values);
+  const flavor = detected ?? 'chart-6';
+  let chart;
+  try {
+    chart = chartDefaults(flavor, options.chartVersion);
+  } catch (e) {
+    if (e instanceof ChartVersionError) throw new ImportError(`${options.chartVersionFrom ?? '--chart-version'}: ${e.message}`);
+    throw e;
+  }
+  const renames = renameLegacyKeys(flavor, values, options.chartVersion ? chart.version : undefined);
+  const file = renames.values;
+  const merged = coalesce(chart.values, file);
+  const credentials = inlineCredentials(flavor, values, chart.values, merged);
   const release = options.release ?? 'mastodon';
-  const report: ImportReport = { flavor, mapped: [], unmapped: [], inert: [], read: [], refused: [], notes: [] };
+  const report: ImportReport = { flavor, chartVersion: chart.version, mapped: [], unmapped: [], defaultsRepeated: 0, inert: [], read: [], refused: credentials.found, secretsToCreate: credentials.secrets, notes: [] };
+  const chartName = `${CHART_REPOSITORIES[flavor]} ${chart.version}`;
+  if (!detected) report.notes.push(`no key of these values tells the two charts apart: read as ${CHART_REPOSITORIES[flavor]} values (--chart 1 for mastodon/helm-charts)`);
+  report.notes.push(`the chart's defaults are those of ${chartName}${options.chartVersion ? ` (${options.chartVersionFrom ?? '--chart-version'} ${options.chartVersion})` : ', the newest known: give --chart-version (the CHART column of helm list) if the release runs another'}`);
+  for (const r of renames.renamed) report.notes.push(`${r.from} is the key of chart ${r.until} and before: read as ${r.to.join(' and ')}`);
+  for (const r of renames.ignored) report.unmapped.push({ from: r.from, value: '(value not shown)', reason: `${chartName} no longer reads it (renamed to ${r.to.join(' and ')} after chart ${r.until}), so Helm ignored it; move it there if it is meant` });
+
   let lastFound: string | undefined;
   const handled = new Set<string>();
-  const lookup = (path: string): unknown => path.split('.').reduce<unknown>((node, k) => (isObject(node) ? node[k] : undefined), values);
+  const lookup = (path: string) => lookupIn(merged, path);
+  const differs = (path: string) => {
+    const v = lookupIn(file, path);
+    return v !== undefined && !sameValue(v, lookupIn(chart.values, path));
+  };
+  const credentialPaths = new Set(credentials.found.map((c) => c.from));
   const def: Json = {};
   const m: Mapper = {
     flavor,
@@ -162,6 +220,7 @@ export function importHelmValues(values: unknown, options: ImportOptions = {}): 
     get(...paths) {
       paths.forEach((p) => handled.add(p));
       for (const p of paths) {
+        if (credentialPaths.has(p)) continue;
         if (isSet(lookup(p))) {
           lastFound = p;
           report.read.push(p);
@@ -170,14 +229,17 @@ export function importHelmValues(values: unknown, options: ImportOptions = {}): 
       }
       return undefined;
     },
+    own(path) {
+      return differs(path) ? lookupIn(file, path) : undefined;
+    },
     take(...paths) {
       paths.forEach((p) => handled.add(p));
     },
     inert(path, reason) {
       if (handled.has(path)) return;
       handled.add(path);
-      const anySet = (node: unknown): boolean => (isObject(node) ? Object.values(node).some(anySet) : isSet(node) && node !== false);
-      if (anySet(lookup(path))) report.inert.push({ from: path, reason });
+      const anySet = leaves(lookupIn(file, path), path).some(([p, v]) => isSet(v) && v !== false && differs(p));
+      if (anySet) report.inert.push({ from: path, reason });
     },
     set(to, value, label) {
       if (value === undefined) return;
@@ -188,41 +250,44 @@ export function importHelmValues(values: unknown, options: ImportOptions = {}): 
       for (const k of keys.slice(0, -1)) node = (node[k] = isObject(node[k]) ? node[k] : {}) as Json;
       // a copy: shared objects would come out as YAML anchors and aliases
       node[keys[keys.length - 1]] = structuredClone(value);
-      report.mapped.push({ from, to });
-    },
-    refuse(from, message) {
-      report.refused.push({ from, message });
+      const fromDefault = !from.startsWith('(') && lookupIn(file, from.replace(/\[\d+\].*$/, '')) === undefined && lookupIn(chart.values, from.replace(/\[\d+\].*$/, '')) !== undefined;
+      report.mapped.push({ from, to, fromDefault });
     },
     note(message) {
       report.notes.push(message);
     },
     unmapped(from, value, reason) {
-      report.unmapped.push({ from, value: show(value), reason });
+      report.unmapped.push({ from, value: displayValue(flavor, chart.values, from, value), reason });
     },
   };
 
-  mapInstance(m, release, options);
+  mapInstance(m, release, options, chart.appVersion);
   mapSecrets(m, release);
   mapDatabase(m, release);
   mapRedis(m, release);
   mapSearch(m, release);
   mapStorage(m);
-  mapSmtp(m);
+  mapSmtp(m, release);
   mapProcesses(m);
   mapTraffic(m, release);
-  mapObservabilityAndExtras(m);
+  mapObservabilityAndExtras(m, release);
 
-  // everything else the file sets is listed, with why it has no counterpart
+  // everything else the file sets is listed, with why it has no counterpart; credentials were refused above
   const walk = (node: unknown, path: string) => {
-    if (handled.has(path) || [...handled].some((h) => path.startsWith(`${h}.`))) return;
+    if (handled.has(path) || [...handled].some((h) => path.startsWith(`${h}.`)) || credentialPaths.has(path)) return;
     if (isObject(node) && Object.keys(node).length) {
       for (const [k, v] of Object.entries(node)) walk(v, path ? `${path}.${k}` : k);
     } else if (isSet(node) && node !== false) {
+      if (!differs(path)) {
+        report.defaultsRepeated++;
+        return;
+      }
       const reason = REASONS.filter(([p]) => path === p || path.startsWith(`${p}.`)).sort((a, b) => b[0].length - a[0].length)[0]?.[1];
-      m.unmapped(path, node, reason ?? 'no counterpart in the definition');
+      const known = lookupIn(chart.values, path.replace(/\[\d+\].*$/, '')) !== undefined;
+      m.unmapped(path, node, reason ?? (known ? 'no counterpart in the definition' : `not a key of ${chartName}'s values.yaml: a typo, or a key of another chart version`));
     }
   };
-  walk(values, '');
+  walk(file, '');
   report.unmapped.sort((a, b) => (a.from < b.from ? -1 : 1));
   return { definition: orderDefinition(def), report };
 }
@@ -240,18 +305,20 @@ const dnsName = (v: string) => v.toLowerCase().replace(/[^a-z0-9-]+/g, '-').repl
 /** Helm's usual fullname: the release name, with the chart name unless it already contains it. */
 const fullname = (release: string) => (release.includes('mastodon') ? release : `${release}-mastodon`);
 
-function mapInstance(m: Mapper, release: string, options: ImportOptions): void {
+function mapInstance(m: Mapper, release: string, options: ImportOptions, appVersion: string): void {
   m.set('name', dnsName(options.name ?? release), '(release name)');
   const tag = m.get('image.tag') as string | undefined;
-  const version = options.version ?? (typeof tag === 'string' && /^v?\d+\.\d+\.\d+$/.test(tag) ? tag.replace(/^v/, '') : undefined);
+  const semverTag = typeof tag === 'string' && /^v?\d+\.\d+\.\d+$/.test(tag) ? tag.replace(/^v/, '') : undefined;
+  // without image.tag the chart runs its appVersion, known only when the chart version is
+  const version = options.version ?? semverTag ?? (options.chartVersion && !tag ? appVersion : undefined);
   if (!version) {
-    throw new ImportError(`the values do not say which Mastodon version runs (image.tag is ${tag ? `"${tag}"` : 'empty: the chart\'s appVersion'}); give --version, e.g. --version 4.6.3 (helm list shows it as APP VERSION)`);
+    throw new ImportError(`the values do not say which Mastodon version runs (image.tag is ${tag ? `"${tag}"` : 'empty: the chart\'s appVersion'}); give --version, e.g. --version 4.6.3 (helm list shows it as APP VERSION), or --chart-version (its CHART column)`);
   }
-  m.set('version', version, options.version ? '(--version)' : 'image.tag');
+  m.set('version', version, options.version ? '(--version)' : semverTag ? 'image.tag' : '(the chart version\'s appVersion)');
   if (options.namespace) m.set('namespace', options.namespace, '(--namespace)');
   // the release has a database: migrations must run db:migrate (a no-op at the same version), never db:prepare
   m.set('upgrade.from', version, '(the running release)');
-  if (tag && !/^v?\d+\.\d+\.\d+$/.test(String(tag))) m.set('image.tag', String(tag), 'image.tag');
+  if (tag && !semverTag) m.set('image.tag', String(tag), 'image.tag');
   m.set('image.repository', m.get('image.repository'), 'image.repository');
   const pull = m.get('image.pullPolicy');
   if (pull === 'Always' || pull === 'IfNotPresent') m.set('image.pullPolicy', pull, 'image.pullPolicy');
@@ -263,15 +330,16 @@ function mapInstance(m: Mapper, release: string, options: ImportOptions): void {
   m.set('webDomain', m.get(snake(m, 'mastodon.web_domain', 'mastodon.webDomain')), snake(m, 'mastodon.web_domain', 'mastodon.webDomain'));
   m.set('alternateDomains', m.get(snake(m, 'mastodon.alternate_domains', 'mastodon.alternateDomains')), snake(m, 'mastodon.alternate_domains', 'mastodon.alternateDomains'));
   const proxies = m.get('mastodon.trusted_proxy_ip', 'mastodon.trustedProxyIp');
-  if (proxies) m.set('trustedProxyIps', String(proxies).split(/[,\s]+/).filter(Boolean), 'mastodon.trustedProxyIp');
+  if (proxies) m.set('trustedProxyIps', String(proxies).split(/[,\s]+/).filter(Boolean), snake(m, 'mastodon.trusted_proxy_ip', 'mastodon.trustedProxyIp'));
 
   // instance-wide switches Mastodon reads from the environment
   const env: [string, string, (v: unknown) => string | undefined][] = [
-    ['mastodon.singleUserMode', 'SINGLE_USER_MODE', (v) => (v === true ? 'true' : undefined)],
-    ['mastodon.authorizedFetch', 'AUTHORIZED_FETCH', (v) => (v === true ? 'true' : undefined)],
-    ['mastodon.limitedFederationMode', 'LIMITED_FEDERATION_MODE', (v) => (v === true ? 'true' : undefined)],
+    ['mastodon.singleUserMode', 'SINGLE_USER_MODE', (v) => (truthy(v) ? 'true' : undefined)],
+    ['mastodon.authorizedFetch', 'AUTHORIZED_FETCH', (v) => (truthy(v) ? 'true' : undefined)],
+    ['mastodon.limitedFederationMode', 'LIMITED_FEDERATION_MODE', (v) => (truthy(v) ? 'true' : undefined)],
     ['mastodon.locale', 'DEFAULT_LOCALE', (v) => (v ? String(v) : undefined)],
-    ['mastodon.forceLocale', 'FORCE_DEFAULT_LOCALE', (v) => (v === true ? 'true' : undefined)],
+    ['mastodon.forceLocale', 'FORCE_DEFAULT_LOCALE', (v) => (truthy(v) ? 'true' : undefined)],
+    // UTC is the images' own zone
     ['timezone', 'TZ', (v) => (v && v !== 'UTC' ? String(v) : undefined)],
   ];
   for (const [from, name, value] of env) m.set(`env.${name}`, value(m.get(from)), from);
@@ -279,11 +347,15 @@ function mapInstance(m: Mapper, release: string, options: ImportOptions): void {
   m.set('logging.railsLogLevel', m.get('mastodon.logLevel.rails'), 'mastodon.logLevel.rails');
   m.set('logging.streamingLogLevel', m.get('mastodon.logLevel.streaming'), 'mastodon.logLevel.streaming');
 
-  if (m.get('mastodon.createAdmin.enabled') === true) {
-    m.set('admin', { username: m.get('mastodon.createAdmin.username'), email: m.get('mastodon.createAdmin.email') }, 'mastodon.createAdmin');
-    m.take('mastodon.createAdmin');
+  if (truthy(m.get('mastodon.createAdmin.enabled'))) {
+    m.set('admin.username', m.get('mastodon.createAdmin.username'), 'mastodon.createAdmin.username');
+    m.set('admin.email', m.get('mastodon.createAdmin.email'), 'mastodon.createAdmin.email');
+    m.take('mastodon.createAdmin.enabled');
   } else m.inert('mastodon.createAdmin', 'createAdmin is off');
-  m.set('jobs.nodeSelector', m.get('mastodon.createAdmin.nodeSelector', 'mastodon.hooks.dbMigrate.nodeSelector', 'mastodon.hooks.dbPrepare.nodeSelector', 'mastodon.hooks.deploySearch.nodeSelector', 'mastodon.cron.removeMedia.nodeSelector'), 'mastodon.hooks.*.nodeSelector');
+  // every Job and CronJob: the chart gives each its own nodeSelector, or the top-level one
+  const jobSelectors = ['mastodon.hooks.dbMigrate.nodeSelector', 'mastodon.hooks.dbPrepare.nodeSelector', 'mastodon.createAdmin.nodeSelector', 'mastodon.hooks.deploySearch.nodeSelector', 'mastodon.cron.removeMedia.nodeSelector'];
+  m.set('jobs.nodeSelector', m.get(...jobSelectors, ...(m.flavor === 'chart-6' ? ['nodeSelector'] : [])), 'mastodon.hooks.dbMigrate.nodeSelector');
+  if (m.flavor === 'chart-6') m.set('jobs.tolerations', m.get('tolerations'), 'tolerations');
   if (m.get('mastodon.cron.removeMedia.enabled') === false) m.set('maintenance.mediaRemove.enabled', false, 'mastodon.cron.removeMedia.enabled');
   m.set('maintenance.mediaRemove.schedule', m.get('mastodon.cron.removeMedia.schedule'), 'mastodon.cron.removeMedia.schedule');
   m.set('jobs.podLabels', m.get('jobLabels'), 'jobLabels');
@@ -293,77 +365,76 @@ function mapInstance(m: Mapper, release: string, options: ImportOptions): void {
   m.set('flux', { sourceName: 'flux-system' }, '(Flux source)');
 }
 
+/** Helm templates test values for truth: a string "false" is true to them, but Terraform's set writes booleans as strings */
+const truthy = (v: unknown) => v === true || v === 'true';
+
 function secretRef(name: string, key: string) {
   return { name, key };
 }
 
-const CORE_KEYS: [string, string, string][] = [
-  // variable, chart-6 value path, helm-charts-1 value path (and its existingSecretKeys entry)
-  ['SECRET_KEY_BASE', 'mastodon.secrets.secret_key_base', 'secretKeyBase'],
-  ['OTP_SECRET', 'mastodon.secrets.otp_secret', ''],
-  ['VAPID_PRIVATE_KEY', 'mastodon.secrets.vapid.private_key', 'vapidPrivateKey'],
-  ['VAPID_PUBLIC_KEY', 'mastodon.secrets.vapid.public_key', 'vapidPublicKey'],
-  ['ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY', 'mastodon.secrets.activeRecordEncryption.primaryKey', 'arePrimaryKey'],
-  ['ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY', 'mastodon.secrets.activeRecordEncryption.deterministicKey', 'areDeterministicKey'],
-  ['ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT', 'mastodon.secrets.activeRecordEncryption.keyDerivationSalt', 'areKeyDerivationSalt'],
-];
-
-const moveMessage = (secret: string, keys: string[]) =>
-  `an inline secret, not copied. Put it in a Secret (kubectl create secret generic ${secret} ${keys.map((k) => `--from-literal=${k}=...`).join(' ')}), remove it from values.yaml and name the Secret there (existingSecret), then import again`;
-
-function mapSecrets(m: Mapper, release: string): void {
-  const existing = m.get('mastodon.secrets.existingSecret') as string | undefined;
-  for (const [variable, snakePath, camel] of CORE_KEYS) {
-    const path = m.flavor === 'chart-6' ? snakePath : camel ? `mastodon.secrets.${camel}` : '';
-    if (path && m.get(path)) m.refuse(path, moveMessage(existing ?? fullname(release), [variable]));
-  }
-  m.take('mastodon.secrets.vapid', 'mastodon.secrets.activeRecordEncryption');
-  const name = existing ?? fullname(release);
-  m.set('secrets.core', name, existing ? 'mastodon.secrets.existingSecret' : '(chart-generated Secret)');
-  if (!existing) m.note(`secrets.core is "${name}", the Secret the chart generates by default: check it with kubectl get secret ${name}`);
-  if (m.flavor === 'helm-charts-1') {
-    const keys = (m.get('mastodon.secrets.existingSecretKeys') as Json | undefined) ?? {};
-    const defaults: Record<string, string> = { secretKeyBase: 'secret-key-base', vapidPrivateKey: 'vapid-private-key', vapidPublicKey: 'vapid-public-key', arePrimaryKey: 'are-primary-key', areDeterministicKey: 'are-deterministic-key', areKeyDerivationSalt: 'are-derivation-salt' };
-    const coreKeys = Object.fromEntries(CORE_KEYS.filter(([, , c]) => c).map(([variable, , c]) => [variable, String(keys[c] ?? defaults[c])]));
-    m.set('secrets.coreKeys', coreKeys, 'mastodon.secrets.existingSecretKeys');
-  }
-}
-
-/** Helm's Secret keys of the successor chart: `existingSecretKeys.<field>` with the chart's default. */
+/** Helm's Secret keys of the successor chart: `existingSecretKeys.<field>` (the chart's defaults fill them in). */
 function keyOf(m: Mapper, base: string, field: string, fallback: string): string {
   return String(m.get(`${base}.existingSecretKeys.${field}`) ?? fallback);
 }
 
+const CORE_KEYS: [variable: string, helmChartsField: string][] = [
+  ['SECRET_KEY_BASE', 'secretKeyBase'],
+  ['VAPID_PRIVATE_KEY', 'vapidPrivateKey'],
+  ['VAPID_PUBLIC_KEY', 'vapidPublicKey'],
+  ['ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY', 'arePrimaryKey'],
+  ['ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY', 'areDeterministicKey'],
+  ['ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT', 'areKeyDerivationSalt'],
+];
+
+function mapSecrets(m: Mapper, release: string): void {
+  const existing = m.get('mastodon.secrets.existingSecret') as string | undefined;
+  // inline values were refused before mapping; what is left names the Secret
+  m.take('mastodon.secrets');
+  const name = existing ?? (m.flavor === 'chart-6' ? fullname(release) : `${fullname(release)}-secrets`);
+  m.set('secrets.core', name, existing ? 'mastodon.secrets.existingSecret' : '(chart-generated Secret)');
+  if (!existing) m.note(`secrets.core is "${name}", the Secret the chart generates by default: check it with kubectl get secret ${name}`);
+  if (m.flavor === 'helm-charts-1') {
+    m.set('secrets.coreKeys', Object.fromEntries(CORE_KEYS.map(([variable, field]) => [variable, keyOf(m, 'mastodon.secrets', field, field)])), 'mastodon.secrets.existingSecretKeys');
+  }
+}
+
 function mapDatabase(m: Mapper, release: string): void {
   const six = m.flavor === 'chart-6';
-  const bundled = six && m.get('postgresql.enabled') !== false;
+  // chart 6.x: the bundled subchart's Service wins over any hostname while postgresql.enabled
+  const bundled = six && truthy(m.get('postgresql.enabled'));
   m.take('postgresql.enabled');
-  const appHost = m.get(six ? 'postgresql.postgresqlHostname' : 'postgresql.hostname') as string | undefined;
+  const hostPath = six ? 'postgresql.postgresqlHostname' : 'postgresql.hostname';
+  const portPath = six ? 'postgresql.postgresqlPort' : 'postgresql.port';
+  const appHost = bundled ? `${release}-postgresql` : (m.get(hostPath) as string | undefined);
+  if (bundled && m.own(hostPath)) m.unmapped(hostPath, m.own(hostPath), 'the chart ignores it while postgresql.enabled is true (the bundled PostgreSQL is used)');
   const direct = m.get('postgresql.direct.hostname') as string | undefined;
-  const host = direct ?? appHost ?? (bundled ? `${release}-postgresql` : undefined);
-  if (!host) throw new ImportError('the values name no PostgreSQL host (postgresql.hostname / postgresqlHostname); the definition needs one');
-  m.set('database.host', host, direct ? 'postgresql.direct.hostname' : appHost ? (six ? 'postgresql.postgresqlHostname' : 'postgresql.hostname') : 'postgresql.enabled');
+  const host = direct ?? appHost;
+  if (!host) throw new ImportError(`the values name no PostgreSQL host (${hostPath}); the definition needs one`);
+  m.set('database.host', host, direct ? 'postgresql.direct.hostname' : bundled ? 'postgresql.enabled' : hostPath);
   if (bundled) m.note(`the chart's bundled PostgreSQL (${release}-postgresql) keeps running only while its Helm release exists: keep that StatefulSet (or move to an operator such as CloudNativePG) before removing the release`);
+  const appPort = bundled ? 5432 : int(m.get(portPath));
+  m.set('database.port', int(m.get('postgresql.direct.port')) ?? appPort, direct ? 'postgresql.direct.port' : portPath);
+  const preparedStatements = !['false', false].includes(m.get('mastodon.preparedStatements', 'postgresql.preparedStatements') as string | boolean);
+  m.take('mastodon.preparedStatements', 'postgresql.preparedStatements');
   if (direct && appHost && direct !== appHost) {
-    m.get(six ? 'postgresql.postgresqlPort' : 'postgresql.port');
-    m.note(`the app connected through ${appHost} and migrations directly to ${direct}: if ${appHost} is PgBouncer, set database.pooler (host ${appHost}, maxClientConnections); until then every process connects directly`);
-  }
-  m.set('database.port', int(m.get('postgresql.direct.port', six ? 'postgresql.postgresqlPort' : 'postgresql.port')), 'postgresql.port');
-  const appName = m.get(six ? 'postgresql.auth.database' : 'postgresql.database');
-  m.set('database.name', m.get('postgresql.direct.database') ?? appName, 'postgresql.database');
+    // the app through one host and migrations directly: a pooler; without prepared statements, one in transaction mode
+    if (!preparedStatements) {
+      m.set('database.pooler', { host: appHost, port: appPort ?? 5432, maxClientConnections: 1 }, hostPath);
+      m.note(`database.pooler is ${appHost} (the app's host, without prepared statements), migrations and maintenance connect directly to ${direct}`);
+    } else m.note(`the app connected through ${appHost} and migrations directly to ${direct}, with prepared statements: every process now connects directly; if ${appHost} is a pooler in transaction mode, set database.pooler`);
+  } else if (!preparedStatements) m.note('preparedStatements was false (a pooler in transaction mode?): PREPARED_STATEMENTS=false is set for you once database.pooler is set');
+  const namePath = six ? 'postgresql.auth.database' : 'postgresql.database';
+  m.set('database.name', m.get('postgresql.direct.database', namePath), namePath);
   const userPath = six ? 'postgresql.auth.username' : 'postgresql.username';
   const secretPath = six ? 'postgresql.auth.existingSecret' : 'postgresql.existingSecret';
-  const passwordPath = six ? 'postgresql.auth.password' : 'postgresql.password';
   const existing = m.get(secretPath) as string | undefined;
-  if (m.get(passwordPath)) m.refuse(passwordPath, moveMessage(existing ?? `${release}-postgresql`, [six ? 'password' : 'password']));
   if (!six && existing) m.set('database.userSecret', secretRef(existing, keyOf(m, 'postgresql', 'username', 'username')), 'postgresql.existingSecretKeys.username');
   else m.set('database.user', m.get(userPath), userPath);
-  m.take(userPath, 'postgresql.existingSecretKeys');
-  const passwordSecret = existing ?? `${release}-postgresql`;
+  m.take(userPath, 'postgresql.existingSecretKeys', 'postgresql.auth');
+  // the Secret the chart reads DB_PASS from (chart 6: mastodon.postgresql.secretName; 1.x: mastodon.secrets.postgresName)
+  const passwordSecret = existing ?? (six ? (bundled ? `${release}-postgresql` : fullname(release)) : `${fullname(release)}-postgres-auth`);
   m.set('database.passwordSecret', secretRef(passwordSecret, six ? 'password' : keyOf(m, 'postgresql', 'password', 'password')), existing ? secretPath : '(chart-generated Secret)');
-  if (!existing) m.note(`database.passwordSecret is ${passwordSecret}/password, the Secret the bundled PostgreSQL chart generates: check it`);
-  if (m.get('postgresql.preparedStatements', 'mastodon.preparedStatements') === false) m.note('preparedStatements was false (a pooler in transaction mode?): PREPARED_STATEMENTS=false is set for you once database.pooler is set');
-  if (m.get('postgresql.auth.postgresPassword')) m.refuse('postgresql.auth.postgresPassword', moveMessage(`${release}-postgresql`, ['postgres-password']));
+  if (!existing) m.note(`database.passwordSecret is ${passwordSecret}/password, the Secret the chart generates: check it`);
 
   const replicaHost = m.get('postgresql.readReplica.hostname') as string | undefined;
   const r = six ? 'postgresql.readReplica.auth' : 'postgresql.readReplica';
@@ -372,112 +443,133 @@ function mapDatabase(m: Mapper, release: string): void {
     m.set('database.replica.host', replicaHost, 'postgresql.readReplica.hostname');
     m.set('database.replica.port', int(m.get('postgresql.readReplica.port')), 'postgresql.readReplica.port');
     m.set('database.replica.name', m.get(`${r}.database`), `${r}.database`);
-    m.set('database.replica.user', m.get(`${r}.username`), `${r}.username`);
     const rs = m.get(`${r}.existingSecret`) as string | undefined;
+    if (!six && rs) m.set('database.replica.userSecret', secretRef(rs, keyOf(m, 'postgresql.readReplica', 'username', 'username')), 'postgresql.readReplica.existingSecretKeys.username');
+    else m.set('database.replica.user', m.get(`${r}.username`), `${r}.username`);
     if (rs) m.set('database.replica.passwordSecret', secretRef(rs, six ? 'password' : keyOf(m, 'postgresql.readReplica', 'password', 'password')), `${r}.existingSecret`);
   }
-  if (m.get(`${r}.password`)) m.refuse(`${r}.password`, moveMessage('mastodon-db-replica', ['password']));
   m.take('postgresql.readReplica');
 }
 
 function mapRedis(m: Mapper, release: string): void {
   const six = m.flavor === 'chart-6';
-  const bundled = six && m.get('redis.enabled') !== false;
+  const bundled = six && truthy(m.get('redis.enabled'));
   m.take('redis.enabled');
-  const role = (base: string, fallbackHost?: string) => {
-    const host = (m.get(`${base}.hostname`) as string | undefined) ?? fallbackHost;
-    if (!host) return undefined;
-    const auth = six ? `${base}.auth` : base;
-    const existing = m.get(`${auth}.existingSecret`) as string | undefined;
-    if (m.get(`${auth}.password`)) m.refuse(`${auth}.password`, moveMessage(existing ?? `${release}-redis`, [six ? 'redis-password' : 'password']));
-    const key = six ? String(m.get(`${auth}.existingSecretKey`) ?? 'redis-password') : keyOf(m, base, 'password', 'password');
-    m.take(`${auth}.existingSecretKey`, `${base}.existingSecretKeys`);
-    const secret = existing ?? (bundled ? `${release}-redis` : undefined);
-    return { host, port: int(m.get(`${base}.port`)), ...(secret ? { passwordSecret: secretRef(secret, key) } : {}) };
-  };
-  const main = role('redis', bundled ? `${release}-redis-master` : undefined);
-  if (!main) throw new ImportError('the values name no Redis host (redis.hostname); the definition needs one');
-  m.set('redis.main.external', main, 'redis.hostname');
+  const main = (() => {
+    const host = bundled ? `${release}-redis-master` : (m.get('redis.hostname') as string | undefined);
+    if (bundled && m.own('redis.hostname')) m.unmapped('redis.hostname', m.own('redis.hostname'), 'the chart ignores it while redis.enabled is true (the bundled Redis is used)');
+    if (!host) throw new ImportError('the values name no Redis host (redis.hostname); the definition needs one');
+    // chart 6: REDIS_PASSWORD always comes from a Secret: the given one, the bundled chart's, or (empty) the chart's own
+    const existing = (six ? m.get('redis.auth.existingSecret', 'redis.existingSecret') : m.get('redis.existingSecret')) as string | undefined;
+    const secret = existing ?? (bundled ? `${release}-redis` : six ? undefined : `${fullname(release)}-redis-auth`);
+    const key = six ? String(m.get('redis.auth.existingSecretKey') ?? 'redis-password') : keyOf(m, 'redis', 'password', 'password');
+    m.take('redis.auth', 'redis.existingSecretKeys');
+    return { host, port: int(m.get('redis.port')), ...(secret ? { passwordSecret: secretRef(secret, key) } : {}) };
+  })();
+  m.set('redis.main.external', main, bundled ? 'redis.enabled' : 'redis.hostname');
   if (bundled) m.note(`the chart's bundled Redis (${release}-redis-master) keeps running only while its Helm release exists; redis.main can instead be run by an operator (dragonfly or redisOperator)`);
   for (const sub of ['sidekiq', 'cache']) {
-    if (m.get(`redis.${sub}.enabled`) === true) {
-      m.set(`redis.${sub}.external`, role(`redis.${sub}`, main.host), `redis.${sub}`);
-      m.take(`redis.${sub}`);
-    } else m.inert(`redis.${sub}`, `a separate ${sub} Redis is off`);
+    const base = `redis.${sub}`;
+    if (!truthy(m.get(`${base}.enabled`))) {
+      m.inert(base, `a separate ${sub} Redis is off`);
+      continue;
+    }
+    // chart 6.x falls back to redis.hostname (not the bundled Service) and reads a password only from the role's own Secret
+    const host = (m.get(`${base}.hostname`) as string | undefined) ?? (six ? (m.get('redis.hostname') as string | undefined) : undefined);
+    if (!host) throw new ImportError(`${base}.enabled without ${base}.hostname${six ? ' or redis.hostname' : ''}: the chart renders an empty host`);
+    const existing = m.get(six ? `${base}.auth.existingSecret` : `${base}.existingSecret`) as string | undefined;
+    const secret = existing ?? (six ? undefined : `${fullname(release)}-redis-${sub}-auth`);
+    const key = six ? String(m.get(`${base}.auth.existingSecretKey`) ?? 'redis-password') : keyOf(m, base, 'password', 'password');
+    m.set(`redis.${sub}.external`, { host, port: int(m.get(`${base}.port`) ?? m.get('redis.port')), ...(secret ? { passwordSecret: secretRef(secret, key) } : {}) }, base);
+    m.take(base);
   }
 }
 
 function mapSearch(m: Mapper, release: string): void {
   const six = m.flavor === 'chart-6';
-  const enabled = m.get('elasticsearch.enabled');
+  const enabled = truthy(m.get('elasticsearch.enabled'));
   const host = m.get('elasticsearch.hostname') as string | undefined;
-  if (enabled !== true && !host) {
-    m.inert('elasticsearch', 'search is off (no bundled Elasticsearch, no hostname)');
+  // chart 6.x: the bundled Elasticsearch, or a hostname; helm-charts 1.x: search only when enabled (its hostname is required then)
+  if (!enabled && !(six && host)) {
+    m.inert('elasticsearch', six ? 'search is off (no bundled Elasticsearch, no hostname)' : 'search is off (elasticsearch.enabled is false)');
     return;
   }
-  const tls = m.get('elasticsearch.tls') === true;
-  const resolved = host ?? `${release}-elasticsearch`;
-  m.set('search.host', tls && !resolved.startsWith('http') ? `https://${resolved}` : resolved, host ? 'elasticsearch.hostname' : 'elasticsearch.enabled');
-  if (!host) m.note(`the chart's bundled Elasticsearch (${release}-elasticsearch) keeps running only while its Helm release exists`);
-  m.set('search.port', int(m.get('elasticsearch.port')), 'elasticsearch.port');
+  const tls = truthy(m.get('elasticsearch.tls'));
+  const bundled = six && enabled;
+  if (bundled && m.own('elasticsearch.hostname')) m.unmapped('elasticsearch.hostname', host, 'the chart ignores it while elasticsearch.enabled is true (the bundled Elasticsearch is used)');
+  const resolved = bundled ? `${release}-elasticsearch-master-hl` : host;
+  if (!resolved) throw new ImportError('elasticsearch.enabled without elasticsearch.hostname: the chart needs one');
+  m.set('search.host', tls && !bundled && !resolved.startsWith('http') ? `https://${resolved}` : resolved, bundled ? 'elasticsearch.enabled' : 'elasticsearch.hostname');
+  if (bundled) m.note(`the chart's bundled Elasticsearch (${resolved}) keeps running only while its Helm release exists`);
+  m.set('search.port', bundled ? 9200 : int(m.get('elasticsearch.port')), 'elasticsearch.port');
   m.set('search.preset', m.get('elasticsearch.preset'), 'elasticsearch.preset');
-  m.set('search.prefix', m.get('elasticsearch.indexPrefix', 'elasticsearch.prefix'), 'elasticsearch.indexPrefix');
+  m.set('search.prefix', m.get('elasticsearch.indexPrefix'), 'elasticsearch.indexPrefix');
   const existing = m.get('elasticsearch.existingSecret') as string | undefined;
-  if (m.get('elasticsearch.password')) m.refuse('elasticsearch.password', moveMessage(existing ?? 'mastodon-search', ['password']));
-  if (!six && existing) m.set('search.userSecret', secretRef(existing, keyOf(m, 'elasticsearch', 'username', 'username')), 'elasticsearch.existingSecretKeys.username');
-  else m.set('search.user', m.get('elasticsearch.user', 'elasticsearch.username'), 'elasticsearch.user');
+  if (!six) {
+    // 1.x reads user and password from a Secret, its own when none is given
+    const secret = existing ?? `${fullname(release)}-elasticsearch-auth`;
+    if (existing) m.set('search.userSecret', secretRef(secret, keyOf(m, 'elasticsearch', 'username', 'username')), 'elasticsearch.existingSecretKeys.username');
+    else m.set('search.user', m.get('elasticsearch.username'), 'elasticsearch.username');
+    m.set('search.passwordSecret', secretRef(secret, keyOf(m, 'elasticsearch', 'password', 'password')), existing ? 'elasticsearch.existingSecret' : '(chart-generated Secret)');
+  } else {
+    m.set('search.user', m.get('elasticsearch.user'), 'elasticsearch.user');
+    if (existing) m.set('search.passwordSecret', secretRef(existing, 'password'), 'elasticsearch.existingSecret');
+  }
   m.take('elasticsearch.username', 'elasticsearch.existingSecretKeys');
-  if (existing) m.set('search.passwordSecret', secretRef(existing, six ? 'password' : keyOf(m, 'elasticsearch', 'password', 'password')), 'elasticsearch.existingSecret');
   const ca = m.get('elasticsearch.caSecret.name') as string | undefined;
   if (ca) m.set('search.caSecret', secretRef(ca, String(m.get('elasticsearch.caSecret.key') ?? 'ca.crt')), 'elasticsearch.caSecret');
-  m.take('elasticsearch.caSecret.key', 'elasticsearch.tls');
-  if (m.get('mastodon.hooks.deploySearch.enabled') === true) m.set('search.initialize', true, 'mastodon.hooks.deploySearch.enabled');
+  m.take('elasticsearch.caSecret.key', 'elasticsearch.tls', 'elasticsearch.enabled');
+  // chart 6.x runs its search Job only for the bundled Elasticsearch
+  if (truthy(m.get('mastodon.hooks.deploySearch.enabled')) && (!six || bundled)) m.set('search.initialize', true, 'mastodon.hooks.deploySearch.enabled');
+  else if (m.own('mastodon.hooks.deploySearch.enabled')) m.unmapped('mastodon.hooks.deploySearch.enabled', true, 'chart 6.x runs the search Job only with the bundled Elasticsearch (elasticsearch.enabled)');
 }
 
 function mapStorage(m: Mapper): void {
   const six = m.flavor === 'chart-6';
-  const s3Enabled = m.get('mastodon.s3.enabled');
-  if (s3Enabled === true || (!six && s3Enabled !== false && m.get('mastodon.s3.bucket'))) {
-    const s = 'mastodon.s3';
+  const s = 'mastodon.s3';
+  if (truthy(m.get(`${s}.enabled`))) {
+    const f = (snakeKey: string, camelKey: string) => `${s}.${six ? snakeKey : camelKey}`;
     m.set('storage.s3.bucket', m.get(`${s}.bucket`), `${s}.bucket`);
     m.set('storage.s3.region', m.get(`${s}.region`), `${s}.region`);
+    // the AWS SDK takes only a URL (helm-charts 1.x's own example gives a bare host)
     const endpoint = m.get(`${s}.endpoint`) as string | undefined;
-    m.set('storage.s3.endpoint', endpoint && !/^https?:\/\//.test(endpoint) ? `https://${endpoint}` : endpoint, `${s}.endpoint`);
+    const url = endpoint && !/^https?:\/\//.test(endpoint) ? `${String(m.get(`${s}.protocol`) ?? 'https')}://${endpoint}` : endpoint;
+    if (url !== endpoint) m.note(`storage.s3.endpoint is ${url}: the values gave ${endpoint}, without the scheme the AWS SDK needs`);
+    m.set('storage.s3.endpoint', url, `${s}.endpoint`);
     m.set('storage.s3.hostname', m.get(`${s}.hostname`), `${s}.hostname`);
     m.set('storage.s3.protocol', m.get(`${s}.protocol`), `${s}.protocol`);
     m.set('storage.s3.permission', m.get(`${s}.permission`), `${s}.permission`);
-    m.set('storage.s3.aliasHost', m.get(`${s}.alias_host`, `${s}.aliasHost`), `${s}.aliasHost`);
-    m.set('storage.s3.multipartThresholdBytes', int(m.get(`${s}.multipart_threshold`, `${s}.multipartThreshold`)), `${s}.multipartThreshold`);
-    const pathStyle = m.get(`${s}.overridePathStyle`);
-    if (pathStyle !== undefined) m.set('storage.s3.overridePathStyle', pathStyle === true || pathStyle === 'true', `${s}.overridePathStyle`);
+    m.set('storage.s3.aliasHost', m.get(f('alias_host', 'aliasHost')), f('alias_host', 'aliasHost'));
+    m.set('storage.s3.multipartThresholdBytes', int(m.get(f('multipart_threshold', 'multipartThreshold'))), f('multipart_threshold', 'multipartThreshold'));
+    const pathStyle = m.get(f('override_path_style', 'overridePathStyle'));
+    if (truthy(pathStyle)) m.set('storage.s3.overridePathStyle', true, f('override_path_style', 'overridePathStyle'));
     const existing = m.get(`${s}.existingSecret`) as string | undefined;
-    for (const inline of six ? [`${s}.access_key`, `${s}.access_secret`] : [`${s}.accessKeyId`, `${s}.secretAccessKey`]) {
-      if (m.get(inline)) m.refuse(inline, moveMessage(existing ?? 'mastodon-s3', ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']));
-    }
     if (existing) {
       m.set('storage.s3.accessKeyIdSecret', secretRef(existing, six ? 'AWS_ACCESS_KEY_ID' : keyOf(m, s, 'accessKeyId', 'access-key-id')), `${s}.existingSecret`);
       m.set('storage.s3.secretAccessKeySecret', secretRef(existing, six ? 'AWS_SECRET_ACCESS_KEY' : keyOf(m, s, 'secretAccessKey', 'secret-access-key')), `${s}.existingSecret`);
     } else {
       m.note('no S3 key Secret: the pods need credentials from their identity (serviceAccount with IRSA / Workload Identity) or the node role');
     }
-    m.take(`${s}.existingSecretKeys`);
+    m.take(`${s}.existingSecretKeys`, `${s}.enabled`);
     m.inert(six ? 'mastodon.persistence.system' : 'mastodon.pvc.system', 'media are on S3 (mastodon.s3.enabled)');
+    m.inert(six ? 'mastodon.persistence.assets' : 'mastodon.pvc.assets', 'media are on S3 (mastodon.s3.enabled)');
   } else {
     const p = six ? 'mastodon.persistence.system' : 'mastodon.pvc.system';
+    const existingClaim = m.get(`${p}.existingClaim`);
     m.set('storage.volume', {
       size: String(m.get(`${p}.resources.requests.storage`) ?? '100Gi'),
       accessMode: (m.get(`${p}.accessMode`) as string | undefined) ?? 'ReadWriteOnce',
-      ...(m.get(`${p}.existingClaim`) ? { existingClaim: m.get(`${p}.existingClaim`) } : {}),
+      ...(existingClaim ? { existingClaim } : {}),
       ...(m.get(`${p}.storageClassName`, `${p}.storageClass`) ? { storageClass: m.get(`${p}.storageClassName`, `${p}.storageClass`) } : {}),
     }, p);
-    if (!m.get(`${p}.existingClaim`)) m.note(`storage.volume: set existingClaim to the claim the Helm release created (kubectl get pvc) to keep the media; without it a new empty claim is made`);
-    m.take(`${p}.resources`);
+    if (!existingClaim) m.note(`storage.volume: set existingClaim to the claim the Helm release created (kubectl get pvc: ${six ? '<release>-system' : '<release>-system'}) to keep the media; without it a new empty claim is made`);
+    m.take(`${p}.resources`, `${s}.enabled`);
     m.get('mastodon.pvc.enabled');
     m.inert('mastodon.s3', 'media are on a volume (mastodon.s3.enabled is false)');
   }
 }
 
-function mapSmtp(m: Mapper): void {
+function mapSmtp(m: Mapper, release: string): void {
   const six = m.flavor === 'chart-6';
   const server = (base: string, to: string, bulk: boolean) => {
     const f = (snakeKey: string, camelKey: string) => `${base}.${six ? snakeKey : camelKey}`;
@@ -486,40 +578,44 @@ function mapSmtp(m: Mapper): void {
     m.set(`${to}.authMethod`, m.get(f('auth_method', 'authMethod')), f('auth_method', 'authMethod'));
     m.set(`${to}.starttls`, m.get(f('enable_starttls', 'enableStartTls')), f('enable_starttls', 'enableStartTls'));
     const tls = m.get(`${base}.tls`);
-    if (tls !== undefined) m.set(`${to}.tls`, tls === true || tls === 'true', `${base}.tls`);
+    if (tls !== undefined) m.set(`${to}.tls`, truthy(tls), `${base}.tls`);
     m.set(`${to}.domain`, m.get(`${base}.domain`), `${base}.domain`);
     m.set(`${to}.opensslVerifyMode`, m.get(f('openssl_verify_mode', 'opensslVerifyMode')), f('openssl_verify_mode', 'opensslVerifyMode'));
     const ca = m.get(f('ca_file', 'caFile'));
     if (ca && ca !== '/etc/ssl/certs/ca-certificates.crt') m.unmapped(f('ca_file', 'caFile'), ca, 'a CA file path in the image: give the CA as smtp.caSecret (or caBundle) instead');
     const existing = m.get(`${base}.existingSecret`) as string | undefined;
-    const login = m.get(f('login', 'username'));
-    if (m.get(`${base}.password`)) m.refuse(`${base}.password`, moveMessage(existing ?? (bulk ? 'mastodon-bulk-smtp' : 'mastodon-smtp'), ['password']));
+    const loginPath = f('login', 'username');
     if (existing) {
       m.set(`${to}.loginSecret`, secretRef(existing, six ? 'login' : keyOf(m, base, 'username', 'username')), `${base}.existingSecret`);
       m.set(`${to}.passwordSecret`, secretRef(existing, six ? 'password' : keyOf(m, base, 'password', 'password')), `${base}.existingSecret`);
-      if (login) m.unmapped(f('login', 'username'), login, 'the login comes from existingSecret');
+      if (m.own(loginPath)) m.unmapped(loginPath, m.own(loginPath), 'the chart reads the login from existingSecret instead');
     } else {
-      m.set(`${to}.login`, login, f('login', 'username'));
+      m.set(`${to}.login`, m.get(loginPath), loginPath);
+      // the chart keeps a password given inline in a Secret of its own; from these values it has none
+      if (m.get(loginPath)) m.note(`${to}: a login without existingSecret; if the release's values had a password, it is in the chart's Secret (kubectl get secret ${six ? `${fullname(release)}-smtp${bulk ? '-bulk' : ''}` : `${fullname(release)}-smtp${bulk ? '-bulk' : ''}-auth`}): set ${to}.passwordSecret to it`);
     }
-    m.take(`${base}.existingSecretKeys`);
+    m.take(`${base}.existingSecretKeys`, loginPath);
   };
   if (!m.get('mastodon.smtp.server')) {
     m.inert('mastodon.smtp', 'no SMTP server');
     return;
   }
   server('mastodon.smtp', 'smtp', false);
-  const from = m.get(six ? 'mastodon.smtp.from_address' : 'mastodon.smtp.fromAddress');
-  m.set('smtp.fromAddress', from ?? 'notifications@example.com', from ? 'mastodon.smtp.fromAddress' : '(the chart\'s default)');
-  if (!from) m.note('smtp.fromAddress is the chart\'s default, notifications@example.com: set your own sender');
-  m.set('smtp.replyTo', m.get(six ? 'mastodon.smtp.reply_to' : 'mastodon.smtp.replyTo'), 'mastodon.smtp.replyTo');
-  m.set('smtp.returnPath', m.get(six ? 'mastodon.smtp.return_path' : 'mastodon.smtp.returnPath'), 'mastodon.smtp.returnPath');
-  const delivery = m.get(six ? 'mastodon.smtp.delivery_method' : 'mastodon.smtp.deliveryMethod');
-  if (delivery === 'sendmail') m.set('smtp.deliveryMethod', 'sendmail', 'mastodon.smtp.deliveryMethod');
-  else if (delivery && delivery !== 'smtp') m.unmapped('mastodon.smtp.deliveryMethod', delivery, 'only smtp and sendmail deliver mail in production');
-  if (m.get('mastodon.smtp.bulk.enabled') === true) {
+  const fromPath = six ? 'mastodon.smtp.from_address' : 'mastodon.smtp.fromAddress';
+  const from = m.get(fromPath);
+  m.set('smtp.fromAddress', from ?? `notifications@${m.def.domain}`, from ? fromPath : '(LOCAL_DOMAIN)');
+  if (!m.own(fromPath)) m.note(`smtp.fromAddress is ${String(m.def.smtp && (m.def.smtp as Json).fromAddress)}${from ? ', the chart\'s default' : ''}: set your own sender`);
+  m.set('smtp.replyTo', m.get(six ? 'mastodon.smtp.reply_to' : 'mastodon.smtp.replyTo'), six ? 'mastodon.smtp.reply_to' : 'mastodon.smtp.replyTo');
+  m.set('smtp.returnPath', m.get(six ? 'mastodon.smtp.return_path' : 'mastodon.smtp.returnPath'), six ? 'mastodon.smtp.return_path' : 'mastodon.smtp.returnPath');
+  const deliveryPath = six ? 'mastodon.smtp.delivery_method' : 'mastodon.smtp.deliveryMethod';
+  const delivery = m.get(deliveryPath);
+  if (delivery === 'sendmail') m.set('smtp.deliveryMethod', 'sendmail', deliveryPath);
+  else if (delivery && delivery !== 'smtp') m.unmapped(deliveryPath, delivery, 'only smtp and sendmail deliver mail in production');
+  if (truthy(m.get('mastodon.smtp.bulk.enabled'))) {
     server('mastodon.smtp.bulk', 'smtp.bulk', true);
-    const from = m.get(six ? 'mastodon.smtp.bulk.from_address' : 'mastodon.smtp.bulk.fromAddress');
-    if (from && from !== m.get(six ? 'mastodon.smtp.from_address' : 'mastodon.smtp.fromAddress')) m.unmapped('mastodon.smtp.bulk.fromAddress', from, 'Mastodon has no BULK_SMTP_FROM_ADDRESS: bulk mail goes out from smtp.fromAddress');
+    const bulkFrom = six ? 'mastodon.smtp.bulk.from_address' : 'mastodon.smtp.bulk.fromAddress';
+    const value = m.get(bulkFrom);
+    if (value && value !== m.get(fromPath)) m.unmapped(bulkFrom, value, 'Mastodon reads no BULK_SMTP_FROM_ADDRESS: bulk mail goes out from smtp.fromAddress');
     m.take('mastodon.smtp.bulk');
   } else m.inert('mastodon.smtp.bulk', 'bulk mail is off');
 }
@@ -533,6 +629,43 @@ function resources(r: unknown): Json | undefined {
   const cpu = req.cpu ?? lim.cpu;
   if (memory === undefined || cpu === undefined) return undefined;
   return { cpu: String(cpu), memory: String(memory), memoryLimit: String(lim.memory ?? memory), ...(lim.cpu !== undefined ? { cpuLimit: String(lim.cpu) } : {}) };
+}
+
+/**
+ * Variables the generator sets from definition fields, when given as extra variables: the typed field
+ * where there is one (the value is then checked like any other), otherwise listed with where it comes from.
+ */
+const ENV_FIELDS: Record<string, [field: string, convert: (v: string) => unknown]> = {
+  S3_FORCE_SINGLE_REQUEST: ['storage.s3.forceSingleRequest', (v) => v === 'true'],
+  S3_SIGNATURE_VERSION: ['storage.s3.signatureVersion', (v) => v],
+  S3_OPEN_TIMEOUT: ['storage.s3.openTimeoutSeconds', (v) => Number(v)],
+  S3_READ_TIMEOUT: ['storage.s3.readTimeoutSeconds', (v) => Number(v)],
+  S3_OVERRIDE_PATH_STYLE: ['storage.s3.overridePathStyle', (v) => v === 'true'],
+  S3_PERMISSION: ['storage.s3.permission', (v) => v],
+  S3_ALIAS_HOST: ['storage.s3.aliasHost', (v) => v],
+  SMTP_SSL: ['smtp.ssl', (v) => v === 'true'],
+  SMTP_DOMAIN: ['smtp.domain', (v) => v],
+  SMTP_REPLY_TO: ['smtp.replyTo', (v) => v],
+  SMTP_RETURN_PATH: ['smtp.returnPath', (v) => v],
+  ES_PRESET: ['search.preset', (v) => v],
+  ES_PREFIX: ['search.prefix', (v) => v],
+  OTEL_TRACES_SAMPLER: ['metrics.otel.sampler', (v) => v],
+  OTEL_TRACES_SAMPLER_ARG: ['metrics.otel.samplerRatio', (v) => v],
+  TRUSTED_PROXY_IP: ['trustedProxyIps', (v) => v.split(/[,\s]+/).filter(Boolean)],
+};
+
+function envMap(m: Mapper, from: string, to: string): void {
+  const env = m.get(from);
+  if (!isObject(env)) return;
+  for (const [k, v] of Object.entries(env)) {
+    const path = `${from}.${k}`;
+    const target = ENV_FIELDS[k]?.[0];
+    const parent = target?.split('.').slice(0, -1).join('.');
+    if (target && lookupIn(m.def, target) === undefined && (!parent || isObject(lookupIn(m.def, parent)))) m.set(target, ENV_FIELDS[k][1](String(v)), path);
+    else if (target) m.unmapped(path, v, lookupIn(m.def, target) !== undefined ? `${target} is set from the chart's own key, which wins` : `${target} needs ${parent}, which these values do not turn on`);
+    else if (GENERATED_ENV.test(k)) m.unmapped(path, v, 'the generator sets this variable from the definition\'s typed fields');
+    else m.set(`${to}.${k}`, String(v), path);
+  }
 }
 
 function mapProcesses(m: Mapper): void {
@@ -558,8 +691,9 @@ function mapProcesses(m: Mapper): void {
     m.set(`${to}.tolerations`, own('tolerations') ?? global.tolerations, `${base}.tolerations`);
     m.set(`${to}.podAnnotations`, m.get(`${base}.podAnnotations`) ?? global.podAnnotations, `${base}.podAnnotations`);
     m.set(`${to}.podLabels`, m.get(`${base}.podLabels`) ?? global.podLabels, `${base}.podLabels`);
-    const env = m.get(`${base}.extraEnvVars`);
-    if (isObject(env)) m.set(`${to}.extraEnv`, Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)])), `${base}.extraEnvVars`);
+    // chart 6.x reads extra variables for every pod and for streaming only; helm-charts 1.x per component too
+    if (m.flavor === 'helm-charts-1' || to === 'streaming') envMap(m, `${base}.extraEnvVars`, `${to}.extraEnv`);
+    else if (isSet(m.own(`${base}.extraEnvVars`))) m.unmapped(`${base}.extraEnvVars`, m.own(`${base}.extraEnvVars`), 'chart 6.x does not read it (only mastodon.extraEnvVars and mastodon.streaming.extraEnvVars)');
     if (sa && to !== 'streaming') m.set(`${to}.serviceAccount`, sa, 'serviceAccount');
     if (to !== 'streaming' && isSet(global.volumes)) m.set(`${to}.extraVolumes`, global.volumes, 'volumes');
     if (to !== 'streaming' && isSet(global.volumeMounts)) m.set(`${to}.extraVolumeMounts`, global.volumeMounts, 'volumeMounts');
@@ -581,15 +715,21 @@ function mapProcesses(m: Mapper): void {
   if (baseUrl) m.set('traffic.streamingHost', baseUrl.replace(/^wss?:\/\//, '').replace(/\/.*$/, ''), 'mastodon.streaming.baseUrl');
   component('streaming', 'mastodon.streaming');
 
-  // the charts' default worker; fasp exists from Mastodon 4.4
+  // the workers the file lists, or the chart version's default one
+  const workers = (m.get('mastodon.sidekiq.workers') as Json[] | undefined) ?? [];
+  if (!workers.length) throw new ImportError('mastodon.sidekiq.workers is empty: no Sidekiq process would run');
+  // a list written before 4.4 has no fasp queue, which Mastodon 4.4 and later use: it joins the group with default
   const [major, minor] = String(m.def.version).split('.').map(Number);
-  const queues = ['default,8', 'push,6', 'ingress,4', 'mailers,2', 'pull', 'scheduler', ...(major > 4 || minor >= 4 ? ['fasp'] : [])];
-  const workers = (m.get('mastodon.sidekiq.workers') as Json[] | undefined) ?? [{ name: 'all-queues', concurrency: 25, replicas: 1, queues }];
+  const queueName = (q: unknown) => String(q).split(',')[0].trim();
+  const needsFasp = (major > 4 || minor >= 4) && !workers.some((w) => Array.isArray(w.queues) && w.queues.some((q) => queueName(q) === 'fasp'));
   const groups = workers.map((w, i) => {
     const name = dnsName(String(w.name ?? `group-${i}`));
     const to = `sidekiq.groups.${i}`;
     m.set(`${to}.name`, name, `mastodon.sidekiq.workers[${i}].name`);
-    m.set(`${to}.queues`, w.queues, `mastodon.sidekiq.workers[${i}].queues`);
+    const queues = Array.isArray(w.queues) ? w.queues.map(String) : w.queues;
+    const addFasp = needsFasp && Array.isArray(queues) && queues.some((q) => queueName(q) === 'default');
+    m.set(`${to}.queues`, addFasp ? [...(queues as string[]), 'fasp'] : queues, `mastodon.sidekiq.workers[${i}].queues`);
+    if (addFasp) m.note(`sidekiq group ${name} also takes the fasp queue: Mastodon ${m.def.version} uses it and the worker list (written before 4.4) has no consumer for it`);
     m.set(`${to}.concurrency`, int(w.concurrency), `mastodon.sidekiq.workers[${i}].concurrency`);
     m.set(`${to}.replicas`, int(w.replicas), `mastodon.sidekiq.workers[${i}].replicas`);
     const image = isObject(w.image) ? w.image : {};
@@ -610,8 +750,6 @@ function mapProcesses(m: Mapper): void {
   if (sidekiq && isObject(sidekiq.groups)) sidekiq.groups = groups.map((_, i) => (sidekiq.groups as Json)[String(i)]);
   m.take('mastodon.sidekiq.workers');
 
-  const jobResources = resources(m.get('mastodon.hooks.deploySearch.resources'));
-  if (jobResources) m.note('mastodon.hooks.deploySearch.resources is not carried over: every Job pod is sized by jobs.resources');
   if (sa) m.set('jobs.serviceAccount', sa, 'serviceAccount');
 }
 
@@ -627,36 +765,63 @@ function serviceAccount(m: Mapper): Json | undefined {
 function mapTraffic(m: Mapper, release: string): void {
   const six = m.flavor === 'chart-6';
   m.set('traffic.service.type', m.get('service.type'), 'service.type');
-  if (m.get('ingress.enabled') === true) {
-    m.set('traffic.ingress.className', m.get(six ? 'ingress.ingressClassName' : 'ingress.className'), 'ingress.className');
+  if (truthy(m.get('ingress.enabled'))) {
+    m.set('traffic.ingress', {}, 'ingress.enabled');
+    const classPath = six ? 'ingress.ingressClassName' : 'ingress.className';
     const annotations = (m.get('ingress.annotations') as Json | undefined) ?? {};
+    // the class annotation is how older Ingresses named their class: it becomes the class (the API server refuses both at once)
+    const legacyClass = annotations['kubernetes.io/ingress.class'] as string | undefined;
+    const className = (m.get(classPath) as string | undefined) ?? legacyClass;
+    if (className) m.set('traffic.ingress.className', className, m.get(classPath) ? classPath : 'ingress.annotations.kubernetes.io/ingress.class');
+    else m.note('the chart\'s Ingress had no class (the cluster\'s default IngressClass was used): traffic.ingress.className is nginx, change it if your controller is another');
+    if (legacyClass && m.get(classPath) && legacyClass !== m.get(classPath)) m.unmapped('ingress.annotations.kubernetes.io/ingress.class', legacyClass, `${classPath} is the class (the API server rejects an Ingress that sets both)`);
     const own: Json = {};
     for (const [k, v] of Object.entries(annotations)) {
-      if (k === 'cert-manager.io/cluster-issuer') m.set('traffic.ingress.clusterIssuer', v, `ingress.annotations.${k}`);
-      else if (k === 'cert-manager.io/issuer') m.set('traffic.ingress.issuer', v, `ingress.annotations.${k}`);
-      else if (k === 'nginx.ingress.kubernetes.io/proxy-body-size') m.set('traffic.ingress.maxBodySize', String(v).toLowerCase(), `ingress.annotations.${k}`);
-      else if (k.startsWith('nginx.ingress.kubernetes.io/proxy-')) m.unmapped(`ingress.annotations.${k}`, v, 'the generator sets the proxy timeouts and buffering each Ingress needs');
+      const from = `ingress.annotations.${k}`;
+      if (k === 'kubernetes.io/ingress.class') continue;
+      if (k === 'cert-manager.io/cluster-issuer') m.set('traffic.ingress.clusterIssuer', v, from);
+      else if (k === 'cert-manager.io/issuer') m.set('traffic.ingress.issuer', v, from);
+      else if (k === 'nginx.ingress.kubernetes.io/proxy-body-size') m.set('traffic.ingress.maxBodySize', String(v).toLowerCase(), from);
+      else if (k.startsWith('nginx.ingress.kubernetes.io/proxy-')) m.unmapped(from, v, 'the generator sets the proxy timeouts and buffering each Ingress needs');
       else own[k] = String(v);
     }
     if (Object.keys(own).length) m.set('traffic.ingress.annotations', own, 'ingress.annotations');
-    const tls = m.get('ingress.tls') as Json[] | undefined;
-    const secret = tls?.[0]?.secretName as string | undefined;
-    if (secret && !annotations['cert-manager.io/cluster-issuer'] && !annotations['cert-manager.io/issuer']) m.set('traffic.ingress.tlsSecret', secret, 'ingress.tls[0].secretName');
-    if (m.get('ingress.streaming.enabled') === true) {
-      const hosts = m.get('ingress.streaming.hosts') as Json[] | undefined;
-      if (hosts?.[0]?.host && !(m.def.traffic as Json | undefined)?.streamingHost) m.set('traffic.streamingHost', hosts[0].host, 'ingress.streaming.hosts[0].host');
+    // TLS at the Ingress only for a tls entry that covers the web host; otherwise it ends before the Ingress
+    const webHost = String(m.def.webDomain ?? m.def.domain);
+    const tls = ((m.get('ingress.tls') as Json[] | undefined) ?? []).filter(isObject);
+    const covering = tls.find((t) => Array.isArray(t.hosts) && t.hosts.map(String).includes(webHost));
+    const certManager = annotations['cert-manager.io/cluster-issuer'] || annotations['cert-manager.io/issuer'];
+    if (covering && !certManager && covering.secretName) m.set('traffic.ingress.tlsSecret', covering.secretName, `ingress.tls[${tls.indexOf(covering)}].secretName`);
+    else if (!covering && !certManager) {
+      m.set('traffic.ingress.tls', 'external', tls.length ? 'ingress.tls' : '(no ingress.tls for the web host)');
+      m.note(`no ingress.tls entry covers ${webHost}, so TLS ends before the Ingress (a load balancer, the controller's default certificate, a tunnel): traffic.ingress.tls is external`);
+    }
+    const hosts = ((m.get('ingress.hosts') as Json[] | undefined) ?? []).filter(isObject).map((h) => String(h.host));
+    const expected = [webHost, ...((m.def.alternateDomains as string[] | undefined) ?? [])];
+    const extra = hosts.filter((h) => !expected.includes(h) && h !== m.def.domain);
+    if (extra.length) m.unmapped('ingress.hosts', hosts, `the Ingress serves the definition's domains (${webHost}); ${extra.join(', ')} ${extra.length > 1 ? 'are' : 'is'} not among them`);
+    if (truthy(m.get('ingress.streaming.enabled'))) {
+      const streamingHosts = (m.get('ingress.streaming.hosts') as Json[] | undefined) ?? [];
+      if (streamingHosts[0]?.host && !(m.def.traffic as Json | undefined)?.streamingHost) m.set('traffic.streamingHost', streamingHosts[0].host, 'ingress.streaming.hosts[0].host');
       const streamingTls = (m.get('ingress.streaming.tls') as Json[] | undefined)?.[0]?.secretName;
+      const streamingClass = m.get(six ? 'ingress.streaming.ingressClassName' : 'ingress.streaming.className');
+      const secret = covering?.secretName;
       m.set('traffic.ingress.streaming', {
-        ...(m.get(six ? 'ingress.streaming.ingressClassName' : 'ingress.streaming.className') ? { className: m.get(six ? 'ingress.streaming.ingressClassName' : 'ingress.streaming.className') } : {}),
+        ...(streamingClass ? { className: streamingClass } : {}),
         ...(streamingTls && streamingTls !== secret ? { tlsSecret: streamingTls } : {}),
         ...(isObject(m.get('ingress.streaming.annotations')) ? { annotations: m.get('ingress.streaming.annotations') } : {}),
       }, 'ingress.streaming');
     } else m.inert('ingress.streaming', 'the separate streaming Ingress is off');
-    m.take('ingress.streaming', 'ingress.enabled');
+    m.take('ingress.streaming', 'ingress.enabled', 'ingress.hosts', 'ingress.tls');
   } else {
     m.inert('ingress', 'ingress is off');
   }
-  if (m.get('httproute.enabled') === true) {
+  const ingressOn = Boolean((m.def.traffic as Json | undefined)?.ingress);
+  // helm-charts 1.x turns its HTTPRoute on by default, attached to a placeholder Gateway: an Ingress the file enables wins
+  if (truthy(m.get('httproute.enabled')) && ingressOn && m.own('httproute.enabled') === undefined) {
+    m.note(`the chart's default HTTPRoute (attached to its placeholder Gateway ${String((m.get('httproute.parentRefs') as Json[] | undefined)?.[0]?.name)}) is not carried over: the values enable an Ingress`);
+    m.take('httproute');
+  } else if (truthy(m.get('httproute.enabled'))) {
     const parents = ((m.get('httproute.parentRefs') as Json[] | undefined) ?? []).map((p) => ({ name: p.name, namespace: p.namespace ?? release, ...(p.sectionName ? { sectionName: p.sectionName } : {}) }));
     if (!parents.length) throw new ImportError('httproute.enabled without parentRefs: the definition needs a Gateway to attach to');
     m.set('traffic.gateway', { ...parents[0], ...(parents.length > 1 ? { extraParents: parents.slice(1) } : {}) }, 'httproute.parentRefs');
@@ -673,81 +838,77 @@ function mapTraffic(m: Mapper, release: string): void {
     m.inert('httproute', 'httproute is off');
   }
   if (!(m.def.traffic as Json | undefined)?.ingress && !(m.def.traffic as Json | undefined)?.gateway) {
-    m.set('traffic.ingress', { tlsSecret: 'mastodon-tls' }, '(neither ingress nor httproute enabled with a Gateway)');
-    m.note('the values enable neither an Ingress nor an HTTPRoute with its Gateway: traffic.ingress (ingress-nginx, TLS Secret mastodon-tls) was added; change it to how users reach the instance');
+    m.set('traffic.ingress.tls', 'external', '(neither ingress nor httproute enabled with a Gateway)');
+    m.note('the values enable neither an Ingress nor an HTTPRoute with its Gateway: traffic.ingress (ingress-nginx, TLS ending before it) was added; change it to how users reach the instance');
   }
 }
 
-function mapObservabilityAndExtras(m: Mapper): void {
+function mapObservabilityAndExtras(m: Mapper, release: string): void {
   const six = m.flavor === 'chart-6';
-  if (m.get('mastodon.metrics.prometheus.enabled') === true) {
+  if (truthy(m.get('mastodon.metrics.prometheus.enabled'))) {
     m.set('metrics.prometheus', true, 'mastodon.metrics.prometheus.enabled');
-    const detailed = m.get('mastodon.metrics.prometheus.web.detailed') === true || m.get('mastodon.metrics.prometheus.sidekiq.detailed') === true;
-    if (detailed) m.set('metrics.detailed', true, 'mastodon.metrics.prometheus.*.detailed');
-  }
-  const exporterPort = int(m.get('mastodon.metrics.prometheus.port'));
-  if (exporterPort !== undefined && exporterPort !== 9394) m.set('metrics.exporterPort', exporterPort, 'mastodon.metrics.prometheus.port');
-  m.take('mastodon.metrics.prometheus.enabled', 'mastodon.metrics.prometheus.web', 'mastodon.metrics.prometheus.sidekiq');
-  if (m.get('mastodon.otel.enabled') === true && m.get('mastodon.otel.exporterUri')) {
-    m.set('metrics.otel.endpoint', m.get('mastodon.otel.exporterUri'), 'mastodon.otel.exporterUri');
+    const detailed = truthy(m.get('mastodon.metrics.prometheus.web.detailed')) || truthy(m.get('mastodon.metrics.prometheus.sidekiq.detailed'));
+    if (detailed) m.set('metrics.detailed', true, 'mastodon.metrics.prometheus.web.detailed');
+    const exporterPort = int(m.get('mastodon.metrics.prometheus.port'));
+    if (exporterPort !== undefined && exporterPort !== 9394) m.set('metrics.exporterPort', exporterPort, 'mastodon.metrics.prometheus.port');
+    m.take('mastodon.metrics.prometheus');
+  } else m.inert('mastodon.metrics.prometheus', 'the Prometheus exporter is off');
+  // values.yaml documents exporterUri; both charts' templates read endpointUri (so exporterUri alone renders an empty endpoint)
+  const endpoint = (base: string) => m.get(`${base}.exporterUri`, `${base}.endpointUri`);
+  const otelOn = truthy(m.get('mastodon.otel.enabled'));
+  if (otelOn && endpoint('mastodon.otel')) {
+    m.set('metrics.otel.endpoint', endpoint('mastodon.otel'), 'mastodon.otel.exporterUri');
     m.set('metrics.otel.serviceNamePrefix', m.get('mastodon.otel.namePrefix'), 'mastodon.otel.namePrefix');
     m.set('metrics.otel.serviceNameSeparator', m.get('mastodon.otel.nameSeparator'), 'mastodon.otel.nameSeparator');
-  } else m.inert('mastodon.otel', 'OpenTelemetry is off');
+    m.take('mastodon.otel.enabled');
+  } else m.inert('mastodon.otel', otelOn ? 'OpenTelemetry is on without an endpoint' : 'OpenTelemetry is off');
   // each component may turn it on or off, or send elsewhere
   for (const [base, to] of [['mastodon.web.otel', 'web.otel'], ['mastodon.sidekiq.otel', 'sidekiq.groups']] as const) {
     const enabled = m.get(`${base}.enabled`);
-    const uri = m.get(`${base}.exporterUri`);
+    const uri = endpoint(base);
     if (enabled === undefined && !uri) continue;
     const own = { ...(enabled === false ? { enabled: false } : {}), ...(uri ? { endpoint: uri } : {}) };
     if (to === 'web.otel') m.set(to, own, base);
     else for (const g of (m.def.sidekiq as Json).groups as Json[]) g.otel = structuredClone(own);
-    for (const k of ['namePrefix', 'nameSeparator']) if (m.get(`${base}.${k}`)) m.unmapped(`${base}.${k}`, m.get(`${base}.${k}`), 'the service name prefix and separator are instance-wide (metrics.otel)');
+    for (const k of ['namePrefix', 'nameSeparator']) if (m.own(`${base}.${k}`)) m.unmapped(`${base}.${k}`, m.own(`${base}.${k}`), 'the service name prefix and separator are instance-wide (metrics.otel)');
   }
 
-  const env = m.get('mastodon.extraEnvVars');
-  if (isObject(env)) {
-    for (const [k, v] of Object.entries(env)) {
-      if (/(PASSWORD|SECRET|TOKEN|_KEY)$/.test(k)) m.refuse(`mastodon.extraEnvVars.${k}`, `${moveMessage('mastodon-extra', [k])}; reference it with secretEnv`);
-      else m.set(`env.${k}`, String(v), `mastodon.extraEnvVars.${k}`);
-    }
-  }
-  // optional services, typed in the definition
-  const secretOf = (base: string, snakeRef: string, camelField: string, fallbackKey: string): Json | undefined => {
+  envMap(m, 'mastodon.extraEnvVars', 'env');
+  // optional services, typed in the definition; inline keys were refused before mapping
+  const secretOf = (base: string, chart6Ref: string, field: string, generated: string, fallbackKey: string): Json | undefined => {
     if (six) {
-      const ref = m.get(`${base}.${snakeRef}`) as Json | undefined;
+      const ref = m.get(`${base}.${chart6Ref}`) as Json | undefined;
       return ref?.name ? secretRef(String(ref.name), String(ref.key ?? fallbackKey)) : undefined;
     }
     const existing = m.get(`${base}.existingSecret`) as string | undefined;
-    if (m.get(`${base}.${camelField}`)) m.refuse(`${base}.${camelField}`, moveMessage(existing ?? 'mastodon-extra', [fallbackKey]));
-    m.take(`${base}.existingSecretKeys`);
-    return existing ? secretRef(existing, keyOf(m, base, camelField, fallbackKey)) : undefined;
+    m.take(`${base}.existingSecretKeys`, `${base}.${field}`);
+    return secretRef(existing ?? `${fullname(release)}-${generated}`, keyOf(m, base, field, fallbackKey));
   };
-  if (m.get('mastodon.deepl.enabled') === true) {
-    const key = secretOf('mastodon.deepl', 'apiKeySecretRef', 'apiKey', 'api-key');
-    if (key) m.set('translation.deepl', { plan: m.get('mastodon.deepl.plan') === 'pro' ? 'pro' : 'free', apiKeySecret: key }, 'mastodon.deepl');
-    else m.unmapped('mastodon.deepl.enabled', true, 'DeepL needs its API key in a Secret (apiKeySecretRef / existingSecret)');
+  if (truthy(m.get('mastodon.deepl.enabled'))) {
+    const key = secretOf('mastodon.deepl', 'apiKeySecretRef', 'apiKey', 'deepl-auth', 'api-key');
+    if (key) m.set('translation.deepl', { plan: m.get('mastodon.deepl.plan') === 'pro' ? 'pro' : 'free', apiKeySecret: key }, 'mastodon.deepl.enabled');
+    else m.unmapped('mastodon.deepl.enabled', true, 'DeepL needs its API key in a Secret (apiKeySecretRef)');
     m.take('mastodon.deepl');
   } else m.inert('mastodon.deepl', 'DeepL is off');
-  if (m.get('mastodon.hcaptcha.enabled') === true) {
-    const key = secretOf('mastodon.hcaptcha', 'secretKeySecretRef', 'apiKey', 'api-key');
-    if (key) m.set('captcha.hcaptcha', { siteKey: m.get('mastodon.hcaptcha.siteId'), secretKeySecret: key }, 'mastodon.hcaptcha');
-    else m.unmapped('mastodon.hcaptcha.enabled', true, 'hCaptcha needs its secret key in a Secret');
+  if (truthy(m.get('mastodon.hcaptcha.enabled'))) {
+    const key = secretOf('mastodon.hcaptcha', 'secretKeySecretRef', 'apiKey', 'hcaptcha-auth', 'api-key');
+    if (key) m.set('captcha.hcaptcha', { siteKey: m.get('mastodon.hcaptcha.siteId'), secretKeySecret: key }, 'mastodon.hcaptcha.enabled');
+    else m.unmapped('mastodon.hcaptcha.enabled', true, 'hCaptcha needs its secret key in a Secret (secretKeySecretRef)');
     m.take('mastodon.hcaptcha');
   } else m.inert('mastodon.hcaptcha', 'hCaptcha is off');
-  if (m.get('mastodon.cacheBuster.enabled') === true) {
+  if (truthy(m.get('mastodon.cacheBuster.enabled'))) {
+    // chart 6.x reads key "password" of authToken.existingSecret (deployment-web.yaml)
     const secret = six
       ? (m.get('mastodon.cacheBuster.authToken.existingSecret') as string | undefined)
-      : (m.get('mastodon.cacheBuster.existingSecret') as string | undefined);
-    if (!six && m.get('mastodon.cacheBuster.authToken')) m.refuse('mastodon.cacheBuster.authToken', moveMessage(secret ?? 'mastodon-cache-buster', ['auth-token']));
+      : ((m.get('mastodon.cacheBuster.existingSecret') as string | undefined) ?? `${fullname(release)}-cachebuster-auth`);
     m.set('cacheBuster', {
       ...(m.get('mastodon.cacheBuster.httpMethod') ? { httpMethod: m.get('mastodon.cacheBuster.httpMethod') } : {}),
       ...(m.get('mastodon.cacheBuster.authHeader') ? { secretHeader: m.get('mastodon.cacheBuster.authHeader') } : {}),
       ...(secret ? { secretSecret: secretRef(secret, six ? 'password' : keyOf(m, 'mastodon.cacheBuster', 'authToken', 'auth-token')) } : {}),
-    }, 'mastodon.cacheBuster');
-    if (six && secret) m.note(`cacheBuster.secretSecret reads key "password" of ${secret}; mastodon/chart 6.x does not document the key: check it`);
+    }, 'mastodon.cacheBuster.enabled');
     m.take('mastodon.cacheBuster');
   } else m.inert('mastodon.cacheBuster', 'the cache buster is off');
-  mapExternalAuth(m);
+  mapExternalAuth(m, release);
   m.take('serviceAccount', 'image', 'affinity', 'nodeSelector', 'tolerations', 'podAnnotations', 'resources', 'volumes', 'volumeMounts', 'mastodon.podLabels');
 }
 
@@ -779,32 +940,52 @@ const AUTH_FIELDS: Record<string, Record<string, string>> = {
 /** variables whose values are credentials, and the definition field that takes them from a Secret */
 const AUTH_SECRETS: Record<string, Record<string, string>> = { oidc: { CLIENT_SECRET: 'clientSecretSecret' }, saml: { CERT: 'certSecret', PRIVATE_KEY: 'privateKeySecret' }, ldap: { PASSWORD: 'passwordSecret' } };
 
-function mapExternalAuth(m: Mapper): void {
-  const onlyPath = m.flavor === 'chart-6' ? 'externalAuth.oauth_global.omniauth_only' : 'externalAuth.oauthGlobal.omniauthOnly';
-  if (m.get(onlyPath) === true) m.set('auth.omniauthOnly', true, onlyPath);
+function mapExternalAuth(m: Mapper, release: string): void {
+  const six = m.flavor === 'chart-6';
+  const onlyPath = six ? 'externalAuth.oauth_global.omniauth_only' : 'externalAuth.oauthGlobal.omniauthOnly';
+  if (truthy(m.get(onlyPath))) m.set('auth.omniauthOnly', true, onlyPath);
   for (const provider of Object.keys(AUTH_FIELDS)) {
     const base = `externalAuth.${provider}`;
-    if (m.get(`${base}.enabled`) !== true) {
+    if (!truthy(m.get(`${base}.enabled`))) {
       m.inert(base, `${provider} sign-in is off`);
       continue;
     }
-    const node = m.get(base) as Json;
-    const { ENABLED: _, EXISTING_SECRET: existing, EXISTING_SECRET_KEYS_CLIENT_SECRET: key, EXISTING_SECRET_KEYS_CLIENT_ID: __, ...vars } = providerVariables(node);
+    const node = structuredClone(m.get(base) as Json);
+    // where the chart reads credentials from: chart 6.x an LDAP passwordSecretRef, helm-charts 1.x existingSecret (or its own)
+    const ref = isObject(node.passwordSecretRef) ? node.passwordSecretRef : undefined;
+    delete node.passwordSecretRef;
+    const { ENABLED: _, EXISTING_SECRET: existing, EXISTING_SECRET_KEYS_CLIENT_SECRET: secretKey, EXISTING_SECRET_KEYS_CLIENT_ID: idKey, EXISTING_SECRET_KEYS_PASSWORD: passwordKey, ...vars } = providerVariables(node);
     const out: Json = { settings: {} };
     for (const [suffix, value] of Object.entries(vars)) {
       const field = AUTH_FIELDS[provider][suffix];
-      const secretField = AUTH_SECRETS[provider]?.[suffix];
       if (field) out[field] = typeof value === 'boolean' || field === 'port' ? value : String(value);
-      else if (secretField) m.refuse(`${base}.${suffix}`, moveMessage(existing ? String(existing) : `mastodon-${provider}`, [`${provider.toUpperCase()}_${suffix}`]));
-      else if (suffix === 'REDIRECT_URI' || suffix === 'ACS_URL') m.unmapped(`${base}.${suffix.toLowerCase()}`, value, 'the callback URL is https://<webDomain>/auth/auth/<provider>/callback');
+      else if (AUTH_SECRETS[provider]?.[suffix]) continue; // refused before mapping when set
+      else if (suffix === 'REDIRECT_URI' || suffix === 'ACS_URL') m.unmapped(`${base}.${six ? suffix.toLowerCase() : suffix === 'ACS_URL' ? 'acsUrl' : 'redirectUri'}`, value, 'the callback URL is https://<webDomain>/auth/auth/<provider>/callback');
       else (out.settings as Json)[suffix] = String(value);
     }
+    const generated = `${fullname(release)}-${provider}-auth`;
     if (provider === 'oidc') {
-      out.clientSecretSecret = secretRef(existing ? String(existing) : 'mastodon-oidc', String(key ?? 'client-secret'));
-      if (!existing) m.note('auth.oidc.clientSecretSecret is mastodon-oidc/client-secret: create that Secret with the client secret');
+      if (!six) {
+        // helm-charts 1.x reads the client id and secret from a Secret, its own when none is given
+        const secret = existing ? String(existing) : generated;
+        if (existing) {
+          if (out.clientId !== undefined && m.own(`${base}.clientId`)) m.unmapped(`${base}.clientId`, out.clientId, 'the chart reads the client id from existingSecret instead');
+          delete out.clientId;
+          out.clientIdSecret = secretRef(secret, String(idKey ?? 'client-id'));
+        }
+        out.clientSecretSecret = secretRef(secret, String(secretKey ?? 'client-secret'));
+      } else {
+        out.clientSecretSecret = secretRef('mastodon-oidc', 'client-secret');
+        m.note('auth.oidc.clientSecretSecret is mastodon-oidc/client-secret (chart 6.x has no Secret for it): create that Secret with the client secret');
+      }
     }
-    if (provider === 'ldap' && isSet(out.port)) out.port = int(out.port);
-    m.set(`auth.${provider}`, out, base);
+    if (provider === 'ldap') {
+      if (isSet(out.port)) out.port = int(out.port);
+      if (six && ref?.name) out.passwordSecret = secretRef(String(ref.name), String(ref.key ?? 'password'));
+      else if (!six) out.passwordSecret = secretRef(existing ? String(existing) : generated, String(passwordKey ?? 'password'));
+    }
+    m.set(`auth.${provider}`, out, `${base}.enabled`);
+    m.take(base);
   }
   m.take('externalAuth.oauth_global', 'externalAuth.oauthGlobal');
 }
