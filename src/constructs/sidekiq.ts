@@ -31,7 +31,7 @@ export class SidekiqGroup extends Construct {
     const timeout = m.def.sidekiq.shutdownTimeoutSeconds;
     this.name = `${m.name}-sidekiq-${g.name}`;
     const image = sidekiqImage(m, g.def);
-    const pod = processPodSettings(props, 'sidekiq', image);
+    const pod = processPodSettings(props, 'sidekiq', g.def.resources, image);
     const prometheus = m.def.metrics.prometheus;
     const queueScaled = g.def.queueLengthPerReplica !== undefined && g.maxReplicas !== undefined;
 
@@ -85,6 +85,7 @@ export class SidekiqGroup extends Construct {
       podAnnotations: pod.podAnnotations,
       podLabels: pod.podLabels,
       imagePullSecrets: pod.imagePullSecrets,
+      size: g.def.resources,
     });
     if (queueScaled) new QueueScaler(this, 'queue-scaler', { id: props.id, name: this.name, component: `sidekiq-${g.name}`, group: g, redis: m.redis.sidekiq });
   }

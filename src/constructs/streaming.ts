@@ -18,7 +18,7 @@ export class Streaming extends Construct {
     const st = m.def.streaming;
     this.name = `${m.name}-streaming`;
     this.serviceName = this.name;
-    const pod = processPodSettings(props, 'streaming');
+    const pod = processPodSettings(props, 'streaming', st.resources);
 
     new MastodonDeployment(this, 'workload', {
       id: props.id,
@@ -52,6 +52,7 @@ export class Streaming extends Construct {
       placement: st,
       podAnnotations: pod.podAnnotations,
       imagePullSecrets: pod.imagePullSecrets,
+      size: st.resources,
     });
 
     httpService(this, props.id, this.serviceName, 'streaming', STREAMING_PORT, m.def.traffic.service);

@@ -23,7 +23,7 @@ export class Web extends Construct {
     const web = m.def.web;
     this.name = `${m.name}-web`;
     this.serviceName = this.name;
-    const pod = processPodSettings(props, 'web');
+    const pod = processPodSettings(props, 'web', web.resources);
     const prometheus = m.def.metrics.prometheus;
 
     const containers: k8s.Container[] = [
@@ -74,6 +74,8 @@ export class Web extends Construct {
           resources: resourceRequirements(EXPORTER_RESOURCES),
           ports: [{ name: 'metrics', containerPort: m.def.metrics.exporterPort, protocol: 'TCP' }],
           volumeMounts: pod.volumeMounts.filter((v) => v.name.startsWith('tmp')),
+          // restarts a hung exporter; no readiness probe: metrics must never take web out of its Service
+          livenessProbe: httpProbe('/metrics', 'metrics', 30, 3, 5),
         }),
       );
     }
@@ -97,6 +99,7 @@ export class Web extends Construct {
       podAnnotations: pod.podAnnotations,
       podLabels: pod.podLabels,
       imagePullSecrets: pod.imagePullSecrets,
+      size: web.resources,
     });
 
     httpService(this, props.id, this.serviceName, 'web', WEB_PORT, m.def.traffic.service);

@@ -7,6 +7,7 @@ import { FieldPath, Problem, show } from '../definition/problems';
 import { Instance, PodPlacement, Resources, SecretKeyRef } from '../definition/schema';
 import { cpuCores, memoryBytes } from './quantity';
 import { RedisEndpoint, resolveRedis } from './redis';
+import { checkNamespace, checkResources, checkTrustedProxies } from './inputs';
 import {
   ALL_QUEUES,
   OTP_SECRET_MIGRATED_IN,
@@ -318,6 +319,9 @@ export function buildModel(def: Instance): InstanceModel {
   }
 
   checkPodsFitNodes(def, error);
+  checkNamespace(def, error, warn);
+  checkTrustedProxies(def, error);
+  checkResources(def, error);
 
   const searchDeployArgs = searchDeploy(def, upgradeFrom, version);
   const connections = connectionBudget(def, sidekiqGroups, searchDeployArgs !== undefined, error);
@@ -507,7 +511,7 @@ function connectionBudget(def: Instance, groups: readonly SidekiqGroupModel[], s
 }
 
 /** Requests of the exporter sidecar next to Puma (see constructs/web.ts). */
-export const EXPORTER_RESOURCES = { cpu: '50m', memory: '128Mi', memoryLimit: '256Mi' };
+export const EXPORTER_RESOURCES = { cpu: '50m', memory: '128Mi', memoryLimit: '256Mi', ephemeralStorage: '16Mi', ephemeralStorageLimit: '64Mi' };
 
 /** Every pod must fit on one node of the size the definition declares, or it stays Pending forever. */
 function checkPodsFitNodes(def: Instance, error: (p: FieldPath, m: string) => void) {
