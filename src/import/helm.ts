@@ -5,6 +5,8 @@
  * written inline — refused, and never copied.
  */
 
+import { isCredentialName } from '../model/credentials';
+
 export type ChartFlavor = 'chart-6' | 'helm-charts-1';
 
 export interface ImportOptions {
@@ -707,7 +709,7 @@ function mapObservabilityAndExtras(m: Mapper): void {
   const env = m.get('mastodon.extraEnvVars');
   if (isObject(env)) {
     for (const [k, v] of Object.entries(env)) {
-      if (/(PASSWORD|SECRET|TOKEN|_KEY)$/.test(k)) m.refuse(`mastodon.extraEnvVars.${k}`, `${moveMessage('mastodon-extra', [k])}; reference it with secretEnv`);
+      if (isCredentialName(k)) m.refuse(`mastodon.extraEnvVars.${k}`, `${moveMessage('mastodon-extra', [k])}; reference it with secretEnv`);
       else m.set(`env.${k}`, String(v), `mastodon.extraEnvVars.${k}`);
     }
   }

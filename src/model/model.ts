@@ -8,6 +8,7 @@ import { Instance, PodPlacement, Resources, SecretKeyRef } from '../definition/s
 import { cpuCores, memoryBytes } from './quantity';
 import { RedisEndpoint, resolveRedis } from './redis';
 import { checkNamespace, checkResources, checkTrustedProxies } from './inputs';
+import { isCredentialName } from './credentials';
 import {
   ALL_QUEUES,
   OTP_SECRET_MIGRATED_IN,
@@ -141,8 +142,6 @@ const GENERATED_INGRESS_ANNOTATIONS = [
 
 const GENERATED_ENV = /^(LOCAL_DOMAIN|WEB_DOMAIN|ALTERNATE_DOMAINS|RAILS_ENV|NODE_ENV|RAILS_LOG_LEVEL|LOG_LEVEL|TRUSTED_PROXY_IP|STREAMING_API_BASE_URL|PORT|BIND|WEB_CONCURRENCY|MAX_THREADS|MIN_THREADS|PERSISTENT_TIMEOUT|PREPARED_STATEMENTS|SKIP_POST_DEPLOYMENT_MIGRATIONS|DB_.*|REPLICA_DB_.*|(SIDEKIQ_|CACHE_)?REDIS_.*|ES_.*|S3_.*|(BULK_)?SMTP_.*|OTEL_EXPORTER_OTLP_ENDPOINT|OTEL_SERVICE_NAME_(PREFIX|SEPARATOR)|OTEL_TRACES_SAMPLER(_ARG)?|(MASTODON_)?PROMETHEUS_EXPORTER_.*|PGSSL.*|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|DEEPL_.*|LIBRE_TRANSLATE_.*|HCAPTCHA_.*|CACHE_BUSTER_.*|OMNIAUTH_ONLY|(OIDC|SAML|CAS|LDAP|PAM)_.*)$/;
 
-/** Everything that looks like a credential must come from a Secret, never from plain env. */
-const SECRET_LIKE_ENV = /(PASSWORD|SECRET|_PASS$|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY|DATABASE_URL|REDIS_URL)/;
 
 export function buildModel(def: Instance): InstanceModel {
   const problems: Problem[] = [];
@@ -218,7 +217,7 @@ export function buildModel(def: Instance): InstanceModel {
   // --- extra env
   for (const name of Object.keys(def.env)) {
     if (isForbiddenEnv(facts, name)) error(['env', name], `${name} must not be set for Mastodon ${facts.minor} (removed or ignored)`);
-    else if (SECRET_LIKE_ENV.test(name)) error(['env', name], `${name} looks like a credential; put it in a Secret and reference it, never in plain env`);
+    else if (isCredentialName(name)) error(['env', name], `${name} looks like a credential; put it in a Secret and reference it, never in plain env`);
     else if (GENERATED_ENV.test(name)) error(['env', name], `${name} is generated from the definition's structured fields (domain, database, redis, search, storage, smtp, web, ...); set it there`);
   }
 
@@ -239,7 +238,7 @@ export function buildModel(def: Instance): InstanceModel {
     const prefix = provider.toUpperCase();
     for (const suffix of Object.keys(settings.settings ?? {})) {
       const path = ['auth', provider, 'settings', suffix];
-      if (SECRET_LIKE_ENV.test(`${prefix}_${suffix}`) || /(CERT|KEY)$/.test(suffix)) error(path, `${prefix}_${suffix} is a credential: use the provider's Secret field`);
+      if (isCredentialName(`${prefix}_${suffix}`)) error(path, `${prefix}_${suffix} is a credential: use the provider's Secret field, or secretEnv`);
       else if (TYPED_AUTH_SUFFIXES[prefix]?.includes(suffix)) error(path, `${prefix}_${suffix} has its own field in auth.${provider}; set it there`);
     }
   }
@@ -269,7 +268,7 @@ export function buildModel(def: Instance): InstanceModel {
       if (label.startsWith('app.kubernetes.io/')) error([...path, 'podLabels', label], `${label} is set by the generator (selectors depend on it); use a label outside app.kubernetes.io/`);
     }
     for (const name of Object.keys(p.extraEnv ?? {})) {
-      if (SECRET_LIKE_ENV.test(name)) error([...path, 'extraEnv', name], `${name} looks like a credential; use envFrom with a Secret, or secretEnv`);
+      if (isCredentialName(name)) error([...path, 'extraEnv', name], `${name} looks like a credential; use envFrom with a Secret, or secretEnv`);
       else if (GENERATED_ENV.test(name) || isForbiddenEnv(facts, name)) error([...path, 'extraEnv', name], `${name} is generated from the definition's structured fields or not read by Mastodon ${facts.minor}; set it there`);
     }
     (p.envFrom ?? []).forEach((e, i) => {
