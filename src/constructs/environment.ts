@@ -10,6 +10,7 @@ import { InstanceModel } from '../model/model';
 import { RedisEndpoint } from '../model/redis';
 import { STREAMING_REDIS_USERNAME_UNTIL, compareVersions, parseVersion } from '../model/versions';
 import { InstanceIdentity, metadata } from './common';
+import { SmtpServer, mailSettings } from '../model/mail';
 
 /** Which process the environment is for: they need different credentials. */
 export type ProcessKind = 'web' | 'sidekiq' | 'streaming' | 'job';
@@ -112,8 +113,9 @@ export class MastodonEnvironment extends Construct {
     }
     if (db.tls) {
       vars.push(plain('DB_SSLMODE', SSLMODE[db.tls.mode][rails ? 'rails' : 'streaming']));
-      // libpq reads PGSSLROOTCERT itself; Node adds NODE_EXTRA_CA_CERTS to its trust store at start
-      if (db.tls.caSecret) vars.push(plain(rails ? 'PGSSLROOTCERT' : 'NODE_EXTRA_CA_CERTS', `${DB_CA_DIR}/ca.crt`));
+      // libpq reads PGSSLROOTCERT itself; Node adds one NODE_EXTRA_CA_CERTS file to its trust store at start,
+      // which is the CA bundle when there is one (it must then hold the database CA too: the model warns)
+      if (db.tls.caSecret && (rails || !d.caBundle)) vars.push(plain(rails ? 'PGSSLROOTCERT' : 'NODE_EXTRA_CA_CERTS', `${DB_CA_DIR}/ca.crt`));
     }
     // OpenSSL replaces its CA file with SSL_CERT_FILE; Node adds NODE_EXTRA_CA_CERTS to its own
     if (d.caBundle) vars.push(plain(rails ? 'SSL_CERT_FILE' : 'NODE_EXTRA_CA_CERTS', `${CA_BUNDLE_DIR}/ca.crt`));
@@ -146,6 +148,7 @@ export class MastodonEnvironment extends Construct {
         ['LDAP_PASSWORD', d.auth?.ldap?.passwordSecret],
       ];
       for (const [name, ref] of optional) if (ref) vars.push(secretEnv(name, ref));
+      if (d.auth?.ldap?.anonymousBind) vars.push(plain('LDAP_PASSWORD', ''));
       for (const name of Object.keys(d.secretEnv).sort()) vars.push(secretEnv(name, d.secretEnv[name]));
     }
     return vars;
@@ -214,13 +217,19 @@ function authEnv(auth: NonNullable<Instance['auth']>, webDomain: string): Record
       OIDC_CLIENT_ID: o.clientId,
       OIDC_REDIRECT_URI: callback('openid_connect'),
       OIDC_SECURITY_ASSUME_EMAIL_IS_VERIFIED: o.assumeEmailIsVerified,
+      OIDC_AUTH_ENDPOINT: o.authEndpoint,
+      OIDC_TOKEN_ENDPOINT: o.tokenEndpoint,
+      OIDC_USER_INFO_ENDPOINT: o.userInfoEndpoint,
+      OIDC_JWKS_URI: o.jwksUri,
+      OIDC_END_SESSION_ENDPOINT: o.endSessionEndpoint,
     });
   }
   const sa = auth.saml;
   if (sa) Object.assign(env, { SAML_ENABLED: 'true', SAML_ACS_URL: callback('saml'), SAML_ISSUER: sa.issuer, SAML_IDP_SSO_TARGET_URL: sa.idpSsoTargetUrl, SAML_IDP_CERT: sa.idpCert });
   if (auth.cas) Object.assign(env, { CAS_ENABLED: 'true', CAS_URL: auth.cas.url });
   const l = auth.ldap;
-  if (l) Object.assign(env, { LDAP_ENABLED: 'true', LDAP_HOST: l.host, LDAP_PORT: l.port, LDAP_METHOD: l.method, LDAP_BASE: l.base, LDAP_BIND_DN: l.bindDn, LDAP_UID: l.uid, LDAP_MAIL: l.mail });
+  // config/initializers/devise.rb reads LDAP_BIND_DN and LDAP_PASSWORD with ENV.fetch: both must exist, empty for an anonymous bind
+  if (l) Object.assign(env, { LDAP_ENABLED: 'true', LDAP_HOST: l.host, LDAP_PORT: l.port, LDAP_METHOD: l.method, LDAP_BASE: l.base, LDAP_BIND_DN: l.anonymousBind ? '' : l.bindDn, LDAP_UID: l.uid, LDAP_MAIL: l.mail });
   if (auth.pam) Object.assign(env, { PAM_ENABLED: 'true', PAM_EMAIL_DOMAIN: auth.pam.emailDomain });
   for (const [prefix, provider] of [['OIDC', o], ['SAML', sa], ['CAS', auth.cas], ['LDAP', l], ['PAM', auth.pam]] as const) {
     for (const [suffix, value] of Object.entries(provider?.settings ?? {})) env[`${prefix}_${suffix}`] = value;
@@ -283,16 +292,18 @@ function sharedEnv(m: InstanceModel): Record<string, string> {
       S3_READ_TIMEOUT: s3.readTimeoutSeconds,
     });
   }
-  const smtp = (prefix: keyof typeof SMTP_CA_DIR, c: NonNullable<typeof d.smtp>['bulk'] | undefined) => {
+  const smtp = (prefix: keyof typeof SMTP_CA_DIR, c: SmtpServer | undefined) => {
     if (!c) return;
+    const mail = mailSettings(c);
     Object.assign(env, {
       [`${prefix}SMTP_SERVER`]: c.server,
       [`${prefix}SMTP_PORT`]: c.port,
       [`${prefix}SMTP_LOGIN`]: c.login,
-      [`${prefix}SMTP_AUTH_METHOD`]: c.authMethod,
-      [`${prefix}SMTP_ENABLE_STARTTLS`]: c.starttls,
-      [`${prefix}SMTP_TLS`]: c.tls,
-      [`${prefix}SMTP_SSL`]: c.ssl,
+      [`${prefix}SMTP_AUTH_METHOD`]: mail.authMethod,
+      [`${prefix}SMTP_ENABLE_STARTTLS`]: mail.starttls,
+      // only ever "true": on 4.3 SMTP_SSL=false also switches the STARTTLS settings off
+      [`${prefix}SMTP_TLS`]: c.tls ? 'true' : undefined,
+      [`${prefix}SMTP_SSL`]: c.ssl ? 'true' : undefined,
       [`${prefix}SMTP_DOMAIN`]: c.domain,
       [`${prefix}SMTP_OPENSSL_VERIFY_MODE`]: c.opensslVerifyMode,
       [`${prefix}SMTP_CA_FILE`]: c.caSecret ? `${SMTP_CA_DIR[prefix]}/ca.crt` : undefined,

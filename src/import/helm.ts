@@ -485,10 +485,17 @@ function mapSmtp(m: Mapper): void {
     const f = (snakeKey: string, camelKey: string) => `${base}.${six ? snakeKey : camelKey}`;
     m.set(`${to}.server`, m.get(`${base}.server`), `${base}.server`);
     m.set(`${to}.port`, int(m.get(`${base}.port`)), `${base}.port`);
-    m.set(`${to}.authMethod`, m.get(f('auth_method', 'authMethod')), f('auth_method', 'authMethod'));
-    m.set(`${to}.starttls`, m.get(f('enable_starttls', 'enableStartTls')), f('enable_starttls', 'enableStartTls'));
     const tls = m.get(`${base}.tls`);
-    if (tls !== undefined) m.set(`${to}.tls`, tls === true || tls === 'true', `${base}.tls`);
+    const implicitTls = tls === true || tls === 'true';
+    if (tls !== undefined) m.set(`${to}.tls`, implicitTls, `${base}.tls`);
+    // with implicit TLS only "never" works from 4.5 (the generator's default then); without a login, no AUTH
+    const starttls = m.get(f('enable_starttls', 'enableStartTls'));
+    if (starttls !== undefined && implicitTls && starttls !== 'never') m.unmapped(f('enable_starttls', 'enableStartTls'), starttls, 'with implicit TLS (tls: true) STARTTLS is off: Mastodon 4.5+ refuses both at once');
+    else m.set(`${to}.starttls`, starttls, f('enable_starttls', 'enableStartTls'));
+    const authMethod = m.get(f('auth_method', 'authMethod'));
+    const hasLogin = Boolean(m.get(`${base}.existingSecret`) || m.get(f('login', 'username')));
+    if (authMethod !== undefined && !hasLogin && authMethod !== 'none') m.unmapped(f('auth_method', 'authMethod'), authMethod, 'without a login there is no SMTP AUTH (authMethod none): net-smtp refuses AUTH without a user name');
+    else m.set(`${to}.authMethod`, authMethod, f('auth_method', 'authMethod'));
     m.set(`${to}.domain`, m.get(`${base}.domain`), `${base}.domain`);
     m.set(`${to}.opensslVerifyMode`, m.get(f('openssl_verify_mode', 'opensslVerifyMode')), f('openssl_verify_mode', 'opensslVerifyMode'));
     const ca = m.get(f('ca_file', 'caFile'));

@@ -9,6 +9,7 @@ import { cpuCores, memoryBytes } from './quantity';
 import { RedisEndpoint, resolveRedis } from './redis';
 import { checkNamespace, checkResources, checkTrustedProxies } from './inputs';
 import { isCredentialName } from './credentials';
+import { checkMail } from './mail';
 import {
   ALL_QUEUES,
   OTP_SECRET_MIGRATED_IN,
@@ -120,7 +121,7 @@ const CORE_SECRET_VARIABLES = ['SECRET_KEY_BASE', 'OTP_SECRET', 'VAPID_PRIVATE_K
 
 /** Provider variables the definition types (src/constructs/environment.ts authEnv). */
 const TYPED_AUTH_SUFFIXES: Record<string, string[]> = {
-  OIDC: ['ENABLED', 'DISPLAY_NAME', 'ISSUER', 'DISCOVERY', 'SCOPE', 'UID_FIELD', 'CLIENT_ID', 'CLIENT_SECRET', 'REDIRECT_URI', 'SECURITY_ASSUME_EMAIL_IS_VERIFIED'],
+  OIDC: ['ENABLED', 'DISPLAY_NAME', 'ISSUER', 'DISCOVERY', 'SCOPE', 'UID_FIELD', 'CLIENT_ID', 'CLIENT_SECRET', 'REDIRECT_URI', 'SECURITY_ASSUME_EMAIL_IS_VERIFIED', 'AUTH_ENDPOINT', 'TOKEN_ENDPOINT', 'USER_INFO_ENDPOINT', 'JWKS_URI', 'END_SESSION_ENDPOINT'],
   SAML: ['ENABLED', 'ACS_URL', 'ISSUER', 'IDP_SSO_TARGET_URL', 'IDP_CERT', 'CERT', 'PRIVATE_KEY'],
   CAS: ['ENABLED', 'URL'],
   LDAP: ['ENABLED', 'HOST', 'PORT', 'METHOD', 'BASE', 'BIND_DN', 'PASSWORD', 'UID', 'MAIL'],
@@ -245,7 +246,7 @@ export function buildModel(def: Instance): InstanceModel {
   if (def.translation && !def.translation.deepl === !def.translation.libreTranslate) error(['translation'], `expected exactly one of deepl, libreTranslate, found ${def.translation.deepl ? 'both' : 'neither'}`);
   if (def.caBundle && !def.caBundle.configMap === !def.caBundle.secret) error(['caBundle'], `expected exactly one of configMap, secret, found ${def.caBundle.configMap ? 'both' : 'neither'}`);
   if (def.caBundle && def.database.tls?.caSecret) {
-    error(['caBundle'], 'streaming reads one extra CA file (NODE_EXTRA_CA_CERTS): put the database CA into the bundle and drop database.tls.caSecret');
+    warn(['caBundle'], 'streaming trusts one extra CA file (NODE_EXTRA_CA_CERTS), the bundle: it must also hold the database CA (Rails checks the database against database.tls.caSecret alone)');
   }
   if (def.search?.user !== undefined && def.search.userSecret) error(['search', 'userSecret'], 'expected one of user and userSecret, found both');
   const s3 = def.storage.s3;
@@ -299,6 +300,8 @@ export function buildModel(def: Instance): InstanceModel {
   }
 
   checkDatabaseTls(def, warn, error);
+  checkMail(def, version, error, warn);
+  checkAuth(def, error);
   for (const [task, settings] of Object.entries(def.maintenance)) {
     const name = `${def.name}-${MAINTENANCE_TASKS[task as MaintenanceTask].suffix}`;
     if (settings.enabled && name.length > CRONJOB_NAME_MAX) error(['maintenance', task], `the CronJob name ${name} is ${name.length} characters, more than the ${CRONJOB_NAME_MAX} Kubernetes allows; use a shorter instance name or turn the task off`);
@@ -350,6 +353,24 @@ export function buildModel(def: Instance): InstanceModel {
     detailedMetrics,
     warnings,
   };
+}
+
+/** Sign-in settings Mastodon reads with no default, or needs to sign anyone in (config/initializers/devise.rb, 3_omniauth.rb). */
+function checkAuth(def: Instance, error: (p: FieldPath, m: string) => void) {
+  const ldap = def.auth?.ldap;
+  if (ldap) {
+    const path: FieldPath = ['auth', 'ldap'];
+    if (ldap.anonymousBind && (ldap.bindDn !== undefined || ldap.passwordSecret)) {
+      error([...path, 'anonymousBind'], 'an anonymous bind sends no account: remove bindDn and passwordSecret, or anonymousBind');
+    } else if (!ldap.anonymousBind && (ldap.bindDn === undefined || !ldap.passwordSecret)) {
+      error([...path, ldap.bindDn === undefined ? 'bindDn' : 'passwordSecret'], 'Mastodon reads LDAP_BIND_DN and LDAP_PASSWORD with no default (config/initializers/devise.rb), so every Rails process fails at boot without them: set bindDn and passwordSecret, or anonymousBind: true');
+    }
+  }
+  const oidc = def.auth?.oidc;
+  if (oidc && !oidc.discovery) {
+    const missing = (['authEndpoint', 'tokenEndpoint', 'userInfoEndpoint', 'jwksUri'] as const).filter((k) => oidc[k] === undefined);
+    if (missing.length) error(['auth', 'oidc', missing[0]], `without discovery Mastodon needs the provider's endpoints to sign anyone in: set ${missing.join(', ')} (or discovery: true)`);
+  }
 }
 
 /** OTP_SECRET for the migration Jobs when the upgrade crosses the migration that still reads it. */

@@ -104,7 +104,7 @@ describe('shared configuration', () => {
           domain: 'mx.example.social',
           opensslVerifyMode: 'none',
           caSecret: ca,
-          bulk: { server: 'b', domain: 'bulk.example.social', opensslVerifyMode: 'peer', caSecret: { name: 'smtp-ca', key: 'bulk.crt' }, loginSecret: { name: 'smtp', key: 'bulk-login' } },
+          bulk: { server: 'b', domain: 'bulk.example.social', opensslVerifyMode: 'peer', caSecret: { name: 'smtp-ca', key: 'bulk.crt' }, loginSecret: { name: 'smtp', key: 'bulk-login' }, passwordSecret: { name: 'smtp', key: 'bulk-password' } },
         },
       }),
     );
@@ -131,7 +131,7 @@ describe('shared configuration', () => {
     // Mastodon's defaults are left alone: nothing emitted for what the definition does not say
     const plain = find(synth(definition({ smtp: { server: 's', fromAddress: 'n@example.social' } })), 'ConfigMap', 'test-env').data;
     expect(Object.keys(plain).filter((k) => /SMTP_(SSL|DOMAIN|CA_FILE|REPLY_TO|RETURN_PATH|DELIVERY_METHOD|OPENSSL)/.test(k))).toEqual([]);
-    expect(problems(definition({ smtp: { server: 's', fromAddress: 'n@example.social', login: 'x', loginSecret: { name: 'smtp', key: 'login' } } }))).toEqual([
+    expect(problems(definition({ smtp: { server: 's', fromAddress: 'n@example.social', login: 'x', loginSecret: { name: 'smtp', key: 'login' }, passwordSecret: { name: 'smtp', key: 'password' } } }))).toEqual([
       expect.stringMatching(/expected one of login and loginSecret/),
     ]);
   });
@@ -285,7 +285,15 @@ describe('what a Helm chart\'s Secrets and images need', () => {
       expect(d.spec.template.spec.volumes, name).toContainEqual({ name: 'ca-bundle', configMap: { name: 'corp-ca', items: [{ key: 'bundle.pem', path: 'ca.crt' }] } });
     }
     expect(problems(definition({ caBundle: { secret: 'a', configMap: 'b' } })).join()).toMatch(/exactly one of configMap, secret/);
-    expect(problems(definition({ caBundle: { secret: 'a' }, database: { tls: { mode: 'verify-full', caSecret: { name: 'db-ca', key: 'ca.crt' } } } })).join()).toMatch(/streaming reads one extra CA file/);
+    const both = definition({ caBundle: { secret: 'corp-ca' }, database: { tls: { mode: 'verify-full', caSecret: { name: 'db-ca', key: 'ca.crt' } } } });
+    expect(problems(both)).toEqual([]);
+    expect(model(both).warnings.map((w) => w.message)).toContainEqual(expect.stringMatching(/the bundle: it must also hold the database CA/));
+    const withBoth = synth(both);
+    for (const name of ['test-web', 'test-sidekiq-all']) {
+      expect(envOf(container(find(withBoth, 'Deployment', name)))).toMatchObject({ PGSSLROOTCERT: '/etc/mastodon/db-ca/ca.crt', SSL_CERT_FILE: '/etc/mastodon/ca-bundle/ca.crt', DB_SSLMODE: 'verify-full' });
+    }
+    const streaming = container(find(withBoth, 'Deployment', 'test-streaming'));
+    expect(streaming.env.filter((e: any) => e.name === 'NODE_EXTRA_CA_CERTS')).toEqual([{ name: 'NODE_EXTRA_CA_CERTS', value: '/etc/mastodon/ca-bundle/ca.crt' }]);
   });
 });
 
@@ -319,7 +327,7 @@ describe('sign-in providers', () => {
         auth: {
           omniauthOnly: true,
           oidc: { displayName: 'SSO', issuer: 'https://sso.example', clientId: 'mastodon', clientSecretSecret: { name: 'oidc', key: 'secret' }, settings: { CLIENT_AUTH_METHOD: 'basic' } },
-          ldap: { host: 'ldap.example', base: 'dc=example', passwordSecret: { name: 'ldap', key: 'password' } },
+          ldap: { host: 'ldap.example', base: 'dc=example', bindDn: 'cn=mastodon,dc=example', passwordSecret: { name: 'ldap', key: 'password' } },
         },
       }),
     );
@@ -367,3 +375,39 @@ describe('OpenTelemetry', () => {
     expect(problems(definition({ metrics: { otel: { endpoint: 'x', samplerRatio: '10%' } } })).join()).toMatch(/samplerRatio: expected a ratio between 0 and 1/);
   });
 });
+
+describe('settings Mastodon needs together (round 3)', () => {
+  const ldap = { host: 'ldap.example', base: 'dc=example' };
+  const oidc = { displayName: 'SSO', issuer: 'https://sso.example', clientId: 'mastodon', clientSecretSecret: { name: 'oidc', key: 'secret' } };
+
+  it('LDAP needs bind credentials, or an anonymous bind that emits both empty', () => {
+    expect(problems(definition({ auth: { ldap } }))).toEqual([expect.stringMatching(/reads LDAP_BIND_DN and LDAP_PASSWORD with no default .* every Rails process fails at boot/)]);
+    expect(problems(definition({ auth: { ldap: { ...ldap, bindDn: 'cn=m' } } }))).toEqual([expect.stringMatching(/LDAP_PASSWORD with no default/)]);
+    expect(problems(definition({ auth: { ldap: { ...ldap, anonymousBind: true, bindDn: 'cn=m' } } }))).toEqual([expect.stringMatching(/an anonymous bind sends no account/)]);
+    const objects = synth(definition({ auth: { ldap: { ...ldap, anonymousBind: true } } }));
+    expect(find(objects, 'ConfigMap', 'test-env').data.LDAP_BIND_DN).toBe('');
+    for (const name of ['test-web', 'test-sidekiq-all']) expect(envOf(container(find(objects, 'Deployment', name))).LDAP_PASSWORD).toBe('');
+  });
+
+  it('OIDC without discovery has typed endpoints, all four required; endpoint names are no credentials', () => {
+    expect(problems(definition({ auth: { oidc: { ...oidc, discovery: false, tokenEndpoint: 'https://sso.example/token' } } }))).toEqual([
+      expect.stringMatching(/without discovery Mastodon needs the provider's endpoints to sign anyone in: set authEndpoint, userInfoEndpoint, jwksUri/),
+    ]);
+    const endpoints = { authEndpoint: 'https://sso.example/auth', tokenEndpoint: 'https://sso.example/token', userInfoEndpoint: 'https://sso.example/userinfo', jwksUri: 'https://sso.example/jwks' };
+    const data = find(synth(definition({ auth: { oidc: { ...oidc, discovery: false, ...endpoints, settings: { SEND_SCOPE_TO_TOKEN_ENDPOINT: 'false', CLIENT_AUTH_METHOD: 'basic' } } } })), 'ConfigMap', 'test-env').data;
+    expect(data).toMatchObject({ OIDC_DISCOVERY: 'false', OIDC_TOKEN_ENDPOINT: 'https://sso.example/token', OIDC_JWKS_URI: 'https://sso.example/jwks', OIDC_SEND_SCOPE_TO_TOKEN_ENDPOINT: 'false' });
+    expect(problems(definition({ auth: { oidc: { ...oidc, settings: { TOKEN_ENDPOINT: 'x' } } } }))).toEqual([expect.stringMatching(/OIDC_TOKEN_ENDPOINT has its own field in auth.oidc/)]);
+  });
+
+  it('CAS attribute keys are settings, not credentials', () => {
+    const data = find(synth(definition({ auth: { cas: { url: 'https://cas.example', settings: { UID_KEY: 'user', EMAIL_KEY: 'mail', NICKNAME_KEY: 'nick' } } } })), 'ConfigMap', 'test-env').data;
+    expect(data).toMatchObject({ CAS_UID_KEY: 'user', CAS_EMAIL_KEY: 'mail', CAS_NICKNAME_KEY: 'nick' });
+  });
+
+  it('S3 without ACLs is S3_PERMISSION="" (Cloudflare R2, buckets with object ownership enforced)', () => {
+    const data = find(synth(definition({ storage: { s3: { permission: '', endpoint: 'https://abc.r2.cloudflarestorage.com' } } })), 'ConfigMap', 'test-env').data;
+    expect(data.S3_PERMISSION).toBe('');
+    expect(problems(definition({ storage: { s3: { permission: 'authenticated-read' } } }))).toEqual([]);
+  });
+});
+

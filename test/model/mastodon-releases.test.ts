@@ -217,7 +217,7 @@ describe('what the manifests tell Mastodon is what Mastodon reads', () => {
     expect(found).toMatch(/MALLOC_ARENA_MAX is read by no 4\.5\.6 process/);
     expect(found).toMatch(/DB_SSLMODE=no-verify is not a value config\/database\.yml understands/);
     expect(found).toMatch(/SECRET_KEY_BASE is required by 4\.5 and missing/);
-    expect(found).toMatch(/MastodonSidekiqBacklog: test-sidekiq-all does not report ruby_sidekiq_queue_latency_seconds/);
+    expect(found).toMatch(/MastodonSidekiqBacklog: test-sidekiq-all does not report sidekiq_queue_latency_seconds/);
   });
 
   it('catches a variable read only by other patches (REDIS_USERNAME after 4.3.0) and by later releases (BULK_SMTP_* on 4.3)', () => {
