@@ -4,6 +4,9 @@ import { k8s } from 'cdk8s-plus-28';
 import { PodResources, Resources } from '../definition/schema';
 
 export const MANAGED_BY = 'mastodon-cdk8s';
+/** Puma's and streaming's ports, behind their Services */
+export const WEB_PORT = 3000;
+export const STREAMING_PORT = 4000;
 /** uid/gid of the `mastodon` user in the official images */
 export const MASTODON_UID = 991;
 export const MEDIA_VOLUME_LABEL = 'mastodon.cdk8s/media-volume';

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { InstanceModel } from '../model/model';
 import { CONTAINER_SECURITY, HELPER_RESOURCES, InstanceIdentity, POD_SECURITY, metadata, resourceRequirements, scratchVolumes } from './common';
-import { MEDIA_PATH, MastodonEnvironment } from './environment';
+import { MEDIA_PATH, MastodonEnvironment, PRE_DEPLOY_ENV, adminEnv } from './environment';
 import { RAILS_SCRATCH, addToPod, extraEnvOf, mastodonContainer, mediaVolumeAffinity, seedTmpContainer, typedPlacement } from './workload';
 
 /** Flux replaces a Job whose spec changed instead of failing on immutable fields. */
@@ -124,7 +124,6 @@ export class MastodonJob extends Construct {
   }
 }
 
-const SKIP_POST = [{ name: 'SKIP_POST_DEPLOYMENT_MIGRATIONS', value: 'true' }];
 
 /**
  * What migrates the database. Mastodon's safety checks (minimum PostgreSQL, zero-downtime floor) are
@@ -142,7 +141,7 @@ export function preDeployMigration(scope: Construct, props: Omit<MastodonJobProp
     ...props,
     kind: 'db-migrate-pre',
     args: ['bundle', 'exec', 'rails', migrateTask(props.model)],
-    extraEnv: SKIP_POST,
+    extraEnv: PRE_DEPLOY_ENV,
   });
 }
 
@@ -167,10 +166,7 @@ export function createAdmin(scope: Construct, props: Omit<MastodonJobProps, 'kin
     kind: 'create-admin',
     name: `${props.model.name}-create-admin`,
     ttl: false,
-    extraEnv: [
-      { name: 'ADMIN_USERNAME', value: admin.username },
-      { name: 'ADMIN_EMAIL', value: admin.email },
-    ],
+    extraEnv: adminEnv(admin),
     args: [
       'sh',
       '-c',

@@ -10,6 +10,7 @@ import { RedisEndpoint, resolveRedis } from './redis';
 import { checkNamespace, checkResources, checkTrustedProxies } from './inputs';
 import { isCredentialName } from './credentials';
 import { checkMail } from './mail';
+import { checkFreeFormEnv } from '../constructs/environment';
 import {
   ALL_QUEUES,
   OTP_SECRET_MIGRATED_IN,
@@ -100,7 +101,6 @@ function knownSecretKeys(def: Instance): Map<string, Set<string> | 'any'> {
   return known;
 }
 
-/** Variables the generator sets from structured fields; extra env must not fight them. */
 export type MaintenanceTask = keyof Instance['maintenance'];
 
 /** tootctl arguments (lib/mastodon/cli/{media,preview_cards,statuses,accounts}.rb) and CronJob name suffix of each task; the suffixes keep CronJob names within 52 characters */
@@ -141,7 +141,6 @@ const GENERATED_INGRESS_ANNOTATIONS = [
   'nginx.ingress.kubernetes.io/cors-allow-origin',
 ];
 
-const GENERATED_ENV = /^(LOCAL_DOMAIN|WEB_DOMAIN|ALTERNATE_DOMAINS|RAILS_ENV|NODE_ENV|RAILS_LOG_LEVEL|LOG_LEVEL|TRUSTED_PROXY_IP|STREAMING_API_BASE_URL|PORT|BIND|WEB_CONCURRENCY|MAX_THREADS|MIN_THREADS|PERSISTENT_TIMEOUT|PREPARED_STATEMENTS|SKIP_POST_DEPLOYMENT_MIGRATIONS|DB_.*|REPLICA_DB_.*|(SIDEKIQ_|CACHE_)?REDIS_.*|ES_.*|S3_.*|(BULK_)?SMTP_.*|OTEL_EXPORTER_OTLP_ENDPOINT|OTEL_SERVICE_NAME_(PREFIX|SEPARATOR)|OTEL_TRACES_SAMPLER(_ARG)?|(MASTODON_)?PROMETHEUS_EXPORTER_.*|PGSSL.*|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|DEEPL_.*|LIBRE_TRANSLATE_.*|HCAPTCHA_.*|CACHE_BUSTER_.*|OMNIAUTH_ONLY|(OIDC|SAML|CAS|LDAP|PAM)_.*)$/;
 
 
 export function buildModel(def: Instance): InstanceModel {
@@ -219,7 +218,6 @@ export function buildModel(def: Instance): InstanceModel {
   for (const name of Object.keys(def.env)) {
     if (isForbiddenEnv(facts, name)) error(['env', name], `${name} must not be set for Mastodon ${facts.minor} (removed or ignored)`);
     else if (isCredentialName(name)) error(['env', name], `${name} looks like a credential; put it in a Secret and reference it, never in plain env`);
-    else if (GENERATED_ENV.test(name)) error(['env', name], `${name} is generated from the definition's structured fields (domain, database, redis, search, storage, smtp, web, ...); set it there`);
   }
 
   for (const label of Object.keys(def.labels)) {
@@ -270,7 +268,7 @@ export function buildModel(def: Instance): InstanceModel {
     }
     for (const name of Object.keys(p.extraEnv ?? {})) {
       if (isCredentialName(name)) error([...path, 'extraEnv', name], `${name} looks like a credential; use envFrom with a Secret, or secretEnv`);
-      else if (GENERATED_ENV.test(name) || isForbiddenEnv(facts, name)) error([...path, 'extraEnv', name], `${name} is generated from the definition's structured fields or not read by Mastodon ${facts.minor}; set it there`);
+      else if (isForbiddenEnv(facts, name)) error([...path, 'extraEnv', name], `${name} must not be set for Mastodon ${facts.minor} (removed or ignored)`);
     }
     (p.envFrom ?? []).forEach((e, i) => {
       if (!e.configMap === !e.secret) error([...path, 'envFrom', i], `expected exactly one of configMap, secret, found ${e.configMap ? 'both' : 'neither'}`);
@@ -278,8 +276,7 @@ export function buildModel(def: Instance): InstanceModel {
   }
 
   for (const name of Object.keys(def.secretEnv)) {
-    if (GENERATED_ENV.test(name) || facts.requiredSecrets.includes(name)) error(['secretEnv', name], `${name} is generated from the definition's structured fields; set it there`);
-    else if (isForbiddenEnv(facts, name)) error(['secretEnv', name], `${name} must not be set for Mastodon ${facts.minor} (removed or ignored)`);
+    if (isForbiddenEnv(facts, name)) error(['secretEnv', name], `${name} must not be set for Mastodon ${facts.minor} (removed or ignored)`);
   }
 
   // --- version-dependent features
@@ -329,7 +326,7 @@ export function buildModel(def: Instance): InstanceModel {
   const connections = connectionBudget(def, sidekiqGroups, searchDeployArgs !== undefined, error);
 
   if (problems.length) throw new ModelError(problems);
-  return {
+  const model: InstanceModel = {
     def,
     name: def.name,
     namespace: def.namespace ?? def.name,
@@ -353,6 +350,10 @@ export function buildModel(def: Instance): InstanceModel {
     detailedMetrics,
     warnings,
   };
+  // free-form env may use every name but those the emitters produce for this very definition
+  const envConflicts = checkFreeFormEnv(model);
+  if (envConflicts.length) throw new ModelError(envConflicts);
+  return model;
 }
 
 /** Sign-in settings Mastodon reads with no default, or needs to sign anyone in (config/initializers/devise.rb, 3_omniauth.rb). */

@@ -205,7 +205,9 @@ describe('database TLS', () => {
     expect(problems(definition({ database: { tls: { mode: 'encrypt', caSecret: ca } } })).join()).toMatch(/would be ignored/);
     expect(problems(definition({ database: { tls: { mode: 'no-verify' } } })).join()).toMatch(/database\.tls\.mode/);
     expect(problems(definition({ database: { sslMode: 'require' } })).join()).toMatch(/unknown field/);
-    expect(problems(definition({ env: { PGSSLMODE: 'require' } })).join()).toMatch(/generated/);
+    expect(problems(definition({ database: { tls: { mode: 'encrypt' } }, env: { DB_SSLMODE: 'require' } })).join()).toMatch(/DB_SSLMODE is generated from database for this instance/);
+    // what the generator does not emit is the user's: node-postgres reads PGSSLMODE when DB_SSLMODE is unset
+    expect(problems(definition({ env: { PGSSLMODE: 'require' } }))).toEqual([]);
   });
 });
 
@@ -315,7 +317,7 @@ describe('translation, captcha and cache buster', () => {
     const libre = find(synth(definition({ translation: { libreTranslate: { endpoint: 'http://libretranslate:5000' } } })), 'ConfigMap', 'test-env').data;
     expect(libre.LIBRE_TRANSLATE_ENDPOINT).toBe('http://libretranslate:5000');
     expect(problems(definition({ translation: {} })).join()).toMatch(/exactly one of deepl, libreTranslate/);
-    expect(problems(definition({ env: { DEEPL_PLAN: 'pro' } })).join()).toMatch(/DEEPL_PLAN is generated/);
+    expect(problems(definition({ translation: { deepl: { apiKeySecret: { name: 'deepl', key: 'key' } } }, env: { DEEPL_PLAN: 'pro' } })).join()).toMatch(/DEEPL_PLAN is generated from translation.deepl/);
   });
 });
 
@@ -349,7 +351,7 @@ describe('sign-in providers', () => {
     const oidc = { displayName: 'SSO', issuer: 'https://sso.example', clientId: 'm', clientSecretSecret: { name: 'oidc', key: 'secret' } };
     expect(problems(definition({ auth: { oidc: { ...oidc, settings: { CLIENT_SECRET: 'x' } } } })).join()).toMatch(/OIDC_CLIENT_SECRET is a credential/);
     expect(problems(definition({ auth: { oidc: { ...oidc, settings: { ISSUER: 'x' } } } })).join()).toMatch(/OIDC_ISSUER has its own field/);
-    expect(problems(definition({ env: { OIDC_ENABLED: 'true' } })).join()).toMatch(/OIDC_ENABLED is generated/);
+    expect(problems(definition({ auth: { oidc }, env: { OIDC_ENABLED: 'true' } })).join()).toMatch(/OIDC_ENABLED is generated from auth.oidc/);
   });
 });
 

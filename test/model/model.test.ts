@@ -170,7 +170,7 @@ describe('choices and references', () => {
 
   it('rejects credentials, generated and removed variables in plain env', () => {
     expect(problems(definition({ env: { DEEPL_API_KEY: 'x' } }))).toEqual([expect.stringMatching(/looks like a credential/)]);
-    expect(problems(definition({ env: { DB_HOST: 'x' } }))).toEqual([expect.stringMatching(/generated from the definition's structured fields/)]);
+    expect(problems(definition({ env: { DB_HOST: 'x' } }))).toEqual([expect.stringMatching(/DB_HOST is generated from database for this instance; set it there/)]);
     expect(problems(definition({ env: { REDIS_NAMESPACE: 'x' } }))).toEqual([expect.stringMatching(/must not be set for Mastodon 4.5/)]);
     expect(problems(definition({ env: { STREAMING_CLUSTER_NUM: '2' } }))).toEqual([expect.stringMatching(/must not be set/)]);
     expect(problems(definition({ env: { STATSD_ADDR: 'statsd:9125' } }))).toEqual([expect.stringMatching(/STATSD_ADDR must not be set/)]);
@@ -178,8 +178,15 @@ describe('choices and references', () => {
     expect(problems(definition({ version: '4.4.5', env: { FETCH_REPLIES_ENABLED: 'true' } }))).toEqual([]);
     expect(problems(definition({ version: '4.6.6', env: { MASTODON_USE_LIBVIPS: 'true' } }))).toEqual([expect.stringMatching(/must not be set for Mastodon 4.6/)]);
     expect(problems(definition({ env: { DEFAULT_LOCALE: 'en' }, secretEnv: { CUSTOM_API_TOKEN: { name: 'custom', key: 'token' } } }))).toEqual([]);
-    // typed now: translation.deepl
-    expect(problems(definition({ secretEnv: { DEEPL_API_KEY: { name: 'deepl', key: 'key' } } }))).toEqual([expect.stringMatching(/DEEPL_API_KEY is generated/)]);
+    // refused exactly where the generator emits the name too: one of the two values would be lost
+    const deepl = { translation: { deepl: { apiKeySecret: { name: 'deepl', key: 'key' } } } };
+    expect(problems(definition({ ...deepl, secretEnv: { DEEPL_API_KEY: { name: 'deepl', key: 'other' } } }))).toEqual([expect.stringMatching(/DEEPL_API_KEY is generated from translation.deepl for this instance/)]);
+    expect(problems(definition({ secretEnv: { DEEPL_API_KEY: { name: 'deepl', key: 'key' } } }))).toEqual([]);
+    // names Mastodon reads that the generator never sets (issue: S3_*, ES_*, REDIS_SENTINEL_* refused as "generated")
+    expect(problems(definition({ env: { S3_STORAGE_CLASS: 'STANDARD_IA', S3_KEY_PREFIX: 'media', S3_RETRY_LIMIT: '3', ES_QUERY_TIMEOUT: '10', REDIS_SENTINEL_PORT: '26380', SMTP_ENABLE_STARTTLS_AUTO: 'false' } }))).toEqual([]);
+    expect(problems(definition({ web: { extraEnv: { MAX_THREADS: '9' } } }))).toEqual([expect.stringMatching(/web\.extraEnv\.MAX_THREADS|MAX_THREADS is generated from web/)]);
+    expect(problems(definition({ jobs: { extraEnv: { SKIP_POST_DEPLOYMENT_MIGRATIONS: 'true' } } }))).toEqual([expect.stringMatching(/SKIP_POST_DEPLOYMENT_MIGRATIONS is generated from the migration Jobs/)]);
+    expect(problems(definition({ secretEnv: { SECRET_KEY_BASE: { name: 'x', key: 'y' } } }))).toEqual([expect.stringMatching(/SECRET_KEY_BASE is generated from secrets.core/)]);
   });
 
   it('refuses version-dependent features on versions without them', () => {
