@@ -112,7 +112,8 @@ export function parseDefinition(text: string, file: string, expectedName?: strin
   }
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: 100 });
+    // a copy: an alias must not share its object with the anchor, or the defaults ajv fills into one land in both
+    data = JSON.parse(JSON.stringify(doc.toJS({ maxAliasCount: 100 })) ?? "null");
   } catch (e) {
     // yaml refuses documents whose aliases expand without bound (a "billion laughs" document)
     throw new DefinitionError([{ file, line: 1, column: 1, path: [], message: `cannot read the YAML: ${(e as Error).message}` }]);

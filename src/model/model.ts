@@ -10,6 +10,7 @@ import { RedisEndpoint, resolveRedis } from './redis';
 import { checkNamespace, checkResources, checkTrustedProxies } from './inputs';
 import { isCredentialName } from './credentials';
 import { checkMail } from './mail';
+import { peakOverlap } from './schedule';
 import { checkFreeFormEnv } from '../constructs/environment';
 import {
   ALL_QUEUES,
@@ -45,7 +46,10 @@ export interface ConnectionBudget {
   readonly web: number;
   readonly streaming: number;
   readonly sidekiq: number;
+  /** migration and search Jobs, and the maintenance CronJobs that may run at once (direct connections) */
   readonly jobs: number;
+  /** of which the maintenance CronJobs: the most whose runs can overlap */
+  readonly maintenance: number;
   /** connections opened against the pooler (or the server when there is no pooler) */
   readonly app: number;
   readonly appLimit: number;
@@ -103,14 +107,18 @@ function knownSecretKeys(def: Instance): Map<string, Set<string> | 'any'> {
 
 export type MaintenanceTask = keyof Instance['maintenance'];
 
-/** tootctl arguments (lib/mastodon/cli/{media,preview_cards,statuses,accounts}.rb) and CronJob name suffix of each task; the suffixes keep CronJob names within 52 characters */
-export const MAINTENANCE_TASKS: Record<MaintenanceTask, { readonly suffix: string; readonly args: (days?: number) => string[] }> = {
-  mediaRemove: { suffix: 'media-remove', args: (days) => ['media', 'remove', `--days=${days}`] },
-  profileMediaRemove: { suffix: 'profiles-prune', args: (days) => ['media', 'remove', '--prune-profiles', `--days=${days}`] },
-  previewCardsRemove: { suffix: 'cards-remove', args: (days) => ['preview_cards', 'remove', `--days=${days}`] },
-  statusesRemove: { suffix: 'statuses-remove', args: (days) => ['statuses', 'remove', `--days=${days}`] },
-  accountsPrune: { suffix: 'accounts-prune', args: () => ['accounts', 'prune'] },
-  mediaRemoveOrphans: { suffix: 'media-orphans', args: () => ['media', 'remove-orphans'] },
+/**
+ * tootctl arguments (lib/mastodon/cli/{media,preview_cards,statuses,accounts}.rb), CronJob name suffix and the
+ * database connections of each task: the parallel tasks resize their pool to --concurrency + 1 (5 + 1 by default,
+ * lib/mastodon/cli/base.rb parallelize_with_progress), the others use one. The suffixes keep CronJob names within 52 characters.
+ */
+export const MAINTENANCE_TASKS: Record<MaintenanceTask, { readonly suffix: string; readonly args: (days?: number) => string[]; readonly connections: number }> = {
+  mediaRemove: { suffix: 'media-remove', args: (days) => ['media', 'remove', `--days=${days}`], connections: 6 },
+  profileMediaRemove: { suffix: 'profiles-prune', args: (days) => ['media', 'remove', '--prune-profiles', `--days=${days}`], connections: 6 },
+  previewCardsRemove: { suffix: 'cards-remove', args: (days) => ['preview_cards', 'remove', `--days=${days}`], connections: 6 },
+  statusesRemove: { suffix: 'statuses-remove', args: (days) => ['statuses', 'remove', `--days=${days}`], connections: 1 },
+  accountsPrune: { suffix: 'accounts-prune', args: () => ['accounts', 'prune'], connections: 6 },
+  mediaRemoveOrphans: { suffix: 'media-orphans', args: () => ['media', 'remove-orphans'], connections: 1 },
 };
 
 /** Longest name a CronJob may have: its Jobs add an 11-character suffix to a 63-character label. */
@@ -512,21 +520,27 @@ function connectionBudget(def: Instance, groups: readonly SidekiqGroupModel[], s
   // streaming on the replica opens no connection to the primary (or its pooler)
   const streaming = def.database.replica?.streaming ? 0 : def.streaming.dbPool * max(def.streaming);
   const sidekiq = groups.reduce((sum, g) => sum + g.concurrency * max(g), 0);
-  // a migration Job holds at most 2; `tootctl search deploy` runs 5 workers by default
-  const jobs = 2 + (searchJob ? 6 : 0);
+  // a migration Job holds at most 2; `tootctl search deploy` runs 5 workers by default; the maintenance
+  // CronJobs count as many as can run together (schedules, deadlines and Forbid considered)
+  const maintenance = peakOverlap(
+    Object.entries(def.maintenance)
+      .filter(([, t]) => t.enabled)
+      .map(([task, t]) => ({ schedule: t.schedule, durationSeconds: t.deadlineSeconds, weight: MAINTENANCE_TASKS[task as MaintenanceTask].connections })),
+  );
+  const jobs = 2 + (searchJob ? 6 : 0) + maintenance;
   const pooler = def.database.pooler;
   const app = web + streaming + sidekiq;
   const budget: ConnectionBudget = pooler
-    ? { web, streaming, sidekiq, jobs, app, appLimit: pooler.maxClientConnections, appTarget: 'pooler', direct: jobs + (pooler.poolSize ?? 0), directLimit: def.database.maxConnections }
-    : { web, streaming, sidekiq, jobs, app: app + jobs, appLimit: def.database.maxConnections, appTarget: 'server', direct: app + jobs, directLimit: def.database.maxConnections };
-  const detail = `web ${web} + streaming ${streaming} + Sidekiq ${sidekiq}${pooler ? '' : ` + jobs ${jobs}`}`;
+    ? { web, streaming, sidekiq, jobs, maintenance, app, appLimit: pooler.maxClientConnections, appTarget: 'pooler', direct: jobs + (pooler.poolSize ?? 0), directLimit: def.database.maxConnections }
+    : { web, streaming, sidekiq, jobs, maintenance, app: app + jobs, appLimit: def.database.maxConnections, appTarget: 'server', direct: app + jobs, directLimit: def.database.maxConnections };
+  const detail = `web ${web} + streaming ${streaming} + Sidekiq ${sidekiq}${pooler ? '' : ` + jobs ${jobs}${maintenance ? ` (maintenance ${maintenance})` : ''}`}`;
   if (budget.app > budget.appLimit) {
     error(
       pooler ? ['database', 'pooler', 'maxClientConnections'] : ['database', 'maxConnections'],
       `worst-case PostgreSQL connections ${budget.app} (${detail}) exceed the ${pooler ? "pooler's" : "server's"} limit of ${budget.appLimit}; lower threads, concurrency or maxReplicas, or raise the limit`,
     );
   } else if (pooler && budget.direct > budget.directLimit) {
-    error(['database', 'pooler', 'poolSize'], `the pooler's server connections plus migration Jobs (${budget.direct}) exceed database.maxConnections ${budget.directLimit}`);
+    error(['database', 'pooler', 'poolSize'], `the pooler's server connections plus migration Jobs and maintenance CronJobs (${budget.direct}, maintenance ${maintenance}) exceed database.maxConnections ${budget.directLimit}`);
   }
   return budget;
 }

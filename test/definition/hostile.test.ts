@@ -53,6 +53,14 @@ describe('YAML that is no plain definition', () => {
     expect(errorsOf(bomb)).toEqual([expect.stringMatching(/^instances\/test\.yaml:1:1: error: \(top level\): cannot read the YAML: .*alias/i)]);
   });
 
+  it('takes anchors and aliases as copies: defaults filled into one do not land in the other', () => {
+    const text = `${stringify(definition())}maintenance:\n  mediaRemove: &on { enabled: true }\n  accountsPrune: *on\n  mediaRemoveOrphans: *on\n`;
+    expect(errorsOf(text)).toEqual([]);
+    const { instance } = parseDefinition(text, 'instances/test.yaml');
+    expect(instance.maintenance.mediaRemove.days).toBe(7);
+    expect('days' in instance.maintenance.accountsPrune).toBe(false);
+  });
+
   it('refuses unknown tags instead of dropping them', () => {
     const text = stringify(definition()).replace('domain: example.social', 'domain: !vault secret/domain\nsmtpx: !!js/function "x"');
     const errors = errorsOf(text);
