@@ -711,7 +711,7 @@ export const instanceSchema = s.object(
     flux: s.opt(flux),
     logging: s.def(
       s.object({
-        railsLogLevel: s.def(s.enum(['debug', 'info', 'warn', 'error', 'fatal'] as const, 'RAILS_LOG_LEVEL'), 'info'),
+        railsLogLevel: s.def(s.enum(['debug', 'info', 'warn', 'error', 'fatal', 'unknown'] as const, 'RAILS_LOG_LEVEL (a Ruby Logger level: Sidekiq refuses anything else at boot)'), 'info'),
         streamingLogLevel: s.def(s.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const, 'LOG_LEVEL of streaming (pino levels, 4.3+)'), 'info'),
       }),
       {},

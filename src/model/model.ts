@@ -257,6 +257,9 @@ export function buildModel(def: Instance): InstanceModel {
   if (def.search?.user !== undefined && def.search.userSecret) error(['search', 'userSecret'], 'expected one of user and userSecret, found both');
   const s3 = def.storage.s3;
   if (s3 && !s3.accessKeyIdSecret !== !s3.secretAccessKeySecret) error(['storage', 's3'], 'expected both accessKeyIdSecret and secretAccessKeySecret, or neither (credentials from the pod\'s identity)');
+  if (s3 && /\.r2\.cloudflarestorage\.com(:\d+)?(\/|$)/.test(s3.endpoint ?? '') && s3.permission !== '') {
+    warn(['storage', 's3', 'permission'], `Cloudflare R2 refuses ACLs, so uploads with S3_PERMISSION ${s3.permission ?? 'public-read (Mastodon\'s default)'} fail: set permission: "" (no ACL), as Mastodon's documentation prescribes for R2`);
+  }
   if (s3 && !s3.accessKeyIdSecret) {
     const without = podPlacements(def).filter(([path, p]) => path[0] !== 'streaming' && !p.serviceAccount).map(([path]) => path.join('.'));
     if (without.length) warn(['storage', 's3'], `no S3 keys: ${without.join(', ')} get credentials only from the node's role, having no serviceAccount (IRSA / Workload Identity)`);

@@ -410,6 +410,10 @@ describe('settings Mastodon needs together (round 3)', () => {
     const data = find(synth(definition({ storage: { s3: { permission: '', endpoint: 'https://abc.r2.cloudflarestorage.com' } } })), 'ConfigMap', 'test-env').data;
     expect(data.S3_PERMISSION).toBe('');
     expect(problems(definition({ storage: { s3: { permission: 'authenticated-read' } } }))).toEqual([]);
+    const r2 = (permission?: string) => model(definition({ storage: { s3: { endpoint: 'https://abc.r2.cloudflarestorage.com', ...(permission === undefined ? {} : { permission }) } } })).warnings.map((w) => w.message);
+    expect(r2()).toContainEqual(expect.stringMatching(/Cloudflare R2 refuses ACLs, so uploads with S3_PERMISSION public-read .* set permission: ""/));
+    expect(r2('private')).toContainEqual(expect.stringMatching(/S3_PERMISSION private fail/));
+    expect(r2('')).toEqual([]);
   });
 });
 
