@@ -1,5 +1,5 @@
 /**
- * CLI: `node build/src/main.js [--instances DIR] [--out DIR] [--check] [--write-schema] [FILE...]`.
+ * CLI: `node build/src/main.js [--instances DIR] [--out DIR] [--check] [--remove-all] [--write-schema] [FILE...]`.
  * Exit 0 on success, 1 when a definition or an emitted object is invalid (dist/ untouched), 2 on usage errors.
  */
 import * as fs from 'fs';
@@ -7,7 +7,7 @@ import * as path from 'path';
 import { instanceJsonSchema } from './definition/schema';
 import { PROJECT_ROOT, SynthResult, definitionFiles, synthesize } from './synth';
 import { staleEntries, writeDist } from './output/write';
-import { UsageError, runCli } from './cli';
+import { UsageError, printable, runCli } from './cli';
 
 interface Options {
   instances: string;
@@ -15,24 +15,30 @@ interface Options {
   check: boolean;
   writeSchema: boolean;
   quiet: boolean;
+  removeAll: boolean;
   help: boolean;
   files: string[];
 }
 
-const USAGE = `usage: npm run synth [-- options] [FILE...]
+export const USAGE = `Usage: npm run synth -- [options] [FILE...]
 
-Synthesizes instances/*.yaml (or the FILEs given) into dist/<instance>/.
+Synthesizes every instances/<name>.yaml (or only the FILEs given) into <out>/<name>/. Nothing is written
+unless every definition and every emitted object is valid.
 
-options:
-  --instances DIR   where the definitions are (default: instances/)
-  --out DIR         where to write (default: dist/)
-  --check           write nothing; exit 1 when dist/ is not what synthesis gives
-  --write-schema    write schema/instance.schema.json
-  --quiet           no summary lines
-  --help            this text`;
+Options:
+  --instances DIR  folder of the definitions (default: instances/)
+  --out DIR        output folder (default: dist/); it may hold only folders this tool wrote
+  --check          write nothing; exit 1 and list what is stale when the output differs from a synthesis
+  --remove-all     with no definition at all, remove every instance folder (refused otherwise)
+  --quiet          print only warnings and errors
+  --write-schema   write schema/instance.schema.json and exit
+  --help           print this help
+
+Exit codes: 0 done, 1 invalid input (the output is unchanged), 2 wrong command line, 3 internal error.
+`;
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { instances: path.join(PROJECT_ROOT, 'instances'), out: path.join(PROJECT_ROOT, 'dist'), check: false, writeSchema: false, quiet: false, help: false, files: [] };
+  const o: Options = { instances: path.join(PROJECT_ROOT, 'instances'), out: path.join(PROJECT_ROOT, 'dist'), check: false, writeSchema: false, quiet: false, removeAll: false, help: false, files: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -44,6 +50,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--check') o.check = true;
     else if (a === '--write-schema') o.writeSchema = true;
     else if (a === '--quiet') o.quiet = true;
+    else if (a === '--remove-all') o.removeAll = true;
     else if (a === '--help' || a === '-h') o.help = true;
     else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
     else o.files.push(path.resolve(a));
@@ -66,7 +73,7 @@ function summaryLine(s: SynthResult['summaries'][number]): string {
 function run(argv: string[]): number {
   const o = parseArgs(argv);
   if (o.help) {
-    console.log(USAGE);
+    process.stdout.write(USAGE);
     return 0;
   }
   if (o.writeSchema) {
@@ -79,10 +86,10 @@ function run(argv: string[]): number {
   // a partial run (explicit files) must not delete the other instances' folders
   const partial = o.files.length > 0;
   const result = synthesize(partial ? o.files : definitionFiles(o.instances));
-  for (const w of result.warnings) console.error(w);
+  for (const w of result.warnings) console.error(printable(w));
   if (result.errors.length) {
-    for (const e of result.errors) console.error(e);
-    console.error(`synth failed: ${result.errors.length} error(s); ${path.relative(process.cwd(), o.out) || o.out} was not changed`);
+    for (const e of result.errors) console.error(printable(e));
+    console.error(printable(`synth failed: ${result.errors.length} error(s); ${path.relative(process.cwd(), o.out) || o.out} was not changed`));
     return 1;
   }
   if (o.check) {
@@ -90,7 +97,7 @@ function run(argv: string[]): number {
     for (const s of stale) console.error(`stale: ${s}`);
     if (stale.length) return 1;
   }
-  const changes = o.check ? undefined : writeDist(o.out, result.rendered, !partial);
+  const changes = o.check ? undefined : writeDist(o.out, result.rendered, { removeOthers: !partial, removeAll: o.removeAll });
   if (!o.quiet) {
     for (const s of result.summaries) console.log(`${summaryLine(s)}${changes ? (changes.written.includes(s.name) ? ', written' : ', unchanged') : ''}`);
     for (const name of changes?.removed ?? []) console.log(`${name}: removed (no definition)`);

@@ -9,8 +9,10 @@ import { DefinitionError, LocatedProblem, formatProblem } from './definition/pro
 import { InstanceModel, ModelError, buildModel } from './model/model';
 import { RenderedInstance, renderInstance } from './output/render';
 import { SchemaGate } from './output/schema-gate';
-import { checkRules } from './rules';
+import { ruleFindings } from './rules';
+import { definitionPathOf } from './output/provenance';
 import { PROJECT_ROOT, VENDOR_DIR } from './paths';
+import { CliError, MAX_PROBLEMS_PER_FILE, describeFsError, displayPath } from './cli';
 
 export { PROJECT_ROOT };
 
@@ -31,10 +33,17 @@ export interface SynthResult {
   readonly warnings: string[];
 }
 
+/** The definition files of a folder (every *.yaml / *.yml entry: loading says what is wrong with one that is no file). */
 export function definitionFiles(dir: string): string[] {
-  if (!fs.existsSync(dir)) throw new Error(`no instance folder at ${dir}`);
-  return fs
-    .readdirSync(dir)
+  let names: string[];
+  try {
+    if (!fs.statSync(dir).isDirectory()) throw new CliError(`the instances folder ${displayPath(dir)} is a file, expected a folder of definitions`);
+    names = fs.readdirSync(dir);
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(describeFsError(e, `the instances folder ${displayPath(dir)}`));
+  }
+  return names
     .filter((f) => /\.ya?ml$/.test(f))
     .sort()
     .map((f) => path.join(dir, f));
@@ -46,6 +55,7 @@ export function synthesize(files: readonly string[], gate = new SchemaGate(VENDO
   for (const file of files) {
     const started = process.hrtime.bigint();
     const shown = display(file);
+    const errors: string[] = [];
     try {
       const { instance, source } = loadDefinition(file, shown);
       let model: InstanceModel;
@@ -58,28 +68,31 @@ export function synthesize(files: readonly string[], gate = new SchemaGate(VENDO
       const warnings: LocatedProblem[] = model.warnings.map((w) => source.locate(w));
       result.warnings.push(...warnings.map((w) => formatProblem(w, 'warning')));
       const rendered = renderInstance(model, `instances/${path.basename(file)}`);
-      let invalid = 0;
       for (const { file: out, object } of rendered.objects) {
-        for (const problem of [...gate.validate(object), ...checkRules(object)]) {
-          invalid++;
-          result.errors.push(`${shown}: error: dist/${model.name}/${out} (${object.kind} ${object.metadata?.name}): ${problem}`);
+        const findings = [...gate.validate(object).map((message) => ({ message, culprit: undefined })), ...ruleFindings(object)];
+        for (const f of findings) {
+          const where = source.locate({ path: definitionPathOf(instance, object, f.culprit), message: `dist/${model.name}/${out} (${object.kind} ${object.metadata?.name}): ${f.message}` });
+          errors.push(formatProblem(where));
         }
       }
-      if (invalid) continue;
-      result.rendered.push(rendered);
-      result.summaries.push({
-        name: model.name,
-        objects: rendered.objects.length,
-        files: rendered.files.size,
-        warnings: warnings.length,
-        milliseconds: Number(process.hrtime.bigint() - started) / 1e6,
-        model,
-      });
+      if (errors.length === 0) {
+        result.rendered.push(rendered);
+        result.summaries.push({
+          name: model.name,
+          objects: rendered.objects.length,
+          files: rendered.files.size,
+          warnings: warnings.length,
+          milliseconds: Number(process.hrtime.bigint() - started) / 1e6,
+          model,
+        });
+      }
     } catch (e) {
-      if (e instanceof DefinitionError) result.errors.push(...e.problems.map((p) => formatProblem(p)));
-      else if (e instanceof Error && (e as NodeJS.ErrnoException).code === 'ENOENT') result.errors.push(`${shown}: error: cannot read the file`);
+      if (e instanceof DefinitionError) errors.push(...e.problems.map((p) => formatProblem(p)));
       else throw e;
     }
+    // a garbage file must not bury the terminal: the first problems say enough
+    result.errors.push(...errors.slice(0, MAX_PROBLEMS_PER_FILE));
+    if (errors.length > MAX_PROBLEMS_PER_FILE) result.errors.push(`${shown}: ... and ${errors.length - MAX_PROBLEMS_PER_FILE} more error(s) in this file`);
   }
   result.errors.push(...crossInstanceConflicts(result.rendered));
   gate.save();

@@ -163,6 +163,42 @@ describe('synth command', () => {
     expect(fs.readFileSync(file, 'utf8')).toMatch(/edited by hand/);
   });
 
+  it('refuses --out . in a project folder and an empty --instances folder, and deletes nothing', () => {
+    const project = tmp('project-');
+    for (const d of ['src', 'instances', 'node_modules']) fs.mkdirSync(path.join(project, d));
+    fs.writeFileSync(path.join(project, 'instances', 'test.yaml'), stringify(baseDefinition()));
+    const dot = cli(['--instances', 'instances', '--out', '.'], { cwd: project });
+    expect(dot.status).toBe(1);
+    expect(dot.stderr).toMatch(/^error: the output folder \. holds instances, node_modules, src, which mastodon-cdk8s did not write/m);
+    expect(fs.readdirSync(project).sort()).toEqual(['instances', 'node_modules', 'src']);
+
+    const out = path.join(project, 'dist');
+    expect(cli(['--instances', 'instances', '--out', out, '--quiet'], { cwd: project }).status).toBe(0);
+    const empty = tmp('empty-');
+    const r = cli(['--instances', empty, '--out', out]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/no instance definitions were found, so every instance in .* \(test\) would be removed/);
+    expect(fs.readdirSync(out)).toEqual(['test']);
+  });
+
+  it('answers a missing instances folder or an output folder that is a file with one line, exit 1', () => {
+    const missing = cli(['--instances', '/nonexistent/instances']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr.trim()).toBe('error: the instances folder /nonexistent/instances: does not exist');
+    const file = path.join(tmp('out-'), 'dist');
+    fs.writeFileSync(file, 'x');
+    const r = cli(['--out', file, '--quiet']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error: the output folder .*dist is a file, expected a folder$/m);
+    expect(r.stderr).not.toMatch(/internal error|^\s+at /m);
+  });
+
+  it('--help documents every option and exits 0', () => {
+    const r = cli(['--help']);
+    expect(r.status).toBe(0);
+    for (const option of ['--instances', '--out', '--check', '--remove-all', '--quiet', '--write-schema', '--help']) expect(r.stdout).toContain(option);
+  });
+
   it('rejects unknown options with a usage error', () => {
     const r = cli(['--bogus']);
     expect(r.status).toBe(2);

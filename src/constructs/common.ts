@@ -1,9 +1,12 @@
 /** Building blocks every Mastodon workload shares: labels, hardening, spreading, disruption budgets, autoscaling. */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { Resources } from '../definition/schema';
+import { PodResources, Resources } from '../definition/schema';
 
 export const MANAGED_BY = 'mastodon-cdk8s';
+/** Puma's and streaming's ports, behind their Services */
+export const WEB_PORT = 3000;
+export const STREAMING_PORT = 4000;
 /** uid/gid of the `mastodon` user in the official images */
 export const MASTODON_UID = 991;
 export const MEDIA_VOLUME_LABEL = 'mastodon.cdk8s/media-volume';
@@ -40,13 +43,20 @@ export function metadata(id: InstanceIdentity, name: string, component: string, 
   return { name, namespace: id.namespace, ...extra, labels: { ...standardLabels(id, component), ...(extra.labels ?? {}) } };
 }
 
-export function resourceRequirements(r: Resources): k8s.ResourceRequirements {
-  const limits: Record<string, k8s.Quantity> = { memory: k8s.Quantity.fromString(r.memoryLimit) };
-  if (r.cpuLimit) limits.cpu = k8s.Quantity.fromString(r.cpuLimit);
-  return {
-    requests: { cpu: k8s.Quantity.fromString(r.cpu), memory: k8s.Quantity.fromString(r.memory) },
-    limits,
-  };
+/** A container's size; without ephemeral storage only for the operators' resources. */
+export type ContainerSize = Resources & Partial<Pick<PodResources, 'ephemeralStorage' | 'ephemeralStorageLimit'>>;
+
+/** Size of the small helper containers (copying tmp/, waiting, scaling): a little of everything. */
+export const HELPER_RESOURCES: PodResources = { cpu: '50m', memory: '64Mi', memoryLimit: '128Mi', ephemeralStorage: '16Mi', ephemeralStorageLimit: '64Mi' };
+
+export function resourceRequirements(r: ContainerSize): k8s.ResourceRequirements {
+  const q = k8s.Quantity.fromString;
+  const requests: Record<string, k8s.Quantity> = { cpu: q(r.cpu), memory: q(r.memory) };
+  const limits: Record<string, k8s.Quantity> = { memory: q(r.memoryLimit) };
+  if (r.cpuLimit) limits.cpu = q(r.cpuLimit);
+  if (r.ephemeralStorage) requests['ephemeral-storage'] = q(r.ephemeralStorage);
+  if (r.ephemeralStorageLimit) limits['ephemeral-storage'] = q(r.ephemeralStorageLimit);
+  return { requests, limits };
 }
 
 /** Container hardening: nothing the Mastodon processes need is given up. */
@@ -66,11 +76,11 @@ export const POD_SECURITY: k8s.PodSecurityContext = {
   seccompProfile: { type: 'RuntimeDefault' },
 };
 
-/** Writable scratch space for a read-only root filesystem. */
-export function scratchVolumes(mounts: Record<string, string>): { volumes: k8s.Volume[]; volumeMounts: k8s.VolumeMount[] } {
+/** Writable scratch space for a read-only root filesystem, each volume bounded so it cannot fill the node's disk. */
+export function scratchVolumes(mounts: Record<string, string>, sizeLimit: string): { volumes: k8s.Volume[]; volumeMounts: k8s.VolumeMount[] } {
   const entries = Object.entries(mounts);
   return {
-    volumes: entries.map(([name]) => ({ name, emptyDir: {} })),
+    volumes: entries.map(([name]) => ({ name, emptyDir: { sizeLimit: k8s.Quantity.fromString(sizeLimit) } })),
     volumeMounts: entries.map(([name, mountPath]) => ({ name, mountPath })),
   };
 }

@@ -6,10 +6,12 @@ import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { Instance, SecretKeyRef } from '../definition/schema';
-import { InstanceModel } from '../model/model';
+import { FieldPath, Problem } from '../definition/problems';
+import { InstanceModel, SidekiqGroupModel } from '../model/model';
 import { RedisEndpoint } from '../model/redis';
 import { STREAMING_REDIS_USERNAME_UNTIL, compareVersions, parseVersion } from '../model/versions';
-import { InstanceIdentity, metadata } from './common';
+import { InstanceIdentity, STREAMING_PORT, metadata } from './common';
+import { SmtpServer, mailSettings } from '../model/mail';
 
 /** Which process the environment is for: they need different credentials. */
 export type ProcessKind = 'web' | 'sidekiq' | 'streaming' | 'job';
@@ -83,73 +85,7 @@ export class MastodonEnvironment extends Construct {
 
   /** Credentials, database and Redis wiring of one process kind. */
   env(kind: ProcessKind): k8s.EnvVar[] {
-    const m = this.model;
-    const d = m.def;
-    const db = d.database;
-    const rails = kind !== 'streaming';
-    const vars: k8s.EnvVar[] = [];
-    if (rails) {
-      const keys = kind === 'job' ? [...m.facts.requiredSecrets, ...m.migrationSecrets] : m.facts.requiredSecrets;
-      for (const name of keys) vars.push(secretEnv(name, { name: d.secrets.core, key: d.secrets.coreKeys[name] ?? name }));
-    }
-    const replica = db.replica;
-    if (kind === 'streaming' && replica?.streaming) {
-      // streaming only reads: it can live on the replica entirely
-      vars.push(
-        plain('DB_HOST', replica.host),
-        plain('DB_PORT', replica.port),
-        plain('DB_NAME', replica.name ?? db.name),
-        replica.user !== undefined || !db.userSecret ? plain('DB_USER', replica.user ?? db.user) : secretEnv('DB_USER', db.userSecret),
-        secretEnv('DB_PASS', replica.passwordSecret ?? db.passwordSecret),
-      );
-    } else {
-      if (db.userSecret) vars.push(secretEnv('DB_USER', db.userSecret));
-      vars.push(secretEnv('DB_PASS', db.passwordSecret));
-    }
-    if (kind === 'job') {
-      // migrations must not go through a transaction-mode pooler
-      vars.push(plain('DB_HOST', db.host), plain('DB_PORT', db.port), plain('PREPARED_STATEMENTS', 'true'));
-    }
-    if (db.tls) {
-      vars.push(plain('DB_SSLMODE', SSLMODE[db.tls.mode][rails ? 'rails' : 'streaming']));
-      // libpq reads PGSSLROOTCERT itself; Node adds NODE_EXTRA_CA_CERTS to its trust store at start
-      if (db.tls.caSecret) vars.push(plain(rails ? 'PGSSLROOTCERT' : 'NODE_EXTRA_CA_CERTS', `${DB_CA_DIR}/ca.crt`));
-    }
-    // OpenSSL replaces its CA file with SSL_CERT_FILE; Node adds NODE_EXTRA_CA_CERTS to its own
-    if (d.caBundle) vars.push(plain(rails ? 'SSL_CERT_FILE' : 'NODE_EXTRA_CA_CERTS', `${CA_BUNDLE_DIR}/ca.crt`));
-    if (rails && replica?.passwordSecret) vars.push(secretEnv('REPLICA_DB_PASS', replica.passwordSecret));
-    if (!rails) {
-      // streaming 4.3.0 read REDIS_USERNAME where every other process reads REDIS_USER
-      const oldName = compareVersions(m.version, parseVersion(STREAMING_REDIS_USERNAME_UNTIL)!) <= 0;
-      vars.push(...redisEnv(m.redis.main).map((e) => (oldName && e.name === 'REDIS_USER' ? { ...e, name: 'REDIS_USERNAME' } : e)));
-      vars.push(plain('LOG_LEVEL', d.logging.streamingLogLevel));
-    } else {
-      for (const ep of [m.redis.main, m.redis.sidekiq, m.redis.cache]) vars.push(...redisEnv(ep));
-      if (d.search?.userSecret) vars.push(secretEnv('ES_USER', d.search.userSecret));
-      if (d.search?.passwordSecret) vars.push(secretEnv('ES_PASS', d.search.passwordSecret));
-      const s3 = d.storage.s3;
-      if (s3?.accessKeyIdSecret && s3.secretAccessKeySecret) {
-        vars.push(secretEnv('AWS_ACCESS_KEY_ID', s3.accessKeyIdSecret), secretEnv('AWS_SECRET_ACCESS_KEY', s3.secretAccessKeySecret));
-      }
-      for (const [prefix, c] of [['', d.smtp], ['BULK_', d.smtp?.bulk]] as const) {
-        if (c?.loginSecret) vars.push(secretEnv(`${prefix}SMTP_LOGIN`, c.loginSecret));
-        if (c?.passwordSecret) vars.push(secretEnv(`${prefix}SMTP_PASSWORD`, c.passwordSecret));
-      }
-      const optional: [string, SecretKeyRef | undefined][] = [
-        ['DEEPL_API_KEY', d.translation?.deepl?.apiKeySecret],
-        ['LIBRE_TRANSLATE_API_KEY', d.translation?.libreTranslate?.apiKeySecret],
-        ['HCAPTCHA_SECRET_KEY', d.captcha?.hcaptcha.secretKeySecret],
-        ['CACHE_BUSTER_SECRET', d.cacheBuster?.secretSecret],
-        ['OIDC_CLIENT_ID', d.auth?.oidc?.clientIdSecret],
-        ['OIDC_CLIENT_SECRET', d.auth?.oidc?.clientSecretSecret],
-        ['SAML_CERT', d.auth?.saml?.certSecret],
-        ['SAML_PRIVATE_KEY', d.auth?.saml?.privateKeySecret],
-        ['LDAP_PASSWORD', d.auth?.ldap?.passwordSecret],
-      ];
-      for (const [name, ref] of optional) if (ref) vars.push(secretEnv(name, ref));
-      for (const name of Object.keys(d.secretEnv).sort()) vars.push(secretEnv(name, d.secretEnv[name]));
-    }
-    return vars;
+    return processEnv(this.model, kind);
   }
 
   /** Volumes besides scratch space: CA bundles, local media. */
@@ -179,6 +115,78 @@ export class MastodonEnvironment extends Construct {
     }
     return { volumes, mounts };
   }
+}
+
+/** Credentials, database and Redis wiring of one process kind. */
+export function processEnv(m: InstanceModel, kind: ProcessKind, withDefinitionEnv = true): k8s.EnvVar[] {
+  const d = m.def;
+  const db = d.database;
+  const rails = kind !== 'streaming';
+  const vars: k8s.EnvVar[] = [];
+  if (rails) {
+    const keys = kind === 'job' ? [...m.facts.requiredSecrets, ...m.migrationSecrets] : m.facts.requiredSecrets;
+    for (const name of keys) vars.push(secretEnv(name, { name: d.secrets.core, key: d.secrets.coreKeys[name] ?? name }));
+  }
+  const replica = db.replica;
+  if (kind === 'streaming' && replica?.streaming) {
+    // streaming only reads: it can live on the replica entirely
+    vars.push(
+      plain('DB_HOST', replica.host),
+      plain('DB_PORT', replica.port),
+      plain('DB_NAME', replica.name ?? db.name),
+      replica.user !== undefined || !db.userSecret ? plain('DB_USER', replica.user ?? db.user) : secretEnv('DB_USER', db.userSecret),
+      secretEnv('DB_PASS', replica.passwordSecret ?? db.passwordSecret),
+    );
+  } else {
+    if (db.userSecret) vars.push(secretEnv('DB_USER', db.userSecret));
+    vars.push(secretEnv('DB_PASS', db.passwordSecret));
+  }
+  if (kind === 'job') {
+    // migrations must not go through a transaction-mode pooler
+    vars.push(plain('DB_HOST', db.host), plain('DB_PORT', db.port), plain('PREPARED_STATEMENTS', 'true'));
+  }
+  if (db.tls) {
+    vars.push(plain('DB_SSLMODE', SSLMODE[db.tls.mode][rails ? 'rails' : 'streaming']));
+    // libpq reads PGSSLROOTCERT itself; Node adds one NODE_EXTRA_CA_CERTS file to its trust store at start,
+    // which is the CA bundle when there is one (it must then hold the database CA too: the model warns)
+    if (db.tls.caSecret && (rails || !d.caBundle)) vars.push(plain(rails ? 'PGSSLROOTCERT' : 'NODE_EXTRA_CA_CERTS', `${DB_CA_DIR}/ca.crt`));
+  }
+  // OpenSSL replaces its CA file with SSL_CERT_FILE; Node adds NODE_EXTRA_CA_CERTS to its own
+  if (d.caBundle) vars.push(plain(rails ? 'SSL_CERT_FILE' : 'NODE_EXTRA_CA_CERTS', `${CA_BUNDLE_DIR}/ca.crt`));
+  if (rails && replica?.passwordSecret) vars.push(secretEnv('REPLICA_DB_PASS', replica.passwordSecret));
+  if (!rails) {
+    // streaming 4.3.0 read REDIS_USERNAME where every other process reads REDIS_USER
+    const oldName = compareVersions(m.version, parseVersion(STREAMING_REDIS_USERNAME_UNTIL)!) <= 0;
+    vars.push(...redisEnv(m.redis.main).map((e) => (oldName && e.name === 'REDIS_USER' ? { ...e, name: 'REDIS_USERNAME' } : e)));
+    vars.push(plain('LOG_LEVEL', d.logging.streamingLogLevel));
+  } else {
+    for (const ep of [m.redis.main, m.redis.sidekiq, m.redis.cache]) vars.push(...redisEnv(ep));
+    if (d.search?.userSecret) vars.push(secretEnv('ES_USER', d.search.userSecret));
+    if (d.search?.passwordSecret) vars.push(secretEnv('ES_PASS', d.search.passwordSecret));
+    const s3 = d.storage.s3;
+    if (s3?.accessKeyIdSecret && s3.secretAccessKeySecret) {
+      vars.push(secretEnv('AWS_ACCESS_KEY_ID', s3.accessKeyIdSecret), secretEnv('AWS_SECRET_ACCESS_KEY', s3.secretAccessKeySecret));
+    }
+    for (const [prefix, c] of [['', d.smtp], ['BULK_', d.smtp?.bulk]] as const) {
+      if (c?.loginSecret) vars.push(secretEnv(`${prefix}SMTP_LOGIN`, c.loginSecret));
+      if (c?.passwordSecret) vars.push(secretEnv(`${prefix}SMTP_PASSWORD`, c.passwordSecret));
+    }
+    const optional: [string, SecretKeyRef | undefined][] = [
+      ['DEEPL_API_KEY', d.translation?.deepl?.apiKeySecret],
+      ['LIBRE_TRANSLATE_API_KEY', d.translation?.libreTranslate?.apiKeySecret],
+      ['HCAPTCHA_SECRET_KEY', d.captcha?.hcaptcha.secretKeySecret],
+      ['CACHE_BUSTER_SECRET', d.cacheBuster?.secretSecret],
+      ['OIDC_CLIENT_ID', d.auth?.oidc?.clientIdSecret],
+      ['OIDC_CLIENT_SECRET', d.auth?.oidc?.clientSecretSecret],
+      ['SAML_CERT', d.auth?.saml?.certSecret],
+      ['SAML_PRIVATE_KEY', d.auth?.saml?.privateKeySecret],
+      ['LDAP_PASSWORD', d.auth?.ldap?.passwordSecret],
+    ];
+    for (const [name, ref] of optional) if (ref) vars.push(secretEnv(name, ref));
+    if (d.auth?.ldap?.anonymousBind) vars.push(plain('LDAP_PASSWORD', ''));
+    if (withDefinitionEnv) for (const name of Object.keys(d.secretEnv).sort()) vars.push(secretEnv(name, d.secretEnv[name]));
+  }
+  return vars;
 }
 
 /**
@@ -215,13 +223,19 @@ function authEnv(auth: NonNullable<Instance['auth']>, webDomain: string): Record
       OIDC_CLIENT_ID: o.clientId,
       OIDC_REDIRECT_URI: callback('openid_connect'),
       OIDC_SECURITY_ASSUME_EMAIL_IS_VERIFIED: o.assumeEmailIsVerified,
+      OIDC_AUTH_ENDPOINT: o.authEndpoint,
+      OIDC_TOKEN_ENDPOINT: o.tokenEndpoint,
+      OIDC_USER_INFO_ENDPOINT: o.userInfoEndpoint,
+      OIDC_JWKS_URI: o.jwksUri,
+      OIDC_END_SESSION_ENDPOINT: o.endSessionEndpoint,
     });
   }
   const sa = auth.saml;
   if (sa) Object.assign(env, { SAML_ENABLED: 'true', SAML_ACS_URL: callback('saml'), SAML_ISSUER: sa.issuer, SAML_IDP_SSO_TARGET_URL: sa.idpSsoTargetUrl, SAML_IDP_CERT: sa.idpCert });
   if (auth.cas) Object.assign(env, { CAS_ENABLED: 'true', CAS_URL: auth.cas.url });
   const l = auth.ldap;
-  if (l) Object.assign(env, { LDAP_ENABLED: 'true', LDAP_HOST: l.host, LDAP_PORT: l.port, LDAP_METHOD: l.method, LDAP_BASE: l.base, LDAP_BIND_DN: l.bindDn, LDAP_UID: l.uid, LDAP_MAIL: l.mail });
+  // config/initializers/devise.rb reads LDAP_BIND_DN and LDAP_PASSWORD with ENV.fetch: both must exist, empty for an anonymous bind
+  if (l) Object.assign(env, { LDAP_ENABLED: 'true', LDAP_HOST: l.host, LDAP_PORT: l.port, LDAP_METHOD: l.method, LDAP_BASE: l.base, LDAP_BIND_DN: l.anonymousBind ? '' : l.bindDn, LDAP_UID: l.uid, LDAP_MAIL: l.mail });
   if (auth.pam) Object.assign(env, { PAM_ENABLED: 'true', PAM_EMAIL_DOMAIN: auth.pam.emailDomain });
   for (const [prefix, provider] of [['OIDC', o], ['SAML', sa], ['CAS', auth.cas], ['LDAP', l], ['PAM', auth.pam]] as const) {
     for (const [suffix, value] of Object.entries(provider?.settings ?? {})) env[`${prefix}_${suffix}`] = value;
@@ -229,8 +243,8 @@ function authEnv(auth: NonNullable<Instance['auth']>, webDomain: string): Record
   return env;
 }
 
-/** Non-secret settings shared by every process, sorted for stable output. */
-function sharedEnv(m: InstanceModel): Record<string, string> {
+/** Non-secret settings shared by every process, sorted for stable output: the generated ones, then the definition's env. */
+function sharedEnv(m: InstanceModel, withDefinitionEnv = true): Record<string, string> {
   const d = m.def;
   const env: Record<string, string | number | boolean | undefined> = {
     LOCAL_DOMAIN: m.localDomain,
@@ -284,16 +298,18 @@ function sharedEnv(m: InstanceModel): Record<string, string> {
       S3_READ_TIMEOUT: s3.readTimeoutSeconds,
     });
   }
-  const smtp = (prefix: keyof typeof SMTP_CA_DIR, c: NonNullable<typeof d.smtp>['bulk'] | undefined) => {
+  const smtp = (prefix: keyof typeof SMTP_CA_DIR, c: SmtpServer | undefined) => {
     if (!c) return;
+    const mail = mailSettings(c);
     Object.assign(env, {
       [`${prefix}SMTP_SERVER`]: c.server,
       [`${prefix}SMTP_PORT`]: c.port,
       [`${prefix}SMTP_LOGIN`]: c.login,
-      [`${prefix}SMTP_AUTH_METHOD`]: c.authMethod,
-      [`${prefix}SMTP_ENABLE_STARTTLS`]: c.starttls,
-      [`${prefix}SMTP_TLS`]: c.tls,
-      [`${prefix}SMTP_SSL`]: c.ssl,
+      [`${prefix}SMTP_AUTH_METHOD`]: mail.authMethod,
+      [`${prefix}SMTP_ENABLE_STARTTLS`]: mail.starttls,
+      // only ever "true": on 4.3 SMTP_SSL=false also switches the STARTTLS settings off
+      [`${prefix}SMTP_TLS`]: c.tls ? 'true' : undefined,
+      [`${prefix}SMTP_SSL`]: c.ssl ? 'true' : undefined,
       [`${prefix}SMTP_DOMAIN`]: c.domain,
       [`${prefix}SMTP_OPENSSL_VERIFY_MODE`]: c.opensslVerifyMode,
       [`${prefix}SMTP_CA_FILE`]: c.caSecret ? `${SMTP_CA_DIR[prefix]}/ca.crt` : undefined,
@@ -319,11 +335,134 @@ function sharedEnv(m: InstanceModel): Record<string, string> {
     CACHE_BUSTER_SECRET_HEADER: d.cacheBuster?.secretHeader,
   });
   if (d.auth) Object.assign(env, authEnv(d.auth, m.webDomain));
-  Object.assign(env, d.env);
+  if (withDefinitionEnv) Object.assign(env, d.env);
   const out: Record<string, string> = {};
   for (const key of Object.keys(env).sort()) {
     const value = env[key];
     if (value !== undefined) out[key] = String(value);
   }
   return out;
+}
+
+/** Puma's settings and the exporter switches of the web container. */
+export function webProcessEnv(m: InstanceModel): k8s.EnvVar[] {
+  const web = m.def.web;
+  return [
+    plain('WEB_CONCURRENCY', web.workers),
+    plain('MAX_THREADS', web.threads),
+    plain('MIN_THREADS', web.minThreads ?? web.threads),
+    plain('PERSISTENT_TIMEOUT', web.persistentTimeoutSeconds),
+    plain('DB_POOL', web.threads),
+    ...(m.def.metrics.prometheus
+      ? [
+          plain('MASTODON_PROMETHEUS_EXPORTER_ENABLED', 'true'),
+          plain('PROMETHEUS_EXPORTER_HOST', '127.0.0.1'),
+          plain('PROMETHEUS_EXPORTER_PORT', m.def.metrics.exporterPort),
+          ...(m.detailedMetrics ? [plain('MASTODON_PROMETHEUS_EXPORTER_WEB_DETAILED_METRICS', 'true')] : []),
+        ]
+      : []),
+  ];
+}
+
+/** A Sidekiq group's pool and its own metrics server (Mastodon's local exporter). */
+export function sidekiqProcessEnv(m: InstanceModel, g: SidekiqGroupModel): k8s.EnvVar[] {
+  return [
+    plain('DB_POOL', g.concurrency),
+    ...(m.def.metrics.prometheus
+      ? [
+          plain('MASTODON_PROMETHEUS_EXPORTER_ENABLED', 'true'),
+          plain('MASTODON_PROMETHEUS_EXPORTER_LOCAL', 'true'),
+          plain('MASTODON_PROMETHEUS_EXPORTER_HOST', '0.0.0.0'),
+          plain('MASTODON_PROMETHEUS_EXPORTER_PORT', m.def.metrics.exporterPort),
+          ...(m.detailedMetrics ? [plain('MASTODON_PROMETHEUS_EXPORTER_SIDEKIQ_DETAILED_METRICS', 'true')] : []),
+        ]
+      : []),
+  ];
+}
+
+export function streamingProcessEnv(m: InstanceModel): k8s.EnvVar[] {
+  return [plain('DB_POOL', m.def.streaming.dbPool), plain('PORT', STREAMING_PORT)];
+}
+
+/** The pre-deployment migrations leave the post-deployment ones for after the rollout. */
+export const PRE_DEPLOY_ENV: k8s.EnvVar[] = [plain('SKIP_POST_DEPLOYMENT_MIGRATIONS', 'true')];
+
+/** What the Owner account Job's shell command reads. */
+export function adminEnv(admin: NonNullable<Instance['admin']>): k8s.EnvVar[] {
+  return [plain('ADMIN_USERNAME', admin.username), plain('ADMIN_EMAIL', admin.email)];
+}
+
+/** Which field of the definition sets a generated variable, for the error that refuses it in free-form env. */
+const SET_BY: [RegExp, string][] = [
+  [/^LOCAL_DOMAIN$/, 'domain'],
+  [/^WEB_DOMAIN$/, 'webDomain'],
+  [/^ALTERNATE_DOMAINS$/, 'alternateDomains'],
+  [/^(RAILS_ENV|NODE_ENV)$/, 'the generator (always production)'],
+  [/^RAILS_LOG_LEVEL$/, 'logging.railsLogLevel'],
+  [/^LOG_LEVEL$/, 'logging.streamingLogLevel'],
+  [/^TRUSTED_PROXY_IP$/, 'trustedProxyIps'],
+  [/^STREAMING_API_BASE_URL$/, 'traffic.streamingHost'],
+  [/^(WEB_CONCURRENCY|MAX_THREADS|MIN_THREADS|PERSISTENT_TIMEOUT)$/, 'web (workers, threads, minThreads, persistentTimeoutSeconds)'],
+  [/^DB_POOL$/, 'web.threads, streaming.dbPool and each Sidekiq group\'s concurrency'],
+  [/^PORT$/, 'the generator (streaming listens on 4000)'],
+  [/^(SIDEKIQ_|CACHE_)?REDIS_/, 'redis'],
+  [/^REPLICA_DB_/, 'database.replica'],
+  [/^(DB_|PREPARED_STATEMENTS$|PGSSL)/, 'database'],
+  [/^ES_/, 'search'],
+  [/^(S3_|AWS_)/, 'storage.s3'],
+  [/^BULK_SMTP_/, 'smtp.bulk'],
+  [/^SMTP_/, 'smtp'],
+  [/^OTEL_/, 'metrics.otel (and web.otel, each Sidekiq group\'s otel)'],
+  [/PROMETHEUS_EXPORTER_/, 'metrics (prometheus, detailed, exporterPort)'],
+  [/^(SSL_CERT_FILE|NODE_EXTRA_CA_CERTS)$/, 'caBundle and database.tls.caSecret'],
+  [/^DEEPL_/, 'translation.deepl'],
+  [/^LIBRE_TRANSLATE_/, 'translation.libreTranslate'],
+  [/^HCAPTCHA_/, 'captcha.hcaptcha'],
+  [/^CACHE_BUSTER_/, 'cacheBuster'],
+  [/^OMNIAUTH_ONLY$/, 'auth.omniauthOnly'],
+  [/^OIDC_/, 'auth.oidc'],
+  [/^SAML_/, 'auth.saml'],
+  [/^CAS_/, 'auth.cas'],
+  [/^LDAP_/, 'auth.ldap'],
+  [/^PAM_/, 'auth.pam'],
+  [/^(SECRET_KEY_BASE|OTP_SECRET|VAPID_[A-Z_]+|ACTIVE_RECORD_ENCRYPTION_[A-Z_]+)$/, 'secrets.core (keys renamed with secrets.coreKeys)'],
+  [/^SKIP_POST_DEPLOYMENT_MIGRATIONS$/, 'the migration Jobs'],
+  [/^ADMIN_/, 'admin'],
+];
+
+/** Every variable the generator emits for this definition, in any process or Job: the emitters' own output. */
+export function generatedVariables(m: InstanceModel): Set<string> {
+  const names = [
+    ...Object.keys(sharedEnv(m, false)),
+    ...(['web', 'sidekiq', 'streaming', 'job'] as const).flatMap((kind) => processEnv(m, kind, false)),
+    ...webProcessEnv(m),
+    ...streamingProcessEnv(m),
+    ...m.sidekiqGroups.flatMap((g) => [...sidekiqProcessEnv(m, g), ...otelEnv(m, g.def.otel)]),
+    ...otelEnv(m, m.def.web.otel),
+    ...PRE_DEPLOY_ENV,
+    ...(m.def.admin ? adminEnv(m.def.admin) : []),
+  ].map((v) => (typeof v === 'string' ? v : v.name));
+  return new Set([...names, ...m.facts.requiredSecrets, ...m.migrationSecrets]);
+}
+
+/**
+ * Free-form environment (env, each component's extraEnv, secretEnv) must not fight a variable the generator
+ * emits for this definition: one of the two values would be lost. Anything else Mastodon reads is the user's.
+ */
+export function checkFreeFormEnv(m: InstanceModel): Problem[] {
+  const generated = generatedVariables(m);
+  const d = m.def;
+  const sources: [FieldPath, readonly string[]][] = [
+    [['env'], Object.keys(d.env)],
+    [['secretEnv'], Object.keys(d.secretEnv)],
+    [['web', 'extraEnv'], Object.keys(d.web.extraEnv ?? {})],
+    [['streaming', 'extraEnv'], Object.keys(d.streaming.extraEnv ?? {})],
+    ...d.sidekiq.groups.map((g, i): [FieldPath, string[]] => [['sidekiq', 'groups', i, 'extraEnv'], Object.keys(g.extraEnv ?? {})]),
+    [['jobs', 'extraEnv'], Object.keys(d.jobs.extraEnv ?? {})],
+  ];
+  return sources.flatMap(([path, names]) =>
+    names
+      .filter((name) => generated.has(name))
+      .map((name) => ({ path: [...path, name], message: `${name} is generated from ${SET_BY.find(([re]) => re.test(name))?.[1] ?? 'the definition'} for this instance; set it there` })),
+  );
 }

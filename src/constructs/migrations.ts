@@ -7,9 +7,9 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { InstanceModel } from '../model/model';
-import { CONTAINER_SECURITY, InstanceIdentity, POD_SECURITY, metadata, resourceRequirements, scratchVolumes } from './common';
-import { MEDIA_PATH, MastodonEnvironment } from './environment';
-import { RAILS_TMP, addToPod, extraEnvOf, mastodonContainer, mediaVolumeAffinity, seedTmpContainer, typedPlacement } from './workload';
+import { CONTAINER_SECURITY, HELPER_RESOURCES, InstanceIdentity, POD_SECURITY, metadata, resourceRequirements, scratchVolumes } from './common';
+import { MEDIA_PATH, MastodonEnvironment, PRE_DEPLOY_ENV, adminEnv } from './environment';
+import { RAILS_SCRATCH, addToPod, extraEnvOf, mastodonContainer, mediaVolumeAffinity, seedTmpContainer, typedPlacement } from './workload';
 
 /** Flux replaces a Job whose spec changed instead of failing on immutable fields. */
 export const FLUX_FORCE = { 'kustomize.toolkit.fluxcd.io/force': 'enabled' };
@@ -60,7 +60,7 @@ export interface MastodonJobPodProps extends RailsTaskProps {
 export function mastodonJobPod(props: MastodonJobPodProps): k8s.PodTemplateSpec {
   const m = props.model;
   const jobs = m.def.jobs;
-  const scratch = scratchVolumes({ tmp: RAILS_TMP, 'tmp-root': '/tmp' });
+  const scratch = scratchVolumes(RAILS_SCRATCH, jobs.resources.ephemeralStorageLimit);
   const extra = props.environment.processVolumes('job');
   const media: { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } = props.mediaClaim
     ? { volumes: [{ name: 'media', persistentVolumeClaim: { claimName: props.mediaClaim } }], mounts: [{ name: 'media', mountPath: MEDIA_PATH }] }
@@ -99,7 +99,7 @@ export function mastodonJobPod(props: MastodonJobPodProps): k8s.PodTemplateSpec 
 
 /** The definition's `jobs` additions given as written (see addToPod). */
 export function addToJobPod(obj: ApiObject, podPath: string, model: InstanceModel, template: k8s.PodTemplateSpec): void {
-  addToPod(obj, podPath, model.def.jobs, { affinity: template.spec?.affinity, hasInitContainers: true, hasVolumes: true });
+  addToPod(obj, podPath, model.def.jobs, { affinity: template.spec?.affinity, hasInitContainers: true, hasVolumes: true, size: model.def.jobs.resources });
 }
 
 export class MastodonJob extends Construct {
@@ -124,7 +124,6 @@ export class MastodonJob extends Construct {
   }
 }
 
-const SKIP_POST = [{ name: 'SKIP_POST_DEPLOYMENT_MIGRATIONS', value: 'true' }];
 
 /**
  * What migrates the database. Mastodon's safety checks (minimum PostgreSQL, zero-downtime floor) are
@@ -142,7 +141,7 @@ export function preDeployMigration(scope: Construct, props: Omit<MastodonJobProp
     ...props,
     kind: 'db-migrate-pre',
     args: ['bundle', 'exec', 'rails', migrateTask(props.model)],
-    extraEnv: SKIP_POST,
+    extraEnv: PRE_DEPLOY_ENV,
   });
 }
 
@@ -167,10 +166,7 @@ export function createAdmin(scope: Construct, props: Omit<MastodonJobProps, 'kin
     kind: 'create-admin',
     name: `${props.model.name}-create-admin`,
     ttl: false,
-    extraEnv: [
-      { name: 'ADMIN_USERNAME', value: admin.username },
-      { name: 'ADMIN_EMAIL', value: admin.email },
-    ],
+    extraEnv: adminEnv(admin),
     args: [
       'sh',
       '-c',
@@ -222,7 +218,7 @@ function kubectlContainer(model: InstanceModel, name: string, args: string[]): k
     image: model.def.upgrade.kubectlImage,
     imagePullPolicy: 'IfNotPresent',
     args,
-    resources: resourceRequirements({ cpu: '50m', memory: '64Mi', memoryLimit: '128Mi' }),
+    resources: resourceRequirements(HELPER_RESOURCES),
     securityContext: CONTAINER_SECURITY,
   };
 }

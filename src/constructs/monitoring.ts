@@ -63,7 +63,7 @@ interface Alert {
 function mastodonAlerts(m: InstanceModel, namespace: string): Alert[] {
   const sel = `namespace="${namespace}"`;
   return [
-    { alert: 'MastodonSidekiqBacklog', expr: `max by (queue) (ruby_sidekiq_queue_latency_seconds{${sel}}) > 300`, for: '10m', severity: 'warning', summary: 'Sidekiq queue {{ $labels.queue }} is more than 5 minutes behind', needs: 'detailed' },
+    { alert: 'MastodonSidekiqBacklog', expr: `max by (queue) (sidekiq_queue_latency_seconds{${sel}}) > 300`, for: '10m', severity: 'warning', summary: 'Sidekiq queue {{ $labels.queue }} is more than 5 minutes behind', needs: 'detailed' },
     { alert: 'MastodonWebErrors', expr: `sum(rate(ruby_http_requests_total{${sel},status=~"5.."}[5m])) / sum(rate(ruby_http_requests_total{${sel}}[5m])) > 0.05`, for: '10m', severity: 'critical', summary: 'More than 5% of web requests fail', needs: 'detailed' },
     { alert: 'MastodonStreamingDown', expr: `kube_deployment_status_replicas_available{${sel},deployment="${m.name}-streaming"} < 1`, for: '5m', severity: 'critical', summary: 'No streaming pod is available', needs: 'kube-state-metrics' },
     { alert: 'MastodonWebDown', expr: `kube_deployment_status_replicas_available{${sel},deployment="${m.name}-web"} < 1`, for: '2m', severity: 'critical', summary: 'No web pod is available', needs: 'kube-state-metrics' },

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { resourceRequirements } from './common';
 import { SidekiqGroupModel, sidekiqImage } from '../model/model';
 import { QueueScaler } from './queue-scaler';
-import { otelEnv } from './environment';
+import { otelEnv, sidekiqProcessEnv } from './environment';
 import { MastodonDeployment, MastodonProcessProps, extraEnvOf, mastodonContainer, processPodSettings } from './workload';
 
 /** The official image (4.3+) touches this file once Sidekiq is ready to process jobs. */
@@ -31,7 +31,7 @@ export class SidekiqGroup extends Construct {
     const timeout = m.def.sidekiq.shutdownTimeoutSeconds;
     this.name = `${m.name}-sidekiq-${g.name}`;
     const image = sidekiqImage(m, g.def);
-    const pod = processPodSettings(props, 'sidekiq', image);
+    const pod = processPodSettings(props, 'sidekiq', g.def.resources, image);
     const prometheus = m.def.metrics.prometheus;
     const queueScaled = g.def.queueLengthPerReplica !== undefined && g.maxReplicas !== undefined;
 
@@ -51,16 +51,7 @@ export class SidekiqGroup extends Construct {
           pullPolicy: m.def.image.pullPolicy,
           args: sidekiqArgs(g, timeout),
           env: [
-            { name: 'DB_POOL', value: String(g.concurrency) },
-            ...(prometheus
-              ? [
-                  { name: 'MASTODON_PROMETHEUS_EXPORTER_ENABLED', value: 'true' },
-                  { name: 'MASTODON_PROMETHEUS_EXPORTER_LOCAL', value: 'true' },
-                  { name: 'MASTODON_PROMETHEUS_EXPORTER_HOST', value: '0.0.0.0' },
-                  { name: 'MASTODON_PROMETHEUS_EXPORTER_PORT', value: String(m.def.metrics.exporterPort) },
-                  ...(m.detailedMetrics ? [{ name: 'MASTODON_PROMETHEUS_EXPORTER_SIDEKIQ_DETAILED_METRICS', value: 'true' }] : []),
-                ]
-              : []),
+            ...sidekiqProcessEnv(m, g),
             ...props.environment.env('sidekiq'),
             ...otelEnv(m, g.def.otel),
             ...extraEnvOf(g.def).env,
@@ -85,6 +76,7 @@ export class SidekiqGroup extends Construct {
       podAnnotations: pod.podAnnotations,
       podLabels: pod.podLabels,
       imagePullSecrets: pod.imagePullSecrets,
+      size: g.def.resources,
     });
     if (queueScaled) new QueueScaler(this, 'queue-scaler', { id: props.id, name: this.name, component: `sidekiq-${g.name}`, group: g, redis: m.redis.sidekiq });
   }

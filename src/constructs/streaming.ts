@@ -1,9 +1,9 @@
 /** The streaming API (WebSockets and server-sent events): Deployment, Service, disruption budget, autoscaler. */
 import { Construct } from 'constructs';
-import { httpService, resourceRequirements } from './common';
+import { STREAMING_PORT, httpService, resourceRequirements } from './common';
+import { streamingProcessEnv } from './environment';
 import { MastodonDeployment, MastodonProcessProps, extraEnvOf, httpProbe, mastodonContainer, processPodSettings } from './workload';
 
-export const STREAMING_PORT = 4000;
 const STREAMING_PRESTOP_SECONDS = 10;
 /** long-lived connections get time to be closed cleanly so clients reconnect elsewhere */
 const STREAMING_DRAIN_SECONDS = 50;
@@ -18,7 +18,7 @@ export class Streaming extends Construct {
     const st = m.def.streaming;
     this.name = `${m.name}-streaming`;
     this.serviceName = this.name;
-    const pod = processPodSettings(props, 'streaming');
+    const pod = processPodSettings(props, 'streaming', st.resources);
 
     new MastodonDeployment(this, 'workload', {
       id: props.id,
@@ -33,7 +33,7 @@ export class Streaming extends Construct {
           name: 'streaming',
           image: m.images.streaming,
           pullPolicy: m.def.image.pullPolicy,
-          env: [{ name: 'DB_POOL', value: String(st.dbPool) }, { name: 'PORT', value: String(STREAMING_PORT) }, ...props.environment.env('streaming'), ...extraEnvOf(st).env],
+          env: [...streamingProcessEnv(m), ...props.environment.env('streaming'), ...extraEnvOf(st).env],
           envFrom: [...props.environment.envFrom(), ...extraEnvOf(st).envFrom],
           resources: resourceRequirements(st.resources),
           ports: [{ name: 'http', containerPort: STREAMING_PORT, protocol: 'TCP' }],
@@ -52,6 +52,7 @@ export class Streaming extends Construct {
       placement: st,
       podAnnotations: pod.podAnnotations,
       imagePullSecrets: pod.imagePullSecrets,
+      size: st.resources,
     });
 
     httpService(this, props.id, this.serviceName, 'streaming', STREAMING_PORT, m.def.traffic.service);

@@ -7,9 +7,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import * as gw from '../../imports/gateway-httproute-gateway.networking.k8s.io';
 import { InstanceModel } from '../model/model';
-import { InstanceIdentity, metadata, selectorLabels } from './common';
-import { STREAMING_PORT } from './streaming';
-import { WEB_PORT } from './web';
+import { InstanceIdentity, STREAMING_PORT, WEB_PORT, metadata, selectorLabels } from './common';
 
 export const STREAMING_PATH = '/api/v1/streaming';
 /** Paths other servers query on the account domain; they must reach WEB_DOMAIN with CORS allowed. */

@@ -2,11 +2,10 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { EXPORTER_RESOURCES } from '../model/model';
-import { httpService, resourceRequirements } from './common';
-import { otelEnv } from './environment';
+import { WEB_PORT, httpService, resourceRequirements } from './common';
+import { otelEnv, webProcessEnv } from './environment';
 import { MastodonDeployment, MastodonProcessProps, extraEnvOf, httpProbe, mastodonContainer, processPodSettings } from './workload';
 
-export const WEB_PORT = 3000;
 /** seconds the pod keeps serving after it is marked terminating, while endpoints are withdrawn */
 export const WEB_PRESTOP_SECONDS = 10;
 /** time Puma gets to finish in-flight requests after SIGTERM */
@@ -23,7 +22,7 @@ export class Web extends Construct {
     const web = m.def.web;
     this.name = `${m.name}-web`;
     this.serviceName = this.name;
-    const pod = processPodSettings(props, 'web');
+    const pod = processPodSettings(props, 'web', web.resources);
     const prometheus = m.def.metrics.prometheus;
 
     const containers: k8s.Container[] = [
@@ -33,19 +32,7 @@ export class Web extends Construct {
         pullPolicy: m.def.image.pullPolicy,
         args: ['bundle', 'exec', 'puma', '-C', 'config/puma.rb'],
         env: [
-          { name: 'WEB_CONCURRENCY', value: String(web.workers) },
-          { name: 'MAX_THREADS', value: String(web.threads) },
-          { name: 'MIN_THREADS', value: String(web.minThreads ?? web.threads) },
-          { name: 'PERSISTENT_TIMEOUT', value: String(web.persistentTimeoutSeconds) },
-          { name: 'DB_POOL', value: String(web.threads) },
-          ...(prometheus
-            ? [
-                { name: 'MASTODON_PROMETHEUS_EXPORTER_ENABLED', value: 'true' },
-                { name: 'PROMETHEUS_EXPORTER_HOST', value: '127.0.0.1' },
-                { name: 'PROMETHEUS_EXPORTER_PORT', value: String(m.def.metrics.exporterPort) },
-                ...(m.detailedMetrics ? [{ name: 'MASTODON_PROMETHEUS_EXPORTER_WEB_DETAILED_METRICS', value: 'true' }] : []),
-              ]
-            : []),
+          ...webProcessEnv(m),
           ...props.environment.env('web'),
           ...otelEnv(m, web.otel),
           ...extraEnvOf(web).env,
@@ -74,6 +61,8 @@ export class Web extends Construct {
           resources: resourceRequirements(EXPORTER_RESOURCES),
           ports: [{ name: 'metrics', containerPort: m.def.metrics.exporterPort, protocol: 'TCP' }],
           volumeMounts: pod.volumeMounts.filter((v) => v.name.startsWith('tmp')),
+          // restarts a hung exporter; no readiness probe: metrics must never take web out of its Service
+          livenessProbe: httpProbe('/metrics', 'metrics', 30, 3, 5),
         }),
       );
     }
@@ -97,6 +86,7 @@ export class Web extends Construct {
       podAnnotations: pod.podAnnotations,
       podLabels: pod.podLabels,
       imagePullSecrets: pod.imagePullSecrets,
+      size: web.resources,
     });
 
     httpService(this, props.id, this.serviceName, 'web', WEB_PORT, m.def.traffic.service);

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import {
   CONTAINER_SECURITY,
+  HELPER_RESOURCES,
   InstanceIdentity,
   MEDIA_VOLUME_LABEL,
   POD_SECURITY,
@@ -16,7 +17,7 @@ import {
   selectorLabels,
   topologySpread,
 } from './common';
-import { PodPlacement } from '../definition/schema';
+import { PodPlacement, PodResources } from '../definition/schema';
 import { InstanceModel } from '../model/model';
 import { MastodonEnvironment, ProcessKind } from './environment';
 
@@ -56,6 +57,8 @@ export interface MastodonDeploymentProps {
   readonly podLabels?: Record<string, string>;
   /** @default [] */
   readonly imagePullSecrets?: readonly string[];
+  /** size of the main container: sidecars and extra emptyDir volumes without their own bound get its ephemeral storage */
+  readonly size: PodResources;
 }
 
 export class MastodonDeployment extends Construct {
@@ -101,7 +104,7 @@ export class MastodonDeployment extends Construct {
         },
       },
     });
-    addToPod(this.deployment, '/spec/template/spec', placement, { affinity: props.affinity, hasInitContainers: (props.initContainers?.length ?? 0) > 0, hasVolumes: (props.volumes?.length ?? 0) > 0 });
+    addToPod(this.deployment, '/spec/template/spec', placement, { affinity: props.affinity, hasInitContainers: (props.initContainers?.length ?? 0) > 0, hasVolumes: (props.volumes?.length ?? 0) > 0, size: props.size });
 
     if (props.replicas >= 2) {
       disruptionBudget(this, { id: props.id, name: props.name, component: props.component });
@@ -175,8 +178,9 @@ export interface MastodonProcessProps {
 
 /** Rails' tmp/: writable (pids, Sidekiq ready file) and holding the image's precompiled bootsnap cache. */
 export const RAILS_TMP = '/opt/mastodon/tmp';
-const SCRATCH = { tmp: RAILS_TMP, 'tmp-root': '/tmp' };
-const SEED_RESOURCES = { cpu: '100m', memory: '64Mi', memoryLimit: '128Mi' };
+/** The scratch volumes of every Rails pod (processes and Jobs). */
+export const RAILS_SCRATCH = { tmp: RAILS_TMP, 'tmp-root': '/tmp' };
+const SEED_RESOURCES = { ...HELPER_RESOURCES, cpu: '100m' };
 
 /**
  * The image precompiles a bootsnap cache into tmp/cache; the empty volume that keeps tmp/ writable
@@ -206,9 +210,9 @@ export function mediaVolumeAffinity(claim: string): k8s.Affinity {
 }
 
 /** Pod-level settings shared by web and Sidekiq (which may mount local media) and streaming. */
-export function processPodSettings(props: MastodonProcessProps, kind: ProcessKind, image = props.model.images.rails) {
+export function processPodSettings(props: MastodonProcessProps, kind: ProcessKind, resources: PodResources, image = props.model.images.rails) {
   const m = props.model;
-  const scratch = scratchVolumes(SCRATCH);
+  const scratch = scratchVolumes(RAILS_SCRATCH, resources.ephemeralStorageLimit);
   const extra = props.environment.processVolumes(kind, props.mediaClaim);
   const pinned = m.mediaPinnedToOneNode && (kind === 'web' || kind === 'sidekiq');
   const podLabels: Record<string, string> = pinned ? { [MEDIA_VOLUME_LABEL]: props.mediaClaim! } : {};
@@ -265,18 +269,24 @@ function addRawPatch(obj: ApiObject, patch: JsonPatch): void {
  * Kubernetes structures the definition gives as written (affinity, volumes, sidecars) are added by
  * raw JSON patch, so they reach the output unchanged, where the strict schema gate checks every field.
  */
-export function addToPod(obj: ApiObject, podPath: string, p: PodPlacement, generated: { affinity?: k8s.Affinity; hasInitContainers: boolean; hasVolumes: boolean }): void {
+export function addToPod(obj: ApiObject, podPath: string, p: PodPlacement, generated: { affinity?: k8s.Affinity; hasInitContainers: boolean; hasVolumes: boolean; size: PodResources }): void {
   const affinity = mergeAffinity(generated.affinity, p.affinity);
   if (affinity) addRawPatch(obj, JsonPatch.add(`${podPath}/affinity`, affinity));
-  const volumes = p.extraVolumes ?? [];
+  // scratch space is bounded everywhere: what the definition leaves unbounded gets the component's bound
+  const ephemeral = { request: generated.size.ephemeralStorage, limit: generated.size.ephemeralStorageLimit };
+  const volumes = (p.extraVolumes ?? []).map((v) => (v.emptyDir && v.emptyDir.sizeLimit === undefined ? { ...v, emptyDir: { ...v.emptyDir, sizeLimit: ephemeral.limit } } : v));
+  const bounded = (c: k8s.Container): k8s.Container => {
+    const r = (c.resources ?? {}) as { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
+    return { ...c, resources: { ...r, requests: { 'ephemeral-storage': ephemeral.request, ...r.requests }, limits: { 'ephemeral-storage': ephemeral.limit, ...r.limits } } } as unknown as k8s.Container;
+  };
   if (volumes.length) {
     if (generated.hasVolumes) volumes.forEach((v) => addRawPatch(obj, JsonPatch.add(`${podPath}/volumes/-`, v)));
     else addRawPatch(obj, JsonPatch.add(`${podPath}/volumes`, volumes));
   }
   for (const m of p.extraVolumeMounts ?? []) addRawPatch(obj, JsonPatch.add(`${podPath}/containers/0/volumeMounts/-`, m));
   // sidecars are hardened like every container unless they say otherwise
-  for (const c of p.sidecars ?? []) addRawPatch(obj, JsonPatch.add(`${podPath}/containers/-`, { ...c, securityContext: { ...CONTAINER_SECURITY, ...c.securityContext } }));
-  const inits = (p.extraInitContainers ?? []).map((c) => ({ ...c, securityContext: { ...CONTAINER_SECURITY, ...c.securityContext } }));
+  for (const c of p.sidecars ?? []) addRawPatch(obj, JsonPatch.add(`${podPath}/containers/-`, { ...bounded(c), securityContext: { ...CONTAINER_SECURITY, ...c.securityContext } }));
+  const inits = (p.extraInitContainers ?? []).map((c) => ({ ...bounded(c), securityContext: { ...CONTAINER_SECURITY, ...c.securityContext } }));
   if (inits.length && generated.hasInitContainers) inits.forEach((c, i) => addRawPatch(obj, JsonPatch.add(`${podPath}/initContainers/${i}`, c)));
   else if (inits.length) addRawPatch(obj, JsonPatch.add(`${podPath}/initContainers`, inits));
 }

@@ -10,6 +10,7 @@ import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, N
 import { DefinitionError, FieldPath, LocatedProblem, Problem, show } from './problems';
 import { Instance, instanceJsonSchema } from './schema';
 import { cachedValidators } from '../ajv-cache';
+import { describeFsError } from '../cli';
 
 /** A parsed definition file that can turn a field path into a line and column. */
 export class DefinitionSource {
@@ -56,6 +57,7 @@ function instanceValidator(): ValidateFunction {
       build: () => {
         const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: true, code: { source: true } });
         ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
+        ajv.addKeyword({ keyword: 'x-sensitive', schemaType: 'boolean' });
         ajv.addSchema(schema, 'instance');
         return { ajv, refs: { instance: 'instance' } };
       },
@@ -69,9 +71,24 @@ export interface LoadedDefinition {
   readonly source: DefinitionSource;
 }
 
+/** A definition is a few kilobytes; anything near the API server's object size limit is not one. */
+export const MAX_DEFINITION_BYTES = 1024 * 1024;
+
 /** Load and validate one definition file; throws DefinitionError listing every problem. */
 export function loadDefinition(file: string, displayName = file): LoadedDefinition {
-  const text = fs.readFileSync(file, 'utf8');
+  const fileProblem = (message: string) => new DefinitionError([{ file: displayName, line: 0, column: 0, path: [], message }]);
+  let text: string;
+  try {
+    // stat first: opening a FIFO would wait for a writer forever
+    const st = fs.statSync(file);
+    if (st.isDirectory()) throw fileProblem('is a folder, expected a definition file');
+    if (!st.isFile()) throw fileProblem('is not a regular file (a FIFO, socket or device), expected a definition file');
+    if (st.size > MAX_DEFINITION_BYTES) throw fileProblem(`is ${(st.size / 1024 / 1024).toFixed(1)} MiB, expected a definition of at most 1 MiB`);
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if (e instanceof DefinitionError) throw e;
+    throw fileProblem(describeFsError(e, 'cannot read the file'));
+  }
   return parseDefinition(text, displayName, path.basename(file).replace(/\.ya?ml$/, ''));
 }
 
@@ -80,15 +97,27 @@ export function parseDefinition(text: string, file: string, expectedName?: strin
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const source = new DefinitionSource(file, doc, lines);
 
-  if (doc.errors.length > 0) {
+  // tags are refused, not dropped: a `!vault` or `!!js/function` value would otherwise become a plain string
+  const invalid = [
+    ...doc.errors.map((e) => ({ at: e.pos[0], message: `invalid YAML: ${e.message.split('\n')[0]}` })),
+    ...doc.warnings.map((w) => ({ at: w.pos[0], message: w.code === 'TAG_RESOLVE_FAILED' ? `unsupported YAML tag: ${w.message.split('\n')[0]}; a definition is plain YAML (write the value itself, or reference a Secret)` : `invalid YAML: ${w.message.split('\n')[0]}` })),
+  ];
+  if (invalid.length > 0) {
     throw new DefinitionError(
-      doc.errors.map((e) => {
-        const pos = lines.linePos(e.pos[0]);
-        return { file, line: pos.line, column: pos.col, path: [], message: `invalid YAML: ${e.message.split('\n')[0]}` };
+      invalid.map(({ at, message }) => {
+        const pos = lines.linePos(at);
+        return { file, line: pos.line, column: pos.col, path: [], message };
       }),
     );
   }
-  const data: unknown = doc.toJS();
+  let data: unknown;
+  try {
+    // a copy: an alias must not share its object with the anchor, or the defaults ajv fills into one land in both
+    data = JSON.parse(JSON.stringify(doc.toJS({ maxAliasCount: 100 })) ?? "null");
+  } catch (e) {
+    // yaml refuses documents whose aliases expand without bound (a "billion laughs" document)
+    throw new DefinitionError([{ file, line: 1, column: 1, path: [], message: `cannot read the YAML: ${(e as Error).message}` }]);
+  }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new DefinitionError([source.locate({ path: [], message: `expected a mapping of fields, found ${show(data)}` })]);
   }
@@ -139,7 +168,8 @@ function toPath(pointer: string, data: unknown): (string | number)[] {
 function describeError(e: ErrorObject, data: unknown): Problem {
   const at = toPath(e.instancePath, data);
   const schema = (e.parentSchema ?? {}) as Record<string, unknown>;
-  const found = show(e.data);
+  // a value refused for holding credentials is not repeated in the error (nor in a CI log)
+  const found = schema['x-sensitive'] ? 'a value that is not shown (it may hold a credential)' : show(e.data);
   const propertyName = (e as ErrorObject & { propertyName?: string }).propertyName;
   if (propertyName !== undefined) {
     return { path: [...at, propertyName], message: `invalid key: expected ${String(schema['x-expected'] ?? `a key matching ${schema.pattern}`)}, found ${show(propertyName)}` };

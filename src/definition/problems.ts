@@ -1,4 +1,6 @@
 /** A problem found in an instance definition, located by its field path. */
+import { printable } from '../cli';
+
 export type FieldPath = readonly (string | number)[];
 
 export interface Problem {
@@ -9,6 +11,7 @@ export interface Problem {
 /** A problem with its position in the source file, ready to print. */
 export interface LocatedProblem extends Problem {
   readonly file: string;
+  /** 1-based; 0 for a problem of the whole file (it cannot be read) */
   readonly line: number;
   readonly column: number;
 }
@@ -22,8 +25,10 @@ export function formatPath(path: FieldPath): string {
   return out || '(top level)';
 }
 
+/** `file:line:column: error: field: message`; a problem of the whole file (line 0) is `file: error: message`. */
 export function formatProblem(p: LocatedProblem, severity: 'error' | 'warning' = 'error'): string {
-  return `${p.file}:${p.line}:${p.column}: ${severity}: ${formatPath(p.path)}: ${p.message}`;
+  if (p.line === 0) return printable(`${p.file}: ${severity}: ${p.message}`);
+  return printable(`${p.file}:${p.line}:${p.column}: ${severity}: ${formatPath(p.path)}: ${p.message}`);
 }
 
 /** Thrown when an instance definition (or its synthesized output) is not acceptable. */

@@ -14,6 +14,16 @@ const MEMORY = '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$';
 const DURATION = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';
 const ENV_NAME = '^[A-Z_][A-Z0-9_]*$';
 const SECRET_KEY = '^[-._a-zA-Z0-9]+$';
+const DNS_SUBDOMAIN = '^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+/** no user information (user:password@) in a host or URL: credentials come from Secrets */
+const NO_USERINFO = '^(?![^/]*@)(?!.*://[^/?#]*@)';
+/** an image repository as the container runtime parses it (distribution/reference), without tag or digest */
+const DOMAIN_PART = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const PATH_PART = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const REPOSITORY = `(?:${DOMAIN_PART}(?:\\.${DOMAIN_PART})*(?::[0-9]+)?/)?${PATH_PART}(?:/${PATH_PART})*`;
+const TAG = '[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}';
+/** one header line: no line breaks or other control characters */
+const HEADER_VALUE = '^[^\\u0000-\\u001f\\u007f]*$';
 
 const dnsLabel = (description: string) =>
   s.string(description, { pattern: DNS_LABEL, maxLength: 40, 'x-expected': 'a lowercase DNS label (a-z, 0-9, -)' });
@@ -25,27 +35,52 @@ const hostWithPath = (description: string) =>
 const duration = (description: string) =>
   s.string(description, { pattern: DURATION, 'x-expected': 'a Go duration such as 90s, 10m or 1h' });
 const imageTag = (description: string) =>
-  s.string(description, { pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$', 'x-expected': 'an image tag such as v4.5.6-custom' });
+  s.string(description, { pattern: `^${TAG}$`, 'x-expected': 'an image tag such as v4.5.6-custom' });
 const imageDigest = (description: string) =>
   s.string(description, { pattern: '^sha256:[a-f0-9]{64}$', 'x-expected': 'an image digest such as sha256:<64 hex digits>' });
 const port = (description: string) => s.integer(description, { minimum: 1, maximum: 65535 });
+/** a host name, address or URL of a server: never with credentials in it (the value is not echoed in errors) */
+const server = (description: string) =>
+  s.string(description, { minLength: 1, pattern: NO_USERINFO, 'x-sensitive': true, 'x-expected': 'a host or URL without user:password@ (give credentials as Secrets)' });
+const className = (description: string) =>
+  s.string(description, { pattern: DNS_SUBDOMAIN, 'x-expected': 'a class name (a lowercase DNS name: a-z, 0-9, - and .)' });
+const namespaceName = (description: string) =>
+  s.string(description, { pattern: DNS_LABEL, maxLength: 63, 'x-expected': 'a namespace name (a lowercase DNS label)' });
+const repository = (description: string) =>
+  s.string(description, { pattern: `^${REPOSITORY}$`, maxLength: 255, 'x-expected': 'an image repository such as ghcr.io/mastodon/mastodon (no tag: set the tag on its own)' });
+const imageReference = (description: string) =>
+  s.string(description, { pattern: `^${REPOSITORY}(?::${TAG})?(?:@sha256:[a-f0-9]{64})?$`, 'x-expected': 'an image reference such as registry.k8s.io/kubectl:v1.34.1' });
+const headerValue = (description: string, extra: { minLength?: number } = {}) =>
+  s.string(description, { ...extra, pattern: HEADER_VALUE, 'x-expected': 'one line of text (no line breaks: it becomes a mail header)' });
 
 export const secretKeyRef = s.object(
   {
     name: s.req(dnsLabel('name of the Secret')),
-    key: s.req(s.string('key inside the Secret', { minLength: 1 })),
+    key: s.req(s.string('key inside the Secret', { pattern: SECRET_KEY, maxLength: 253, 'x-expected': 'a Secret key (letters, digits, -, _ and .)' })),
   },
   'a key of a Secret in the instance namespace; the value never appears in the definition or in dist/',
 );
 
-export const resources = s.object(
+const resourceProps = {
+  cpu: s.req(s.string('CPU request, e.g. 250m', { pattern: CPU, 'x-expected': 'a CPU quantity such as 250m or 1' })),
+  memory: s.req(s.string('memory request, e.g. 512Mi', { pattern: MEMORY, 'x-expected': 'a memory quantity such as 512Mi' })),
+  memoryLimit: s.req(s.string('memory limit', { pattern: MEMORY, 'x-expected': 'a memory quantity such as 1Gi' })),
+  cpuLimit: s.opt(s.string('CPU limit; unset by default to avoid CFS throttling', { pattern: CPU, 'x-expected': 'a CPU quantity' })),
+};
+
+export const resources = s.object(resourceProps, 'container requests and limits (every container gets CPU and memory requests and a memory limit)');
+
+/** Requests and limits of a Mastodon process or Job: the container's and its scratch space's. */
+export const podResources = s.object(
   {
-    cpu: s.req(s.string('CPU request, e.g. 250m', { pattern: CPU, 'x-expected': 'a CPU quantity such as 250m or 1' })),
-    memory: s.req(s.string('memory request, e.g. 512Mi', { pattern: MEMORY, 'x-expected': 'a memory quantity such as 512Mi' })),
-    memoryLimit: s.req(s.string('memory limit', { pattern: MEMORY, 'x-expected': 'a memory quantity such as 1Gi' })),
-    cpuLimit: s.opt(s.string('CPU limit; unset by default to avoid CFS throttling', { pattern: CPU, 'x-expected': 'a CPU quantity' })),
+    ...resourceProps,
+    ephemeralStorage: s.def(s.string('ephemeral-storage request: logs and the scratch space under tmp/ and /tmp', { pattern: MEMORY, 'x-expected': 'a size such as 256Mi' }), '256Mi'),
+    ephemeralStorageLimit: s.def(
+      s.string('ephemeral-storage limit; each scratch volume (tmp/, /tmp, and extra emptyDir volumes without a sizeLimit) is capped at this size too, so a runaway process is evicted instead of filling the node\'s disk', { pattern: MEMORY, 'x-expected': 'a size such as 2Gi' }),
+      '2Gi',
+    ),
   },
-  'container requests and limits (every container gets CPU and memory requests and a memory limit)',
+  'container requests and limits, and the bound of its scratch space',
 );
 
 const toleration = s.object({
@@ -63,7 +98,7 @@ const otelSampling = {
 /** A component's own OpenTelemetry settings, over metrics.otel. */
 const componentOtel = s.opt(
   s.object(
-    { enabled: s.def(s.boolean('send traces from this component'), true), endpoint: s.opt(s.string('its own OTEL_EXPORTER_OTLP_ENDPOINT')), ...otelSampling },
+    { enabled: s.def(s.boolean('send traces from this component'), true), endpoint: s.opt(server('its own OTEL_EXPORTER_OTLP_ENDPOINT')), ...otelSampling },
     'this component\'s OpenTelemetry settings over metrics.otel',
   ),
 );
@@ -118,7 +153,7 @@ const web = s.object(
     minThreads: s.opt(s.integer('MIN_THREADS; defaults to threads', { minimum: 1, maximum: 64 })),
     persistentTimeoutSeconds: s.def(s.integer('PERSISTENT_TIMEOUT', { minimum: 1, maximum: 600 }), 20),
     otel: componentOtel,
-    resources: s.def(resources, { cpu: '500m', memory: '1Gi', memoryLimit: '1536Mi' }),
+    resources: s.def(podResources, { cpu: '500m', memory: '1Gi', memoryLimit: '1536Mi' }),
     ...placement,
   },
   'Puma web processes',
@@ -128,7 +163,7 @@ const streaming = s.object(
   {
     ...replicaRange(2),
     dbPool: s.def(s.integer('DB_POOL of each streaming pod', { minimum: 1, maximum: 100 }), 10),
-    resources: s.def(resources, { cpu: '100m', memory: '192Mi', memoryLimit: '384Mi' }),
+    resources: s.def(podResources, { cpu: '100m', memory: '192Mi', memoryLimit: '384Mi' }),
     ...placement,
   },
   'streaming API (WebSocket / server-sent events)',
@@ -148,12 +183,12 @@ const sidekiqGroup = s.object({
   queueLengthPerReplica: s.opt(
     s.integer('scale with KEDA on the jobs waiting in the group\'s queues (per replica) instead of CPU; needs maxReplicas', { minimum: 1 }),
   ),
-  resources: s.def(resources, { cpu: '500m', memory: '768Mi', memoryLimit: '1536Mi' }),
+  resources: s.def(podResources, { cpu: '500m', memory: '768Mi', memoryLimit: '1536Mi' }),
   otel: componentOtel,
   image: s.opt(
     s.object(
       {
-        repository: s.opt(s.string('repository of this group\'s image; default: image.repository')),
+        repository: s.opt(repository('repository of this group\'s image; default: image.repository')),
         tag: s.opt(imageTag('tag of this group\'s image; default: image.tag or v<version>')),
         digest: s.opt(imageDigest('pins this group\'s image')),
       },
@@ -176,7 +211,7 @@ const sidekiq = s.object(
 
 const database = s.object(
   {
-    host: s.req(s.string('PostgreSQL host reached directly (migrations always use it)', { minLength: 1 })),
+    host: s.req(server('PostgreSQL host reached directly (migrations always use it)')),
     port: s.def(port('PostgreSQL port'), 5432),
     name: s.def(s.string('database name'), 'mastodon_production'),
     user: s.def(s.string('database user'), 'mastodon'),
@@ -204,7 +239,7 @@ const database = s.object(
     pooler: s.opt(
       s.object(
         {
-          host: s.req(s.string('PgBouncer (transaction mode) host used by web, streaming and Sidekiq', { minLength: 1 })),
+          host: s.req(server('PgBouncer (transaction mode) host used by web, streaming and Sidekiq')),
           port: s.def(port('pooler port'), 6432),
           maxClientConnections: s.req(s.integer('max_client_conn of the pooler', { minimum: 1 })),
           poolSize: s.opt(s.integer('server connections the pooler opens (default_pool_size)', { minimum: 1 })),
@@ -215,7 +250,7 @@ const database = s.object(
     replica: s.opt(
       s.object(
         {
-          host: s.req(s.string('read replica host', { minLength: 1 })),
+          host: s.req(server('read replica host')),
           port: s.def(port('read replica port'), 5432),
           name: s.opt(s.string('database name on the replica; defaults to database.name')),
           user: s.opt(s.string('user on the replica; defaults to database.user')),
@@ -231,17 +266,17 @@ const database = s.object(
 
 const dragonfly = s.object(
   {
-    image: s.def(s.string('Dragonfly image'), 'docker.dragonflydb.io/dragonflydb/dragonfly:v1.34.2'),
+    image: s.def(imageReference('Dragonfly image'), 'docker.dragonflydb.io/dragonflydb/dragonfly:v1.34.2'),
     replicas: s.def(s.integer('Dragonfly pods (1 master + replicas)', { minimum: 1, maximum: 9 }), 2),
     resources: s.def(resources, { cpu: '250m', memory: '512Mi', memoryLimit: '1Gi' }),
     snapshotCron: s.def(s.string('snapshot schedule (main and sidekiq roles)'), '*/5 * * * *'),
     snapshotSize: s.def(s.string('snapshot volume size', { pattern: MEMORY, 'x-expected': 'a size such as 10Gi' }), '10Gi'),
-    storageClass: s.opt(s.string('storage class of the snapshot volume')),
+    storageClass: s.opt(className('storage class of the snapshot volume')),
     snapshotS3: s.opt(
       s.object(
         {
-          uri: s.req(s.string('where snapshots go, e.g. s3://bucket/dragonfly/main', { pattern: '^s3://[^/]+(/.*)?$', 'x-expected': 'an s3:// URI' })),
-          endpoint: s.opt(s.string('S3-compatible endpoint host, e.g. fsn1.your-objectstorage.com')),
+          uri: s.req(s.string('where snapshots go, e.g. s3://bucket/dragonfly/main', { pattern: '^s3://[^/@]+(/.*)?$', 'x-sensitive': true, 'x-expected': 'an s3:// URI without credentials' })),
+          endpoint: s.opt(server('S3-compatible endpoint host, e.g. fsn1.your-objectstorage.com')),
           accessKeyIdSecret: s.req(secretKeyRef),
           secretAccessKeySecret: s.req(secretKeyRef),
         },
@@ -255,13 +290,13 @@ const dragonfly = s.object(
 
 const redisOperator = s.object(
   {
-    image: s.def(s.string('Redis image'), 'quay.io/opstree/redis:v7.2.7'),
+    image: s.def(imageReference('Redis image'), 'quay.io/opstree/redis:v7.2.7'),
     replicas: s.def(s.integer('Redis pods in the replication', { minimum: 1, maximum: 9 }), 3),
     sentinels: s.def(s.integer('Sentinel pods', { minimum: 1, maximum: 9 }), 3),
-    sentinelImage: s.def(s.string('Sentinel image'), 'quay.io/opstree/redis-sentinel:v7.2.7'),
+    sentinelImage: s.def(imageReference('Sentinel image'), 'quay.io/opstree/redis-sentinel:v7.2.7'),
     resources: s.def(resources, { cpu: '100m', memory: '256Mi', memoryLimit: '512Mi' }),
     storageSize: s.def(s.string('volume size per Redis pod', { pattern: MEMORY, 'x-expected': 'a size such as 5Gi' }), '5Gi'),
-    storageClass: s.opt(s.string('storage class')),
+    storageClass: s.opt(className('storage class')),
     passwordSecret: s.opt(secretKeyRef),
   },
   'a RedisReplication + RedisSentinel pair run by the OT redis-operator',
@@ -269,7 +304,7 @@ const redisOperator = s.object(
 
 const externalRedis = s.object(
   {
-    host: s.req(s.string('Redis host', { minLength: 1 })),
+    host: s.req(server('Redis host')),
     port: s.def(port('Redis port'), 6379),
     user: s.opt(s.string('Redis ACL user (REDIS_USER)')),
     passwordSecret: s.opt(secretKeyRef),
@@ -300,7 +335,7 @@ const redis = s.object(
 
 const search = s.object(
   {
-    host: s.req(s.string('Elasticsearch/OpenSearch host; prefix https:// for TLS', { minLength: 1 })),
+    host: s.req(server('Elasticsearch/OpenSearch host; prefix https:// for TLS')),
     port: s.def(port('port'), 9200),
     user: s.opt(s.string('ES_USER')),
     userSecret: s.opt(secretKeyRef),
@@ -317,8 +352,8 @@ const s3 = s.object(
   {
     bucket: s.req(s.string('bucket', { minLength: 1 })),
     region: s.def(s.string('S3_REGION'), 'us-east-1'),
-    endpoint: s.opt(s.string('S3_ENDPOINT, e.g. https://fsn1.your-objectstorage.com')),
-    hostname: s.opt(s.string('S3_HOSTNAME')),
+    endpoint: s.opt(server('S3_ENDPOINT, e.g. https://fsn1.your-objectstorage.com')),
+    hostname: s.opt(server('S3_HOSTNAME')),
     aliasHost: s.opt(hostWithPath('S3_ALIAS_HOST: CDN host (and path) serving the media')),
     protocol: s.def(s.enum(['https', 'http'] as const, 'S3_PROTOCOL'), 'https'),
     multipartThresholdBytes: s.opt(s.integer('S3_MULTIPART_THRESHOLD: uploads above this size go in parts; Mastodon\'s default is 15 MiB', { minimum: 5242880 })),
@@ -329,8 +364,8 @@ const s3 = s.object(
     readTimeoutSeconds: s.opt(s.integer('S3_READ_TIMEOUT; Mastodon\'s default is 5', { minimum: 1, maximum: 300 })),
     permission: s.opt(
       s.enum(
-        ['public-read', 'private', 'bucket-owner-full-control'] as const,
-        'S3_PERMISSION: canned ACL of uploads; unset: Mastodon\'s public-read. Buckets with ACLs disabled (object ownership "bucket owner enforced") accept only bucket-owner-full-control',
+        ['', 'public-read', 'private', 'public-read-write', 'authenticated-read', 'aws-exec-read', 'bucket-owner-read', 'bucket-owner-full-control'] as const,
+        'S3_PERMISSION: canned ACL of uploads (backups and suspended accounts\' media are always private); unset: Mastodon\'s public-read. "" sends no ACL at all: the setting for Cloudflare R2 and for buckets with ACLs disabled (object ownership "bucket owner enforced"), which refuse every ACL, bucket-owner-full-control included',
       ),
     ),
     accessKeyIdSecret: s.opt(secretKeyRef),
@@ -348,7 +383,7 @@ const volume = s.object(
         'ReadWriteOnce pins every pod that mounts it (web, Sidekiq) to one node',
       ),
     ),
-    storageClass: s.opt(s.string('storage class')),
+    storageClass: s.opt(className('storage class')),
     existingClaim: s.opt(dnsLabel('mount this existing claim (e.g. the Helm release\'s) instead of creating <instance>-media; size and storageClass are then ignored')),
   },
   'a PersistentVolumeClaim mounted at public/system',
@@ -357,27 +392,27 @@ const volume = s.object(
 const storage = s.object({ s3: s.opt(s3), volume: s.opt(volume) }, 'media storage: exactly one of s3, volume');
 
 const smtpServer = {
-  server: s.req(s.string('SMTP_SERVER', { minLength: 1 })),
+  server: s.req(server('SMTP_SERVER')),
   port: s.def(port('SMTP_PORT'), 587),
   login: s.opt(s.string('SMTP_LOGIN')),
   loginSecret: s.opt(secretKeyRef),
   passwordSecret: s.opt(secretKeyRef),
-  authMethod: s.def(s.enum(['plain', 'login', 'cram_md5', 'none'] as const, 'SMTP_AUTH_METHOD; none: no authentication'), 'plain'),
-  starttls: s.def(s.enum(['auto', 'always', 'never'] as const, 'SMTP_ENABLE_STARTTLS'), 'auto'),
+  authMethod: s.opt(s.enum(['plain', 'login', 'cram_md5', 'xoauth2', 'none'] as const, 'SMTP_AUTH_METHOD; default: plain with a login, none (no SMTP AUTH, e.g. a relay that trusts the cluster) without one')),
+  starttls: s.opt(s.enum(['auto', 'always', 'never'] as const, 'SMTP_ENABLE_STARTTLS; default: never with implicit TLS (tls or ssl), else auto. From 4.5 Mastodon refuses always/auto together with implicit TLS')),
   tls: s.def(s.boolean('SMTP_TLS (implicit TLS, usually port 465)'), false),
   ssl: s.opt(s.boolean('SMTP_SSL (the mail library\'s alias of implicit TLS)')),
-  domain: s.opt(s.string('SMTP_DOMAIN: the HELO name; Mastodon\'s default is LOCAL_DOMAIN')),
-  opensslVerifyMode: s.opt(s.enum(['peer', 'none'] as const, 'SMTP_OPENSSL_VERIFY_MODE: none skips certificate checks')),
+  domain: s.opt(headerValue('SMTP_DOMAIN: the HELO name; Mastodon\'s default is LOCAL_DOMAIN')),
+  opensslVerifyMode: s.opt(s.enum(['peer', 'none', 'client_once', 'fail_if_no_peer_cert'] as const, 'SMTP_OPENSSL_VERIFY_MODE: none skips certificate checks')),
   caSecret: s.opt(secretKeyRef),
 };
 
 const smtp = s.object(
   {
     ...smtpServer,
-    fromAddress: s.req(s.string('SMTP_FROM_ADDRESS (also the sender of bulk mail)', { minLength: 3 })),
-    replyTo: s.opt(s.string('SMTP_REPLY_TO', { minLength: 3 })),
-    returnPath: s.opt(s.string('SMTP_RETURN_PATH (bounce address)', { minLength: 3 })),
-    deliveryMethod: s.def(s.enum(['smtp', 'sendmail'] as const, 'SMTP_DELIVERY_METHOD (sendmail needs a sendmail binary in the image)'), 'smtp'),
+    fromAddress: s.req(headerValue('SMTP_FROM_ADDRESS (also the sender of bulk mail)', { minLength: 3 })),
+    replyTo: s.opt(headerValue('SMTP_REPLY_TO', { minLength: 3 })),
+    returnPath: s.opt(headerValue('SMTP_RETURN_PATH (bounce address)', { minLength: 3 })),
+    deliveryMethod: s.def(s.enum(['smtp', 'sendmail', 'file', 'test'] as const, 'SMTP_DELIVERY_METHOD (sendmail needs a sendmail binary in the image; file writes mail under tmp/mails and test keeps it in memory: neither delivers)'), 'smtp'),
     bulk: s.opt(s.object(smtpServer, 'BULK_SMTP_* (4.4+): the server for announcements and terms-of-service mail; same sender')),
   },
   'outgoing mail',
@@ -439,28 +474,28 @@ const upgrade = s.object(
     ),
     jobTtlSeconds: s.def(s.integer('ttlSecondsAfterFinished of migration Jobs', { minimum: 60 }), 86400),
     migrationTimeoutSeconds: s.def(s.integer('activeDeadlineSeconds of migration Jobs', { minimum: 60 }), 3600),
-    kubectlImage: s.def(s.string('image with kubectl, used by the downtime flow to scale down'), 'registry.k8s.io/kubectl:v1.34.1'),
+    kubectlImage: s.def(imageReference('image with kubectl, used by the downtime flow to scale down'), 'registry.k8s.io/kubectl:v1.34.1'),
   },
   'upgrade path',
 );
 
 const ingress = s.object(
   {
-    className: s.def(s.string('ingressClassName'), 'nginx'),
+    className: s.def(className('ingressClassName'), 'nginx'),
     clusterIssuer: s.opt(s.string('cert-manager ClusterIssuer for the TLS certificate')),
     issuer: s.opt(s.string('cert-manager Issuer (namespaced) for the TLS certificate')),
     tlsSecret: s.opt(dnsLabel('existing TLS Secret (when not using cert-manager)')),
     tls: s.opt(s.enum(['external'] as const, 'external: TLS is terminated before the Ingress (a cloud load balancer, the controller\'s default certificate, a tunnel), so the Ingress has no tls section; instead of clusterIssuer, issuer or tlsSecret')),
     maxBodySize: s.def(s.string('upload limit (proxy-body-size)', { pattern: '^[0-9]+[kmg]?$', 'x-expected': 'a size such as 100m' }), '100m'),
     hstsMaxAgeSeconds: s.def(s.integer('Strict-Transport-Security max-age', { minimum: 0 }), 63072000),
-    controllerNamespace: s.def(s.string('namespace of the ingress controller (NetworkPolicy source)'), 'ingress-nginx'),
+    controllerNamespace: s.def(namespaceName('namespace of the ingress controller (NetworkPolicy source)'), 'ingress-nginx'),
     controllerConfig: s.def(s.boolean('emit the ingress-nginx controller ConfigMap the instance relies on'), false),
     controllerConfigName: s.def(s.string('name of the controller ConfigMap'), 'ingress-nginx-controller'),
     annotations: s.def(s.record(s.string(), 'extra annotations of every Ingress (external-dns, an ALB or Traefik setting, ...); not the ones the generator sets'), {}),
     streaming: s.opt(
       s.object(
         {
-          className: s.opt(s.string('ingressClassName of the streaming Ingress; default: className')),
+          className: s.opt(className('ingressClassName of the streaming Ingress; default: className')),
           tlsSecret: s.opt(dnsLabel('TLS Secret of the streaming hosts; default: the web certificate')),
           annotations: s.def(s.record(s.string(), 'extra annotations of the streaming Ingress only'), {}),
         },
@@ -473,14 +508,14 @@ const ingress = s.object(
 
 const gatewayParent = s.object({
   name: s.req(s.string('Gateway name', { minLength: 1 })),
-  namespace: s.req(s.string('Gateway namespace', { minLength: 1 })),
+  namespace: s.req(namespaceName('Gateway namespace')),
   sectionName: s.opt(s.string('listener of the Gateway')),
 });
 
 const gateway = s.object(
   {
     name: s.req(s.string('parent Gateway name', { minLength: 1 })),
-    namespace: s.req(s.string('parent Gateway namespace', { minLength: 1 })),
+    namespace: s.req(namespaceName('parent Gateway namespace')),
     sectionName: s.opt(s.string('listener (HTTPS) of the parent Gateway')),
     httpSectionName: s.opt(s.string('HTTP listener: when set, plain HTTP is redirected to HTTPS')),
     extraParents: s.def(s.array(gatewayParent, 'more Gateways (or listeners) the routes attach to'), []),
@@ -523,8 +558,13 @@ const auth = s.object(
       s.object(
         {
           displayName: s.req(s.string('OIDC_DISPLAY_NAME: the button label', { minLength: 1 })),
-          issuer: s.req(s.string('OIDC_ISSUER', { minLength: 1 })),
-          discovery: s.def(s.boolean('OIDC_DISCOVERY: read the endpoints from the issuer'), true),
+          issuer: s.req(server('OIDC_ISSUER')),
+          discovery: s.def(s.boolean('OIDC_DISCOVERY: read the endpoints from the issuer; false needs authEndpoint, tokenEndpoint, userInfoEndpoint and jwksUri'), true),
+          authEndpoint: s.opt(server('OIDC_AUTH_ENDPOINT (without discovery)')),
+          tokenEndpoint: s.opt(server('OIDC_TOKEN_ENDPOINT (without discovery)')),
+          userInfoEndpoint: s.opt(server('OIDC_USER_INFO_ENDPOINT (without discovery)')),
+          jwksUri: s.opt(server('OIDC_JWKS_URI (without discovery)')),
+          endSessionEndpoint: s.opt(server('OIDC_END_SESSION_ENDPOINT: where sign-out sends the browser (optional)')),
           scope: s.def(s.string('OIDC_SCOPE'), 'openid,profile,email'),
           uidField: s.def(s.string('OIDC_UID_FIELD'), 'sub'),
           clientId: s.opt(s.string('OIDC_CLIENT_ID', { minLength: 1 })),
@@ -540,7 +580,7 @@ const auth = s.object(
       s.object(
         {
           issuer: s.req(s.string('SAML_ISSUER', { minLength: 1 })),
-          idpSsoTargetUrl: s.req(s.string('SAML_IDP_SSO_TARGET_URL', { minLength: 1 })),
+          idpSsoTargetUrl: s.req(server('SAML_IDP_SSO_TARGET_URL')),
           idpCert: s.opt(s.string('SAML_IDP_CERT (public certificate of the IdP)')),
           certSecret: s.opt(secretKeyRef),
           privateKeySecret: s.opt(secretKeyRef),
@@ -549,16 +589,17 @@ const auth = s.object(
         'SAML; SAML_ACS_URL is https://<webDomain>/auth/auth/saml/callback',
       ),
     ),
-    cas: s.opt(s.object({ url: s.req(s.string('CAS_URL', { minLength: 1 })), settings: providerSettings('CAS') }, 'CAS')),
+    cas: s.opt(s.object({ url: s.req(server('CAS_URL')), settings: providerSettings('CAS') }, 'CAS')),
     ldap: s.opt(
       s.object(
         {
-          host: s.req(s.string('LDAP_HOST', { minLength: 1 })),
+          host: s.req(server('LDAP_HOST')),
           port: s.def(port('LDAP_PORT'), 389),
           method: s.def(s.enum(['simple_tls', 'start_tls', 'plain'] as const, 'LDAP_METHOD'), 'start_tls'),
           base: s.req(s.string('LDAP_BASE', { minLength: 1 })),
-          bindDn: s.opt(s.string('LDAP_BIND_DN')),
+          bindDn: s.opt(s.string('LDAP_BIND_DN: the account Mastodon searches with; Mastodon needs it (and passwordSecret) unless anonymousBind')),
           passwordSecret: s.opt(secretKeyRef),
+          anonymousBind: s.def(s.boolean('search without an account: LDAP_BIND_DN and LDAP_PASSWORD are emitted empty'), false),
           uid: s.def(s.string('LDAP_UID'), 'cn'),
           mail: s.def(s.string('LDAP_MAIL'), 'mail'),
           settings: providerSettings('LDAP'),
@@ -573,7 +614,7 @@ const auth = s.object(
 
 const jobs = s.object(
   {
-    resources: s.def(resources, { cpu: '250m', memory: '768Mi', memoryLimit: '1536Mi' }),
+    resources: s.def(podResources, { cpu: '250m', memory: '768Mi', memoryLimit: '1536Mi' }),
     ...placement,
   },
   'placement, size and additions of every Job and CronJob pod (migrations, search index, admin, maintenance)',
@@ -611,8 +652,8 @@ const flux = s.object(
   {
     sourceKind: s.def(s.enum(['GitRepository', 'OCIRepository'] as const, 'kind of the Flux source holding dist/'), 'GitRepository'),
     sourceName: s.req(s.string('name of the Flux source', { minLength: 1 })),
-    sourceNamespace: s.def(s.string('namespace of the Flux source'), 'flux-system'),
-    namespace: s.def(s.string('namespace of the generated Flux Kustomizations'), 'flux-system'),
+    sourceNamespace: s.def(namespaceName('namespace of the Flux source'), 'flux-system'),
+    namespace: s.def(namespaceName('namespace of the generated Flux Kustomizations'), 'flux-system'),
     path: s.opt(s.string('path of this instance in the source; default ./dist/<name>')),
     interval: s.def(duration('reconcile interval'), '10m'),
     appTimeout: s.def(duration('time allowed for the rollout'), '15m'),
@@ -632,8 +673,8 @@ export const instanceSchema = s.object(
     upgrade: s.def(upgrade, {}),
     image: s.def(
       s.object({
-        repository: s.def(s.string('web/Sidekiq/job image'), 'ghcr.io/mastodon/mastodon'),
-        streamingRepository: s.def(s.string('streaming image'), 'ghcr.io/mastodon/mastodon-streaming'),
+        repository: s.def(repository('web/Sidekiq/job image'), 'ghcr.io/mastodon/mastodon'),
+        streamingRepository: s.def(repository('streaming image'), 'ghcr.io/mastodon/mastodon-streaming'),
         pullPolicy: s.def(s.enum(['IfNotPresent', 'Always'] as const, 'imagePullPolicy of every container'), 'IfNotPresent'),
         pullSecrets: s.def(s.array(dnsLabel('image pull Secret'), 'image pull Secrets of every pod'), []),
         tag: s.opt(imageTag('tag of the web/Sidekiq/job image when it is not v<version> (a patched build); version still names the release')),
@@ -675,7 +716,7 @@ export const instanceSchema = s.object(
     flux: s.opt(flux),
     logging: s.def(
       s.object({
-        railsLogLevel: s.def(s.enum(['debug', 'info', 'warn', 'error', 'fatal'] as const, 'RAILS_LOG_LEVEL'), 'info'),
+        railsLogLevel: s.def(s.enum(['debug', 'info', 'warn', 'error', 'fatal', 'unknown'] as const, 'RAILS_LOG_LEVEL (a Ruby Logger level: Sidekiq refuses anything else at boot)'), 'info'),
         streamingLogLevel: s.def(s.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const, 'LOG_LEVEL of streaming (pino levels, 4.3+)'), 'info'),
       }),
       {},
@@ -689,11 +730,11 @@ export const instanceSchema = s.object(
           s.boolean('MASTODON_PROMETHEUS_EXPORTER_{WEB,SIDEKIQ}_DETAILED_METRICS: per-request and per-queue metrics; default: on when alerts are emitted'),
         ),
         exporterPort: s.def(s.integer('port of the Prometheus exporters (MASTODON_PROMETHEUS_EXPORTER_PORT; the web exporter sidecar)', { minimum: 1024, maximum: 65535 }), 9394),
-        prometheusNamespace: s.def(s.string('namespace Prometheus scrapes from (NetworkPolicy source)'), 'monitoring'),
+        prometheusNamespace: s.def(namespaceName('namespace Prometheus scrapes from (NetworkPolicy source)'), 'monitoring'),
         otel: s.opt(
           s.object(
             {
-              endpoint: s.req(s.string('OTEL_EXPORTER_OTLP_ENDPOINT', { minLength: 1 })),
+              endpoint: s.req(server('OTEL_EXPORTER_OTLP_ENDPOINT')),
               serviceNamePrefix: s.opt(s.string('OTEL_SERVICE_NAME_PREFIX; default: the instance name')),
               serviceNameSeparator: s.opt(s.string('OTEL_SERVICE_NAME_SEPARATOR; Mastodon\'s default is /')),
               ...otelSampling,
@@ -704,7 +745,8 @@ export const instanceSchema = s.object(
       }),
       {},
     ),
-    trustedProxyIps: s.opt(s.array(s.string(), 'TRUSTED_PROXY_IP (replaces Mastodon defaults)')),
+    trustedProxyIps: s.opt(s.array(s.string('an address or network, e.g. 10.0.0.0/8'), 'TRUSTED_PROXY_IP: addresses and networks (CIDR) whose X-Forwarded-For Mastodon believes (replaces Mastodon defaults)')),
+    trustEveryProxy: s.def(s.boolean('allow 0.0.0.0/0 or ::/0 in trustedProxyIps: every client could then choose the address Mastodon sees (rate limits, IP blocks)'), false),
     jobs: s.def(jobs, {}),
     maintenance: s.def(maintenance, {}),
     admin: s.opt(
@@ -722,7 +764,7 @@ export const instanceSchema = s.object(
       s.object(
         {
           deepl: s.opt(s.object({ plan: s.def(s.enum(['free', 'pro'] as const, 'DEEPL_PLAN'), 'free'), apiKeySecret: s.req(secretKeyRef) }, 'DeepL (DEEPL_API_KEY from the Secret)')),
-          libreTranslate: s.opt(s.object({ endpoint: s.req(s.string('LIBRE_TRANSLATE_ENDPOINT', { minLength: 1 })), apiKeySecret: s.opt(secretKeyRef) }, 'LibreTranslate')),
+          libreTranslate: s.opt(s.object({ endpoint: s.req(server('LIBRE_TRANSLATE_ENDPOINT')), apiKeySecret: s.opt(secretKeyRef) }, 'LibreTranslate')),
         },
         'the translation service of posts: exactly one of deepl, libreTranslate',
       ),
@@ -732,7 +774,7 @@ export const instanceSchema = s.object(
       s.object(
         {
           httpMethod: s.def(s.string('CACHE_BUSTER_HTTP_METHOD', { pattern: '^[A-Z]+$', 'x-expected': 'an HTTP method such as PURGE' }), 'GET'),
-          secretHeader: s.opt(s.string('CACHE_BUSTER_SECRET_HEADER: header carrying the secret')),
+          secretHeader: s.opt(s.string('CACHE_BUSTER_SECRET_HEADER: header carrying the secret', { pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", 'x-expected': 'an HTTP header name such as X-Purge-Secret' })),
           secretSecret: s.opt(secretKeyRef),
         },
         'purge removed media from a cache or CDN (CACHE_BUSTER_*)',
@@ -765,6 +807,7 @@ export type InstanceInput = InOf<typeof instanceSchema>;
 export type Instance = OutOf<typeof instanceSchema>;
 export type SecretKeyRef = OutOf<typeof secretKeyRef>;
 export type Resources = OutOf<typeof resources>;
+export type PodResources = OutOf<typeof podResources>;
 export type RedisRoleDef = Instance['redis']['main'];
 export type SidekiqGroupDef = Instance['sidekiq']['groups'][number];
 export type Toleration = NonNullable<Instance['web']['tolerations']>[number];

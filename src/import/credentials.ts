@@ -3,7 +3,7 @@
  * once it is moved there. The import refuses a values file that holds one (never copying or printing the
  * value) and prints one `kubectl create secret` command per Secret.
  */
-import { SECRET_LIKE_ENV } from '../model/model';
+import { isCredentialName } from '../model/credentials';
 import { ChartFlavor, isObject } from './defaults';
 
 type Json = Record<string, unknown>;
@@ -144,7 +144,7 @@ export function inlineCredentials(flavor: ChartFlavor, file: Json, defaults: Jso
   for (const c of CREDENTIALS[flavor]) {
     const paths = c.path.endsWith('.*')
       ? Object.entries((lookup(file, c.path.slice(0, -2)) as Json | undefined) ?? {})
-          .filter(([name]) => SECRET_LIKE_ENV.test(name))
+          .filter(([name]) => isCredentialName(name))
           .map(([name]) => `${c.path.slice(0, -2)}.${name}`)
       : [c.path];
     for (const p of paths) {

@@ -6,7 +6,6 @@
  * accounted for: mapped to a definition field, listed as not mapped with the reason, or — for a
  * credential written inline — refused, and never copied or printed.
  */
-import { GENERATED_ENV } from '../model/model';
 import { CHART_REPOSITORIES, ChartFlavor, ChartVersionError, chartDefaults, coalesce, isObject, renameLegacyKeys } from './defaults';
 import { InlineCredential, SecretToCreate, inlineCredentials, isCredentialPath } from './credentials';
 
@@ -575,10 +574,22 @@ function mapSmtp(m: Mapper, release: string): void {
     const f = (snakeKey: string, camelKey: string) => `${base}.${six ? snakeKey : camelKey}`;
     m.set(`${to}.server`, m.get(`${base}.server`), `${base}.server`);
     m.set(`${to}.port`, int(m.get(`${base}.port`)), `${base}.port`);
-    m.set(`${to}.authMethod`, m.get(f('auth_method', 'authMethod')), f('auth_method', 'authMethod'));
-    m.set(`${to}.starttls`, m.get(f('enable_starttls', 'enableStartTls')), f('enable_starttls', 'enableStartTls'));
     const tls = m.get(`${base}.tls`);
-    if (tls !== undefined) m.set(`${to}.tls`, truthy(tls), `${base}.tls`);
+    const implicitTls = truthy(tls);
+    if (tls !== undefined) m.set(`${to}.tls`, implicitTls, `${base}.tls`);
+    // with implicit TLS only "never" works from 4.5 (the generator's default then); without a login, no AUTH.
+    // A chart default that does not fit is left to the generator's default; a value the file sets is listed.
+    const starttlsPath = f('enable_starttls', 'enableStartTls');
+    const starttls = m.get(starttlsPath);
+    if (starttls !== undefined && implicitTls && starttls !== 'never') {
+      if (m.own(starttlsPath) !== undefined) m.unmapped(starttlsPath, starttls, 'with implicit TLS (tls: true) STARTTLS is off: Mastodon 4.5+ refuses both at once');
+    } else m.set(`${to}.starttls`, starttls, starttlsPath);
+    const authPath = f('auth_method', 'authMethod');
+    const authMethod = m.get(authPath);
+    const hasLogin = Boolean(m.get(`${base}.existingSecret`) || m.get(f('login', 'username')));
+    if (authMethod !== undefined && !hasLogin && authMethod !== 'none') {
+      if (m.own(authPath) !== undefined) m.unmapped(authPath, authMethod, 'without a login there is no SMTP AUTH (authMethod none): net-smtp refuses AUTH without a user name');
+    } else m.set(`${to}.authMethod`, authMethod, authPath);
     m.set(`${to}.domain`, m.get(`${base}.domain`), `${base}.domain`);
     m.set(`${to}.opensslVerifyMode`, m.get(f('openssl_verify_mode', 'opensslVerifyMode')), f('openssl_verify_mode', 'opensslVerifyMode'));
     const ca = m.get(f('ca_file', 'caFile'));
@@ -663,7 +674,6 @@ function envMap(m: Mapper, from: string, to: string): void {
     const parent = target?.split('.').slice(0, -1).join('.');
     if (target && lookupIn(m.def, target) === undefined && (!parent || isObject(lookupIn(m.def, parent)))) m.set(target, ENV_FIELDS[k][1](String(v)), path);
     else if (target) m.unmapped(path, v, lookupIn(m.def, target) !== undefined ? `${target} is set from the chart's own key, which wins` : `${target} needs ${parent}, which these values do not turn on`);
-    else if (GENERATED_ENV.test(k)) m.unmapped(path, v, 'the generator sets this variable from the definition\'s typed fields');
     else m.set(`${to}.${k}`, String(v), path);
   }
 }

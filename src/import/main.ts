@@ -16,14 +16,14 @@ import { ChartFlavor, ImportError, ImportOptions, ImportReport, importHelmValues
 import { SourceError, ValuesSource, readValuesSource } from './source';
 import { UsageError, runCli } from '../cli';
 
-export const USAGE = `usage: npm run import -- FILE [options]
+export const USAGE = `Usage: npm run import -- FILE [options]
 
 Writes instances/<name>.yaml from the values of a release of the official Mastodon Helm charts
 (mastodon/chart 4.x-6.x or mastodon/helm-charts 1.x). FILE is the output of
   helm get values <release> -n <namespace> -o yaml
 (with or without --all), a values file, or a Flux HelmRelease (its spec.values are read).
 
-options:
+Options:
   --release NAME        the Helm release (names of the objects it created; default: the HelmRelease's, else mastodon)
   --namespace NS        its namespace, where its Secrets and claims are (default: the HelmRelease's, else the instance name)
   --version X.Y.Z       the Mastodon version running (helm list: APP VERSION), when image.tag does not say it
@@ -33,7 +33,9 @@ options:
   --name NAME           the instance name (default: the release name)
   --out FILE            where to write (default: instances/<name>.yaml)
   --force               replace an existing file
-  --help                this text`;
+  --help                print this help
+
+Exit codes: 0 written, 1 refused (nothing is written), 2 wrong command line, 3 internal error.`;
 
 const CHART_NAMES: Record<ChartFlavor, string> = { 'chart-6': 'mastodon/chart', 'helm-charts-1': 'mastodon/helm-charts' };
 
@@ -102,21 +104,35 @@ function valuesKeyOf(report: ImportReport, field: FieldPath): string | undefined
 }
 
 /**
- * The chart never knew the server's max_connections; the definition checks the worst case against it.
- * When that is the only problem, the import sets the limit to the worst case and says so.
+ * What the definition refuses that the import can settle itself: the chart never knew the server's
+ * max_connections (or the pooler's), so the limit becomes the worst case, said in the report; and an extra
+ * variable the generator emits for this definition would fight it, so it is listed as not carried over.
+ * Returns whether the definition changed; anything else is thrown.
  */
-function fixConnectionLimit(text: string, out: string, definition: Record<string, unknown>, report: ImportReport): boolean {
+function settle(text: string, out: string, definition: Record<string, unknown>, report: ImportReport): boolean {
   try {
     buildModel(parseDefinition(text, out).instance);
     return false;
   } catch (e) {
-    const field = e instanceof ModelError && e.problems.length === 1 ? e.problems[0].path.join('.') : undefined;
-    const needed = field === 'database.maxConnections' || field === 'database.pooler.maxClientConnections' ? /connections (\d+)/.exec((e as ModelError).problems[0].message)?.[1] : undefined;
-    if (!needed) throw e;
-    const database = definition.database as Record<string, unknown>;
-    if (field === 'database.maxConnections') database.maxConnections = Number(needed);
-    else (database.pooler as Record<string, unknown>).maxClientConnections = Number(needed);
-    report.notes.push(`${field} is ${needed}, the most connections the processes${field === 'database.maxConnections' ? ' and Jobs' : ''} may open: make sure the ${field === 'database.maxConnections' ? 'server allows that many (max_connections)' : 'pooler allows that many (max_client_conn)'}, or lower threads and concurrency`);
+    if (!(e instanceof ModelError)) throw e;
+    const limits = ['database.maxConnections', 'database.pooler.maxClientConnections'];
+    const envConflict = (p: ModelError['problems'][number]) => / is generated from /.test(p.message) && (p.path[0] === 'env' || p.path[p.path.length - 2] === 'extraEnv');
+    if (!e.problems.every((p) => limits.includes(p.path.join('.')) || envConflict(p))) throw e;
+    for (const p of e.problems) {
+      if (envConflict(p)) {
+        const holder = p.path.slice(0, -1).reduce<any>((node, k) => node?.[k], definition);
+        delete holder[p.path[p.path.length - 1]];
+        report.unmapped.push({ from: valuesKeyOf(report, p.path) ?? formatPath(p.path), value: '(value not shown)', reason: p.message });
+        continue;
+      }
+      const field = p.path.join('.');
+      const needed = Number(/connections (\d+)/.exec(p.message)?.[1]);
+      const database = definition.database as Record<string, unknown>;
+      if (field === 'database.maxConnections') database.maxConnections = needed;
+      else (database.pooler as Record<string, unknown>).maxClientConnections = needed;
+      report.notes.push(`${field} is ${needed}, the most connections the processes${field === 'database.maxConnections' ? ' and Jobs' : ''} may open: make sure the ${field === 'database.maxConnections' ? 'server allows that many (max_connections)' : 'pooler allows that many (max_client_conn)'}, or lower threads and concurrency`);
+    }
+    report.unmapped.sort((a, b) => (a.from < b.from ? -1 : 1));
     return true;
   }
 }
@@ -177,7 +193,7 @@ function run(argv: string[]): number {
   const render = () => `# yaml-language-server: $schema=../schema/instance.schema.json\n${reportComment(path.basename(file), report)}${stringify(definition, { lineWidth: 0 })}`;
   let text = render();
   try {
-    for (let i = 0; i < 2 && fixConnectionLimit(text, out, definition, report); i++) text = render();
+    for (let i = 0; i < 3 && settle(text, out, definition, report); i++) text = render();
     buildModel(parseDefinition(text, out).instance);
   } catch (e) {
     if (e instanceof DefinitionError || e instanceof ModelError) {

@@ -7,6 +7,11 @@ import { FieldPath, Problem, show } from '../definition/problems';
 import { Instance, PodPlacement, Resources, SecretKeyRef } from '../definition/schema';
 import { cpuCores, memoryBytes } from './quantity';
 import { RedisEndpoint, resolveRedis } from './redis';
+import { checkNamespace, checkResources, checkTrustedProxies } from './inputs';
+import { isCredentialName } from './credentials';
+import { checkMail } from './mail';
+import { peakOverlap } from './schedule';
+import { checkFreeFormEnv } from '../constructs/environment';
 import {
   ALL_QUEUES,
   OTP_SECRET_MIGRATED_IN,
@@ -41,7 +46,10 @@ export interface ConnectionBudget {
   readonly web: number;
   readonly streaming: number;
   readonly sidekiq: number;
+  /** migration and search Jobs, and the maintenance CronJobs that may run at once (direct connections) */
   readonly jobs: number;
+  /** of which the maintenance CronJobs: the most whose runs can overlap */
+  readonly maintenance: number;
   /** connections opened against the pooler (or the server when there is no pooler) */
   readonly app: number;
   readonly appLimit: number;
@@ -97,17 +105,20 @@ function knownSecretKeys(def: Instance): Map<string, Set<string> | 'any'> {
   return known;
 }
 
-/** Variables the generator sets from structured fields; extra env must not fight them. */
 export type MaintenanceTask = keyof Instance['maintenance'];
 
-/** tootctl arguments (lib/mastodon/cli/{media,preview_cards,statuses,accounts}.rb) and CronJob name suffix of each task; the suffixes keep CronJob names within 52 characters */
-export const MAINTENANCE_TASKS: Record<MaintenanceTask, { readonly suffix: string; readonly args: (days?: number) => string[] }> = {
-  mediaRemove: { suffix: 'media-remove', args: (days) => ['media', 'remove', `--days=${days}`] },
-  profileMediaRemove: { suffix: 'profiles-prune', args: (days) => ['media', 'remove', '--prune-profiles', `--days=${days}`] },
-  previewCardsRemove: { suffix: 'cards-remove', args: (days) => ['preview_cards', 'remove', `--days=${days}`] },
-  statusesRemove: { suffix: 'statuses-remove', args: (days) => ['statuses', 'remove', `--days=${days}`] },
-  accountsPrune: { suffix: 'accounts-prune', args: () => ['accounts', 'prune'] },
-  mediaRemoveOrphans: { suffix: 'media-orphans', args: () => ['media', 'remove-orphans'] },
+/**
+ * tootctl arguments (lib/mastodon/cli/{media,preview_cards,statuses,accounts}.rb), CronJob name suffix and the
+ * database connections of each task: the parallel tasks resize their pool to --concurrency + 1 (5 + 1 by default,
+ * lib/mastodon/cli/base.rb parallelize_with_progress), the others use one. The suffixes keep CronJob names within 52 characters.
+ */
+export const MAINTENANCE_TASKS: Record<MaintenanceTask, { readonly suffix: string; readonly args: (days?: number) => string[]; readonly connections: number }> = {
+  mediaRemove: { suffix: 'media-remove', args: (days) => ['media', 'remove', `--days=${days}`], connections: 6 },
+  profileMediaRemove: { suffix: 'profiles-prune', args: (days) => ['media', 'remove', '--prune-profiles', `--days=${days}`], connections: 6 },
+  previewCardsRemove: { suffix: 'cards-remove', args: (days) => ['preview_cards', 'remove', `--days=${days}`], connections: 6 },
+  statusesRemove: { suffix: 'statuses-remove', args: (days) => ['statuses', 'remove', `--days=${days}`], connections: 1 },
+  accountsPrune: { suffix: 'accounts-prune', args: () => ['accounts', 'prune'], connections: 6 },
+  mediaRemoveOrphans: { suffix: 'media-orphans', args: () => ['media', 'remove-orphans'], connections: 1 },
 };
 
 /** Longest name a CronJob may have: its Jobs add an 11-character suffix to a 63-character label. */
@@ -118,7 +129,7 @@ const CORE_SECRET_VARIABLES = ['SECRET_KEY_BASE', 'OTP_SECRET', 'VAPID_PRIVATE_K
 
 /** Provider variables the definition types (src/constructs/environment.ts authEnv). */
 const TYPED_AUTH_SUFFIXES: Record<string, string[]> = {
-  OIDC: ['ENABLED', 'DISPLAY_NAME', 'ISSUER', 'DISCOVERY', 'SCOPE', 'UID_FIELD', 'CLIENT_ID', 'CLIENT_SECRET', 'REDIRECT_URI', 'SECURITY_ASSUME_EMAIL_IS_VERIFIED'],
+  OIDC: ['ENABLED', 'DISPLAY_NAME', 'ISSUER', 'DISCOVERY', 'SCOPE', 'UID_FIELD', 'CLIENT_ID', 'CLIENT_SECRET', 'REDIRECT_URI', 'SECURITY_ASSUME_EMAIL_IS_VERIFIED', 'AUTH_ENDPOINT', 'TOKEN_ENDPOINT', 'USER_INFO_ENDPOINT', 'JWKS_URI', 'END_SESSION_ENDPOINT'],
   SAML: ['ENABLED', 'ACS_URL', 'ISSUER', 'IDP_SSO_TARGET_URL', 'IDP_CERT', 'CERT', 'PRIVATE_KEY'],
   CAS: ['ENABLED', 'URL'],
   LDAP: ['ENABLED', 'HOST', 'PORT', 'METHOD', 'BASE', 'BIND_DN', 'PASSWORD', 'UID', 'MAIL'],
@@ -138,10 +149,7 @@ const GENERATED_INGRESS_ANNOTATIONS = [
   'nginx.ingress.kubernetes.io/cors-allow-origin',
 ];
 
-export const GENERATED_ENV = /^(LOCAL_DOMAIN|WEB_DOMAIN|ALTERNATE_DOMAINS|RAILS_ENV|NODE_ENV|RAILS_LOG_LEVEL|LOG_LEVEL|TRUSTED_PROXY_IP|STREAMING_API_BASE_URL|PORT|BIND|WEB_CONCURRENCY|MAX_THREADS|MIN_THREADS|PERSISTENT_TIMEOUT|PREPARED_STATEMENTS|SKIP_POST_DEPLOYMENT_MIGRATIONS|DB_.*|REPLICA_DB_.*|(SIDEKIQ_|CACHE_)?REDIS_.*|ES_.*|S3_.*|(BULK_)?SMTP_.*|OTEL_EXPORTER_OTLP_ENDPOINT|OTEL_SERVICE_NAME_(PREFIX|SEPARATOR)|OTEL_TRACES_SAMPLER(_ARG)?|(MASTODON_)?PROMETHEUS_EXPORTER_.*|PGSSL.*|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|DEEPL_.*|LIBRE_TRANSLATE_.*|HCAPTCHA_.*|CACHE_BUSTER_.*|OMNIAUTH_ONLY|(OIDC|SAML|CAS|LDAP|PAM)_.*)$/;
 
-/** Everything that looks like a credential must come from a Secret, never from plain env. */
-export const SECRET_LIKE_ENV = /(PASSWORD|SECRET|_PASS$|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY|DATABASE_URL|REDIS_URL)/;
 
 export function buildModel(def: Instance): InstanceModel {
   const problems: Problem[] = [];
@@ -218,8 +226,7 @@ export function buildModel(def: Instance): InstanceModel {
   // --- extra env
   for (const name of Object.keys(def.env)) {
     if (isForbiddenEnv(facts, name)) error(['env', name], `${name} must not be set for Mastodon ${facts.minor} (removed or ignored)`);
-    else if (SECRET_LIKE_ENV.test(name)) error(['env', name], `${name} looks like a credential; put it in a Secret and reference it, never in plain env`);
-    else if (GENERATED_ENV.test(name)) error(['env', name], `${name} is generated from the definition's structured fields (domain, database, redis, search, storage, smtp, web, ...); set it there`);
+    else if (isCredentialName(name)) error(['env', name], `${name} looks like a credential; put it in a Secret and reference it, never in plain env`);
   }
 
   for (const label of Object.keys(def.labels)) {
@@ -239,18 +246,21 @@ export function buildModel(def: Instance): InstanceModel {
     const prefix = provider.toUpperCase();
     for (const suffix of Object.keys(settings.settings ?? {})) {
       const path = ['auth', provider, 'settings', suffix];
-      if (SECRET_LIKE_ENV.test(`${prefix}_${suffix}`) || /(CERT|KEY)$/.test(suffix)) error(path, `${prefix}_${suffix} is a credential: use the provider's Secret field`);
+      if (isCredentialName(`${prefix}_${suffix}`)) error(path, `${prefix}_${suffix} is a credential: use the provider's Secret field, or secretEnv`);
       else if (TYPED_AUTH_SUFFIXES[prefix]?.includes(suffix)) error(path, `${prefix}_${suffix} has its own field in auth.${provider}; set it there`);
     }
   }
   if (def.translation && !def.translation.deepl === !def.translation.libreTranslate) error(['translation'], `expected exactly one of deepl, libreTranslate, found ${def.translation.deepl ? 'both' : 'neither'}`);
   if (def.caBundle && !def.caBundle.configMap === !def.caBundle.secret) error(['caBundle'], `expected exactly one of configMap, secret, found ${def.caBundle.configMap ? 'both' : 'neither'}`);
   if (def.caBundle && def.database.tls?.caSecret) {
-    error(['caBundle'], 'streaming reads one extra CA file (NODE_EXTRA_CA_CERTS): put the database CA into the bundle and drop database.tls.caSecret');
+    warn(['caBundle'], 'streaming trusts one extra CA file (NODE_EXTRA_CA_CERTS), the bundle: it must also hold the database CA (Rails checks the database against database.tls.caSecret alone)');
   }
   if (def.search?.user !== undefined && def.search.userSecret) error(['search', 'userSecret'], 'expected one of user and userSecret, found both');
   const s3 = def.storage.s3;
   if (s3 && !s3.accessKeyIdSecret !== !s3.secretAccessKeySecret) error(['storage', 's3'], 'expected both accessKeyIdSecret and secretAccessKeySecret, or neither (credentials from the pod\'s identity)');
+  if (s3 && /\.r2\.cloudflarestorage\.com(:\d+)?(\/|$)/.test(s3.endpoint ?? '') && s3.permission !== '') {
+    warn(['storage', 's3', 'permission'], `Cloudflare R2 refuses ACLs, so uploads with S3_PERMISSION ${s3.permission ?? 'public-read (Mastodon\'s default)'} fail: set permission: "" (no ACL), as Mastodon's documentation prescribes for R2`);
+  }
   if (s3 && !s3.accessKeyIdSecret) {
     const without = podPlacements(def).filter(([path, p]) => path[0] !== 'streaming' && !p.serviceAccount).map(([path]) => path.join('.'));
     if (without.length) warn(['storage', 's3'], `no S3 keys: ${without.join(', ')} get credentials only from the node's role, having no serviceAccount (IRSA / Workload Identity)`);
@@ -269,8 +279,8 @@ export function buildModel(def: Instance): InstanceModel {
       if (label.startsWith('app.kubernetes.io/')) error([...path, 'podLabels', label], `${label} is set by the generator (selectors depend on it); use a label outside app.kubernetes.io/`);
     }
     for (const name of Object.keys(p.extraEnv ?? {})) {
-      if (SECRET_LIKE_ENV.test(name)) error([...path, 'extraEnv', name], `${name} looks like a credential; use envFrom with a Secret, or secretEnv`);
-      else if (GENERATED_ENV.test(name) || isForbiddenEnv(facts, name)) error([...path, 'extraEnv', name], `${name} is generated from the definition's structured fields or not read by Mastodon ${facts.minor}; set it there`);
+      if (isCredentialName(name)) error([...path, 'extraEnv', name], `${name} looks like a credential; use envFrom with a Secret, or secretEnv`);
+      else if (isForbiddenEnv(facts, name)) error([...path, 'extraEnv', name], `${name} must not be set for Mastodon ${facts.minor} (removed or ignored)`);
     }
     (p.envFrom ?? []).forEach((e, i) => {
       if (!e.configMap === !e.secret) error([...path, 'envFrom', i], `expected exactly one of configMap, secret, found ${e.configMap ? 'both' : 'neither'}`);
@@ -278,8 +288,7 @@ export function buildModel(def: Instance): InstanceModel {
   }
 
   for (const name of Object.keys(def.secretEnv)) {
-    if (GENERATED_ENV.test(name) || facts.requiredSecrets.includes(name)) error(['secretEnv', name], `${name} is generated from the definition's structured fields; set it there`);
-    else if (isForbiddenEnv(facts, name)) error(['secretEnv', name], `${name} must not be set for Mastodon ${facts.minor} (removed or ignored)`);
+    if (isForbiddenEnv(facts, name)) error(['secretEnv', name], `${name} must not be set for Mastodon ${facts.minor} (removed or ignored)`);
   }
 
   // --- version-dependent features
@@ -300,6 +309,8 @@ export function buildModel(def: Instance): InstanceModel {
   }
 
   checkDatabaseTls(def, warn, error);
+  checkMail(def, version, error, warn);
+  checkAuth(def, error);
   for (const [task, settings] of Object.entries(def.maintenance)) {
     const name = `${def.name}-${MAINTENANCE_TASKS[task as MaintenanceTask].suffix}`;
     if (settings.enabled && name.length > CRONJOB_NAME_MAX) error(['maintenance', task], `the CronJob name ${name} is ${name.length} characters, more than the ${CRONJOB_NAME_MAX} Kubernetes allows; use a shorter instance name or turn the task off`);
@@ -319,12 +330,15 @@ export function buildModel(def: Instance): InstanceModel {
   }
 
   checkPodsFitNodes(def, error);
+  checkNamespace(def, error, warn);
+  checkTrustedProxies(def, error);
+  checkResources(def, error);
 
   const searchDeployArgs = searchDeploy(def, upgradeFrom, version);
   const connections = connectionBudget(def, sidekiqGroups, searchDeployArgs !== undefined, error);
 
   if (problems.length) throw new ModelError(problems);
-  return {
+  const model: InstanceModel = {
     def,
     name: def.name,
     namespace: def.namespace ?? def.name,
@@ -348,6 +362,28 @@ export function buildModel(def: Instance): InstanceModel {
     detailedMetrics,
     warnings,
   };
+  // free-form env may use every name but those the emitters produce for this very definition
+  const envConflicts = checkFreeFormEnv(model);
+  if (envConflicts.length) throw new ModelError(envConflicts);
+  return model;
+}
+
+/** Sign-in settings Mastodon reads with no default, or needs to sign anyone in (config/initializers/devise.rb, 3_omniauth.rb). */
+function checkAuth(def: Instance, error: (p: FieldPath, m: string) => void) {
+  const ldap = def.auth?.ldap;
+  if (ldap) {
+    const path: FieldPath = ['auth', 'ldap'];
+    if (ldap.anonymousBind && (ldap.bindDn !== undefined || ldap.passwordSecret)) {
+      error([...path, 'anonymousBind'], 'an anonymous bind sends no account: remove bindDn and passwordSecret, or anonymousBind');
+    } else if (!ldap.anonymousBind && (ldap.bindDn === undefined || !ldap.passwordSecret)) {
+      error([...path, ldap.bindDn === undefined ? 'bindDn' : 'passwordSecret'], 'Mastodon reads LDAP_BIND_DN and LDAP_PASSWORD with no default (config/initializers/devise.rb), so every Rails process fails at boot without them: set bindDn and passwordSecret, or anonymousBind: true');
+    }
+  }
+  const oidc = def.auth?.oidc;
+  if (oidc && !oidc.discovery) {
+    const missing = (['authEndpoint', 'tokenEndpoint', 'userInfoEndpoint', 'jwksUri'] as const).filter((k) => oidc[k] === undefined);
+    if (missing.length) error(['auth', 'oidc', missing[0]], `without discovery Mastodon needs the provider's endpoints to sign anyone in: set ${missing.join(', ')} (or discovery: true)`);
+  }
 }
 
 /** OTP_SECRET for the migration Jobs when the upgrade crosses the migration that still reads it. */
@@ -488,27 +524,33 @@ function connectionBudget(def: Instance, groups: readonly SidekiqGroupModel[], s
   // streaming on the replica opens no connection to the primary (or its pooler)
   const streaming = def.database.replica?.streaming ? 0 : def.streaming.dbPool * max(def.streaming);
   const sidekiq = groups.reduce((sum, g) => sum + g.concurrency * max(g), 0);
-  // a migration Job holds at most 2; `tootctl search deploy` runs 5 workers by default
-  const jobs = 2 + (searchJob ? 6 : 0);
+  // a migration Job holds at most 2; `tootctl search deploy` runs 5 workers by default; the maintenance
+  // CronJobs count as many as can run together (schedules, deadlines and Forbid considered)
+  const maintenance = peakOverlap(
+    Object.entries(def.maintenance)
+      .filter(([, t]) => t.enabled)
+      .map(([task, t]) => ({ schedule: t.schedule, durationSeconds: t.deadlineSeconds, weight: MAINTENANCE_TASKS[task as MaintenanceTask].connections })),
+  );
+  const jobs = 2 + (searchJob ? 6 : 0) + maintenance;
   const pooler = def.database.pooler;
   const app = web + streaming + sidekiq;
   const budget: ConnectionBudget = pooler
-    ? { web, streaming, sidekiq, jobs, app, appLimit: pooler.maxClientConnections, appTarget: 'pooler', direct: jobs + (pooler.poolSize ?? 0), directLimit: def.database.maxConnections }
-    : { web, streaming, sidekiq, jobs, app: app + jobs, appLimit: def.database.maxConnections, appTarget: 'server', direct: app + jobs, directLimit: def.database.maxConnections };
-  const detail = `web ${web} + streaming ${streaming} + Sidekiq ${sidekiq}${pooler ? '' : ` + jobs ${jobs}`}`;
+    ? { web, streaming, sidekiq, jobs, maintenance, app, appLimit: pooler.maxClientConnections, appTarget: 'pooler', direct: jobs + (pooler.poolSize ?? 0), directLimit: def.database.maxConnections }
+    : { web, streaming, sidekiq, jobs, maintenance, app: app + jobs, appLimit: def.database.maxConnections, appTarget: 'server', direct: app + jobs, directLimit: def.database.maxConnections };
+  const detail = `web ${web} + streaming ${streaming} + Sidekiq ${sidekiq}${pooler ? '' : ` + jobs ${jobs}${maintenance ? ` (maintenance ${maintenance})` : ''}`}`;
   if (budget.app > budget.appLimit) {
     error(
       pooler ? ['database', 'pooler', 'maxClientConnections'] : ['database', 'maxConnections'],
       `worst-case PostgreSQL connections ${budget.app} (${detail}) exceed the ${pooler ? "pooler's" : "server's"} limit of ${budget.appLimit}; lower threads, concurrency or maxReplicas, or raise the limit`,
     );
   } else if (pooler && budget.direct > budget.directLimit) {
-    error(['database', 'pooler', 'poolSize'], `the pooler's server connections plus migration Jobs (${budget.direct}) exceed database.maxConnections ${budget.directLimit}`);
+    error(['database', 'pooler', 'poolSize'], `the pooler's server connections plus migration Jobs and maintenance CronJobs (${budget.direct}, maintenance ${maintenance}) exceed database.maxConnections ${budget.directLimit}`);
   }
   return budget;
 }
 
 /** Requests of the exporter sidecar next to Puma (see constructs/web.ts). */
-export const EXPORTER_RESOURCES = { cpu: '50m', memory: '128Mi', memoryLimit: '256Mi' };
+export const EXPORTER_RESOURCES = { cpu: '50m', memory: '128Mi', memoryLimit: '256Mi', ephemeralStorage: '16Mi', ephemeralStorageLimit: '64Mi' };
 
 /** Every pod must fit on one node of the size the definition declares, or it stays Pending forever. */
 function checkPodsFitNodes(def: Instance, error: (p: FieldPath, m: string) => void) {

@@ -1,17 +1,26 @@
 import { KubeObject } from '../output/schema-gate';
 import { ContainerHardening } from './container-hardening';
 import { ContainerResources } from './container-resources';
+import { MetadataSyntax } from './metadata-syntax';
 import { NoPlainSecrets } from './no-plain-secrets';
+import { ObjectNames } from './object-names';
+import { ObjectSize } from './object-size';
+import { PodConsistency } from './pod-consistency';
 import { PodHardening } from './pod-hardening';
-import { Rule } from './rule';
+import { Finding, Rule } from './rule';
 import { StandardLabels } from './standard-labels';
 
-export { ContainerHardening, ContainerResources, NoPlainSecrets, PodHardening, StandardLabels };
-export type { Rule };
+export { ContainerHardening, ContainerResources, MetadataSyntax, NoPlainSecrets, ObjectNames, ObjectSize, PodConsistency, PodHardening, StandardLabels };
+export type { Finding, Rule };
 
-export const RULES: readonly Rule[] = [ContainerResources, ContainerHardening, PodHardening, NoPlainSecrets, StandardLabels];
+export const RULES: readonly Rule[] = [ContainerResources, ContainerHardening, PodHardening, NoPlainSecrets, StandardLabels, ObjectNames, MetadataSyntax, PodConsistency, ObjectSize];
 
-/** Every rule violation of one object, prefixed with the rule id. */
+/** Every rule violation of one object, its message prefixed with the rule id. */
+export function ruleFindings(obj: KubeObject, rules: readonly Rule[] = RULES): Finding[] {
+  return rules.flatMap((r) => r.check(obj).map((f) => (typeof f === 'string' ? { message: `${r.id}: ${f}` } : { ...f, message: `${r.id}: ${f.message}` })));
+}
+
+/** Every rule violation of one object as text, prefixed with the rule id. */
 export function checkRules(obj: KubeObject, rules: readonly Rule[] = RULES): string[] {
-  return rules.flatMap((r) => r.check(obj).map((p) => `${r.id}: ${p}`));
+  return ruleFindings(obj, rules).map((f) => f.message);
 }

@@ -1,27 +1,56 @@
 /** A policy rule: a pure function over one synthesized object, returning what is wrong (empty: compliant). */
 import { KubeObject } from '../output/schema-gate';
 
+/** What is wrong, and the offending name or value when there is one: it locates the definition field that wrote it. */
+export interface Finding {
+  readonly message: string;
+  readonly culprit?: string;
+}
+
 export interface Rule {
   readonly id: string;
   /** the compliant condition, in one line */
   readonly description: string;
-  readonly check: (obj: KubeObject) => string[];
+  readonly check: (obj: KubeObject) => (string | Finding)[];
 }
 
 interface PodTemplateHolder {
-  spec?: { template?: { spec?: PodSpecLike }; jobTemplate?: { spec?: { template?: { spec?: PodSpecLike } } } };
+  spec?: { template?: { metadata?: ObjectMetaLike; spec?: PodSpecLike }; jobTemplate?: { spec?: { template?: { metadata?: ObjectMetaLike; spec?: PodSpecLike } } } };
+}
+
+export interface ObjectMetaLike {
+  name?: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
 }
 
 export interface ContainerLike {
   name: string;
-  env?: { name: string; value?: string }[];
+  env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { key: string }; configMapKeyRef?: { key: string } } }[];
+  ports?: { name?: string; containerPort?: number; hostPort?: number }[];
+  volumeMounts?: { name: string; mountPath: string }[];
   resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
-  securityContext?: { allowPrivilegeEscalation?: boolean; readOnlyRootFilesystem?: boolean; runAsNonRoot?: boolean; capabilities?: { drop?: string[] } };
+  securityContext?: { allowPrivilegeEscalation?: boolean; readOnlyRootFilesystem?: boolean; runAsNonRoot?: boolean; privileged?: boolean; capabilities?: { drop?: string[]; add?: string[] } };
+}
+
+export interface PodAffinityTermLike {
+  topologyKey?: string;
 }
 
 export interface PodSpecLike {
   containers?: ContainerLike[];
   initContainers?: ContainerLike[];
+  volumes?: ({ name: string; emptyDir?: { sizeLimit?: unknown } } & Record<string, unknown>)[];
+  hostAliases?: { ip?: string; hostnames?: string[] }[];
+  hostNetwork?: boolean;
+  hostPID?: boolean;
+  hostIPC?: boolean;
+  affinity?: {
+    podAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTermLike[]; preferredDuringSchedulingIgnoredDuringExecution?: { podAffinityTerm?: PodAffinityTermLike }[] };
+    podAntiAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTermLike[]; preferredDuringSchedulingIgnoredDuringExecution?: { podAffinityTerm?: PodAffinityTermLike }[] };
+  };
+  topologySpreadConstraints?: { topologyKey?: string }[];
   automountServiceAccountToken?: boolean;
   serviceAccountName?: string;
   securityContext?: { runAsNonRoot?: boolean; seccompProfile?: { type?: string } };
@@ -31,6 +60,12 @@ export interface PodSpecLike {
 export function podSpec(obj: KubeObject): PodSpecLike | undefined {
   const o = obj as unknown as PodTemplateHolder;
   return o.spec?.template?.spec ?? o.spec?.jobTemplate?.spec?.template?.spec;
+}
+
+/** The metadata of a workload object's pod template, if it has one. */
+export function podMetadata(obj: KubeObject): ObjectMetaLike | undefined {
+  const o = obj as unknown as PodTemplateHolder;
+  return o.spec?.template?.metadata ?? o.spec?.jobTemplate?.spec?.template?.metadata;
 }
 
 export function allContainers(spec: PodSpecLike): ContainerLike[] {

@@ -39,7 +39,7 @@ export const SHAPES: Record<string, { nodes: NodeShape[]; zoneLoss: boolean; dra
 };
 
 function nodeManifest(n: NodeShape): object {
-  const resources = { cpu: n.cpu, memory: n.memory, pods: '110' };
+  const resources = { cpu: n.cpu, memory: n.memory, 'ephemeral-storage': '100Gi', pods: '110' };
   return {
     apiVersion: 'v1',
     kind: 'Node',

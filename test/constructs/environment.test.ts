@@ -104,7 +104,7 @@ describe('shared configuration', () => {
           domain: 'mx.example.social',
           opensslVerifyMode: 'none',
           caSecret: ca,
-          bulk: { server: 'b', domain: 'bulk.example.social', opensslVerifyMode: 'peer', caSecret: { name: 'smtp-ca', key: 'bulk.crt' }, loginSecret: { name: 'smtp', key: 'bulk-login' } },
+          bulk: { server: 'b', domain: 'bulk.example.social', opensslVerifyMode: 'peer', caSecret: { name: 'smtp-ca', key: 'bulk.crt' }, loginSecret: { name: 'smtp', key: 'bulk-login' }, passwordSecret: { name: 'smtp', key: 'bulk-password' } },
         },
       }),
     );
@@ -131,7 +131,7 @@ describe('shared configuration', () => {
     // Mastodon's defaults are left alone: nothing emitted for what the definition does not say
     const plain = find(synth(definition({ smtp: { server: 's', fromAddress: 'n@example.social' } })), 'ConfigMap', 'test-env').data;
     expect(Object.keys(plain).filter((k) => /SMTP_(SSL|DOMAIN|CA_FILE|REPLY_TO|RETURN_PATH|DELIVERY_METHOD|OPENSSL)/.test(k))).toEqual([]);
-    expect(problems(definition({ smtp: { server: 's', fromAddress: 'n@example.social', login: 'x', loginSecret: { name: 'smtp', key: 'login' } } }))).toEqual([
+    expect(problems(definition({ smtp: { server: 's', fromAddress: 'n@example.social', login: 'x', loginSecret: { name: 'smtp', key: 'login' }, passwordSecret: { name: 'smtp', key: 'password' } } }))).toEqual([
       expect.stringMatching(/expected one of login and loginSecret/),
     ]);
   });
@@ -205,7 +205,9 @@ describe('database TLS', () => {
     expect(problems(definition({ database: { tls: { mode: 'encrypt', caSecret: ca } } })).join()).toMatch(/would be ignored/);
     expect(problems(definition({ database: { tls: { mode: 'no-verify' } } })).join()).toMatch(/database\.tls\.mode/);
     expect(problems(definition({ database: { sslMode: 'require' } })).join()).toMatch(/unknown field/);
-    expect(problems(definition({ env: { PGSSLMODE: 'require' } })).join()).toMatch(/generated/);
+    expect(problems(definition({ database: { tls: { mode: 'encrypt' } }, env: { DB_SSLMODE: 'require' } })).join()).toMatch(/DB_SSLMODE is generated from database for this instance/);
+    // what the generator does not emit is the user's: node-postgres reads PGSSLMODE when DB_SSLMODE is unset
+    expect(problems(definition({ env: { PGSSLMODE: 'require' } }))).toEqual([]);
   });
 });
 
@@ -285,7 +287,15 @@ describe('what a Helm chart\'s Secrets and images need', () => {
       expect(d.spec.template.spec.volumes, name).toContainEqual({ name: 'ca-bundle', configMap: { name: 'corp-ca', items: [{ key: 'bundle.pem', path: 'ca.crt' }] } });
     }
     expect(problems(definition({ caBundle: { secret: 'a', configMap: 'b' } })).join()).toMatch(/exactly one of configMap, secret/);
-    expect(problems(definition({ caBundle: { secret: 'a' }, database: { tls: { mode: 'verify-full', caSecret: { name: 'db-ca', key: 'ca.crt' } } } })).join()).toMatch(/streaming reads one extra CA file/);
+    const both = definition({ caBundle: { secret: 'corp-ca' }, database: { tls: { mode: 'verify-full', caSecret: { name: 'db-ca', key: 'ca.crt' } } } });
+    expect(problems(both)).toEqual([]);
+    expect(model(both).warnings.map((w) => w.message)).toContainEqual(expect.stringMatching(/the bundle: it must also hold the database CA/));
+    const withBoth = synth(both);
+    for (const name of ['test-web', 'test-sidekiq-all']) {
+      expect(envOf(container(find(withBoth, 'Deployment', name)))).toMatchObject({ PGSSLROOTCERT: '/etc/mastodon/db-ca/ca.crt', SSL_CERT_FILE: '/etc/mastodon/ca-bundle/ca.crt', DB_SSLMODE: 'verify-full' });
+    }
+    const streaming = container(find(withBoth, 'Deployment', 'test-streaming'));
+    expect(streaming.env.filter((e: any) => e.name === 'NODE_EXTRA_CA_CERTS')).toEqual([{ name: 'NODE_EXTRA_CA_CERTS', value: '/etc/mastodon/ca-bundle/ca.crt' }]);
   });
 });
 
@@ -307,7 +317,7 @@ describe('translation, captcha and cache buster', () => {
     const libre = find(synth(definition({ translation: { libreTranslate: { endpoint: 'http://libretranslate:5000' } } })), 'ConfigMap', 'test-env').data;
     expect(libre.LIBRE_TRANSLATE_ENDPOINT).toBe('http://libretranslate:5000');
     expect(problems(definition({ translation: {} })).join()).toMatch(/exactly one of deepl, libreTranslate/);
-    expect(problems(definition({ env: { DEEPL_PLAN: 'pro' } })).join()).toMatch(/DEEPL_PLAN is generated/);
+    expect(problems(definition({ translation: { deepl: { apiKeySecret: { name: 'deepl', key: 'key' } } }, env: { DEEPL_PLAN: 'pro' } })).join()).toMatch(/DEEPL_PLAN is generated from translation.deepl/);
   });
 });
 
@@ -319,7 +329,7 @@ describe('sign-in providers', () => {
         auth: {
           omniauthOnly: true,
           oidc: { displayName: 'SSO', issuer: 'https://sso.example', clientId: 'mastodon', clientSecretSecret: { name: 'oidc', key: 'secret' }, settings: { CLIENT_AUTH_METHOD: 'basic' } },
-          ldap: { host: 'ldap.example', base: 'dc=example', passwordSecret: { name: 'ldap', key: 'password' } },
+          ldap: { host: 'ldap.example', base: 'dc=example', bindDn: 'cn=mastodon,dc=example', passwordSecret: { name: 'ldap', key: 'password' } },
         },
       }),
     );
@@ -341,7 +351,7 @@ describe('sign-in providers', () => {
     const oidc = { displayName: 'SSO', issuer: 'https://sso.example', clientId: 'm', clientSecretSecret: { name: 'oidc', key: 'secret' } };
     expect(problems(definition({ auth: { oidc: { ...oidc, settings: { CLIENT_SECRET: 'x' } } } })).join()).toMatch(/OIDC_CLIENT_SECRET is a credential/);
     expect(problems(definition({ auth: { oidc: { ...oidc, settings: { ISSUER: 'x' } } } })).join()).toMatch(/OIDC_ISSUER has its own field/);
-    expect(problems(definition({ env: { OIDC_ENABLED: 'true' } })).join()).toMatch(/OIDC_ENABLED is generated/);
+    expect(problems(definition({ auth: { oidc }, env: { OIDC_ENABLED: 'true' } })).join()).toMatch(/OIDC_ENABLED is generated from auth.oidc/);
   });
 });
 
@@ -367,3 +377,43 @@ describe('OpenTelemetry', () => {
     expect(problems(definition({ metrics: { otel: { endpoint: 'x', samplerRatio: '10%' } } })).join()).toMatch(/samplerRatio: expected a ratio between 0 and 1/);
   });
 });
+
+describe('settings Mastodon needs together (round 3)', () => {
+  const ldap = { host: 'ldap.example', base: 'dc=example' };
+  const oidc = { displayName: 'SSO', issuer: 'https://sso.example', clientId: 'mastodon', clientSecretSecret: { name: 'oidc', key: 'secret' } };
+
+  it('LDAP needs bind credentials, or an anonymous bind that emits both empty', () => {
+    expect(problems(definition({ auth: { ldap } }))).toEqual([expect.stringMatching(/reads LDAP_BIND_DN and LDAP_PASSWORD with no default .* every Rails process fails at boot/)]);
+    expect(problems(definition({ auth: { ldap: { ...ldap, bindDn: 'cn=m' } } }))).toEqual([expect.stringMatching(/LDAP_PASSWORD with no default/)]);
+    expect(problems(definition({ auth: { ldap: { ...ldap, anonymousBind: true, bindDn: 'cn=m' } } }))).toEqual([expect.stringMatching(/an anonymous bind sends no account/)]);
+    const objects = synth(definition({ auth: { ldap: { ...ldap, anonymousBind: true } } }));
+    expect(find(objects, 'ConfigMap', 'test-env').data.LDAP_BIND_DN).toBe('');
+    for (const name of ['test-web', 'test-sidekiq-all']) expect(envOf(container(find(objects, 'Deployment', name))).LDAP_PASSWORD).toBe('');
+  });
+
+  it('OIDC without discovery has typed endpoints, all four required; endpoint names are no credentials', () => {
+    expect(problems(definition({ auth: { oidc: { ...oidc, discovery: false, tokenEndpoint: 'https://sso.example/token' } } }))).toEqual([
+      expect.stringMatching(/without discovery Mastodon needs the provider's endpoints to sign anyone in: set authEndpoint, userInfoEndpoint, jwksUri/),
+    ]);
+    const endpoints = { authEndpoint: 'https://sso.example/auth', tokenEndpoint: 'https://sso.example/token', userInfoEndpoint: 'https://sso.example/userinfo', jwksUri: 'https://sso.example/jwks' };
+    const data = find(synth(definition({ auth: { oidc: { ...oidc, discovery: false, ...endpoints, settings: { SEND_SCOPE_TO_TOKEN_ENDPOINT: 'false', CLIENT_AUTH_METHOD: 'basic' } } } })), 'ConfigMap', 'test-env').data;
+    expect(data).toMatchObject({ OIDC_DISCOVERY: 'false', OIDC_TOKEN_ENDPOINT: 'https://sso.example/token', OIDC_JWKS_URI: 'https://sso.example/jwks', OIDC_SEND_SCOPE_TO_TOKEN_ENDPOINT: 'false' });
+    expect(problems(definition({ auth: { oidc: { ...oidc, settings: { TOKEN_ENDPOINT: 'x' } } } }))).toEqual([expect.stringMatching(/OIDC_TOKEN_ENDPOINT has its own field in auth.oidc/)]);
+  });
+
+  it('CAS attribute keys are settings, not credentials', () => {
+    const data = find(synth(definition({ auth: { cas: { url: 'https://cas.example', settings: { UID_KEY: 'user', EMAIL_KEY: 'mail', NICKNAME_KEY: 'nick' } } } })), 'ConfigMap', 'test-env').data;
+    expect(data).toMatchObject({ CAS_UID_KEY: 'user', CAS_EMAIL_KEY: 'mail', CAS_NICKNAME_KEY: 'nick' });
+  });
+
+  it('S3 without ACLs is S3_PERMISSION="" (Cloudflare R2, buckets with object ownership enforced)', () => {
+    const data = find(synth(definition({ storage: { s3: { permission: '', endpoint: 'https://abc.r2.cloudflarestorage.com' } } })), 'ConfigMap', 'test-env').data;
+    expect(data.S3_PERMISSION).toBe('');
+    expect(problems(definition({ storage: { s3: { permission: 'authenticated-read' } } }))).toEqual([]);
+    const r2 = (permission?: string) => model(definition({ storage: { s3: { endpoint: 'https://abc.r2.cloudflarestorage.com', ...(permission === undefined ? {} : { permission }) } } })).warnings.map((w) => w.message);
+    expect(r2()).toContainEqual(expect.stringMatching(/Cloudflare R2 refuses ACLs, so uploads with S3_PERMISSION public-read .* set permission: ""/));
+    expect(r2('private')).toContainEqual(expect.stringMatching(/S3_PERMISSION private fail/));
+    expect(r2('')).toEqual([]);
+  });
+});
+

@@ -68,6 +68,6 @@ describe('Job placement', () => {
     expect(pods.length).toBeGreaterThanOrEqual(4);
     for (const pod of pods) expect(pod).toMatchObject({ nodeSelector: { pool: 'batch' }, tolerations: jobs.tolerations, priorityClassName: 'batch-low' });
     const migrate = container(find(objects, "Job", "test-db-migrate-downtime-4-6-6"));
-    expect(migrate.resources).toEqual({ requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '3Gi' } });
+    expect(migrate.resources).toEqual({ requests: { cpu: '1', memory: '2Gi', 'ephemeral-storage': '256Mi' }, limits: { memory: '3Gi', 'ephemeral-storage': '2Gi' } });
   });
 });

@@ -72,7 +72,7 @@ describe('Redis roles', () => {
   });
 
   it('Dragonfly: cache evicts and keeps no snapshots; main persists and never evicts; both spread and budgeted', () => {
-    const objects = synth(definition({ redis: { main: { external: undefined, dragonfly: {} }, cache: { dragonfly: { resources: { cpu: '1', memory: '2Gi', memoryLimit: '1Gi' } } } } }));
+    const objects = synth(definition({ redis: { main: { external: undefined, dragonfly: {} }, cache: { dragonfly: { resources: { cpu: '1', memory: '512Mi', memoryLimit: '1Gi' } } } } }));
     const cache: any = find(objects, 'Dragonfly', 'test-redis-cache');
     const main: any = find(objects, 'Dragonfly', 'test-redis-main');
     expect(cache.spec.args).toEqual(['--cache_mode=true', `--maxmemory=${Math.floor(1024 ** 3 * 0.8)}`]);

@@ -58,8 +58,8 @@ describe('Web (Puma)', () => {
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(web.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
     expect(web.volumeMounts.map((m: any) => m.mountPath)).toEqual(['/opt/mastodon/tmp', '/tmp']);
-    expect(web.resources.requests).toEqual({ cpu: '500m', memory: '1Gi' });
-    expect(web.resources.limits).toEqual({ memory: '1536Mi' });
+    expect(web.resources.requests).toEqual({ cpu: '500m', memory: '1Gi', 'ephemeral-storage': '256Mi' });
+    expect(web.resources.limits).toEqual({ memory: '1536Mi', 'ephemeral-storage': '2Gi' });
   });
 
   it('rolls pods when the shared configuration changes', () => {

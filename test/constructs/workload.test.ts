@@ -75,3 +75,49 @@ describe('pod additions (the Helm charts\' affinity, priority, sidecars, extra e
     expect(problems(definition({ web: { affinity: 'near the database' } })).join()).toMatch(/web\.affinity: expected a mapping/);
   });
 });
+
+describe('scratch space (ephemeral storage)', () => {
+  const podsOf = (objects: any[]) =>
+    objects.flatMap((o) => {
+      const t = o.spec?.template ?? o.spec?.jobTemplate?.spec?.template;
+      return t?.spec ? [{ name: `${o.kind}/${o.metadata.name}`, spec: t.spec }] : [];
+    });
+
+  it('every emptyDir of every pod is bounded and every container requests and limits ephemeral storage', () => {
+    const objects = synth(definition({ metrics: { prometheus: true }, upgrade: { from: '4.4.5', strategy: 'downtime' }, web: { maxReplicas: 4 }, maintenance: { accountsPrune: { enabled: true } } }));
+    const pods = podsOf(objects);
+    expect(pods.length).toBeGreaterThanOrEqual(6);
+    for (const { name, spec } of pods) {
+      for (const v of (spec.volumes ?? []).filter((v: any) => v.emptyDir)) expect(v.emptyDir.sizeLimit, `${name} ${v.name}`).toMatch(/^\d+(Mi|Gi)$/);
+      for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+        expect(c.resources.requests['ephemeral-storage'], `${name} ${c.name}`).toBeDefined();
+        expect(c.resources.limits['ephemeral-storage'], `${name} ${c.name}`).toBeDefined();
+      }
+    }
+  });
+
+  it('follows each component\'s ephemeralStorage and ephemeralStorageLimit, also for what the definition adds unbounded', () => {
+    const size = { cpu: '250m', memory: '512Mi', memoryLimit: '1Gi', ephemeralStorage: '1Gi', ephemeralStorageLimit: '5Gi' };
+    const objects = synth(
+      definition({
+        web: {
+          resources: size,
+          extraVolumes: [{ name: 'cache', emptyDir: {} }, { name: 'bounded', emptyDir: { sizeLimit: '100Mi' } }],
+          sidecars: [{ name: 'shipper', image: 'fluent/fluent-bit:3.2', resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } } }],
+        },
+      }),
+    );
+    const spec = find(objects, 'Deployment', 'test-web').spec.template.spec;
+    const volume = (n: string) => spec.volumes.find((v: any) => v.name === n).emptyDir;
+    expect([volume('tmp').sizeLimit, volume('tmp-root').sizeLimit, volume('cache').sizeLimit, volume('bounded').sizeLimit]).toEqual(['5Gi', '5Gi', '5Gi', '100Mi']);
+    expect(container({ spec: { template: { spec } } }, 'web').resources).toMatchObject({ requests: { 'ephemeral-storage': '1Gi' }, limits: { 'ephemeral-storage': '5Gi' } });
+    expect(container({ spec: { template: { spec } } }, 'shipper').resources).toEqual({ requests: { cpu: '10m', memory: '32Mi', 'ephemeral-storage': '1Gi' }, limits: { memory: '64Mi', 'ephemeral-storage': '5Gi' } });
+    // streaming kept its defaults
+    const streaming = find(objects, 'Deployment', 'test-streaming').spec.template.spec;
+    expect(streaming.volumes.find((v: any) => v.name === 'tmp-root').emptyDir.sizeLimit).toBe('2Gi');
+  });
+
+  it('refuses an ephemeral-storage request above its limit', () => {
+    expect(problems(definition({ jobs: { resources: { cpu: '1', memory: '1Gi', memoryLimit: '1Gi', ephemeralStorage: '4Gi', ephemeralStorageLimit: '2Gi' } } }))).toEqual([expect.stringMatching(/ephemeral-storage request at most the ephemeralStorageLimit 2Gi, found 4Gi/)]);
+  });
+});

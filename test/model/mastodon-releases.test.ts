@@ -32,7 +32,109 @@ interface Fixture {
   readonly metrics: Record<string, { readonly process?: 'web' | 'sidekiq'; readonly env?: Record<string, string> }>;
 }
 
-const fixture: Fixture = JSON.parse(fs.readFileSync(path.join(__dirname, '../fixtures/mastodon-releases.json'), 'utf8'));
+/** A condition on one variable (or any of several); conditions on other things (a migration, a bucket) are not checked here. */
+interface Condition {
+  readonly var?: string;
+  readonly equals?: string;
+  readonly notEquals?: string;
+  readonly in?: readonly string[];
+  readonly notIn?: readonly string[];
+  readonly set?: boolean;
+  readonly orUnset?: boolean;
+  readonly caseInsensitive?: boolean;
+  readonly anyOf?: readonly Condition[];
+}
+interface Combination {
+  readonly when: readonly Condition[];
+  readonly releases: string;
+  readonly failure: string;
+}
+interface RequiredPair extends Combination {
+  readonly vars: readonly string[];
+  readonly present: string;
+}
+interface Exclusive extends Combination {
+  readonly kind: string;
+}
+interface Accepted {
+  readonly vars: readonly string[];
+  readonly values: readonly string[];
+  readonly releases: string;
+  readonly process?: 'rails' | 'streaming';
+  readonly anyString?: boolean;
+  readonly caseInsensitive?: boolean;
+}
+interface Combinations {
+  readonly requiredPairs: readonly RequiredPair[];
+  readonly exclusive: readonly Exclusive[];
+  readonly accepted: readonly Accepted[];
+}
+
+const fixture: Fixture & Combinations = JSON.parse(fs.readFileSync(path.join(__dirname, '../fixtures/mastodon-releases.json'), 'utf8'));
+
+/** "4.5.0..4.7": from a release to the end of a minor (or to a release). */
+function inReleases(range: string, version: string): boolean {
+  const [from, to] = range.split(' ')[0].split('..');
+  const at = v(version);
+  if (compareVersions(at, v(from)) < 0) return false;
+  const end = v(to);
+  return /^\d+\.\d+$/.test(to) ? at.major < end.major || (at.major === end.major && at.minor <= end.minor) : compareVersions(at, end) <= 0;
+}
+
+/** undefined: the condition is about something no environment shows */
+function holds(c: Condition, env: Map<string, string>): boolean | undefined {
+  if (c.anyOf) return c.anyOf.some((x) => holds(x, env) === true);
+  if (!c.var) return undefined;
+  const raw = env.get(c.var);
+  const value = raw !== undefined && c.caseInsensitive ? raw.toLowerCase() : raw;
+  if (value === undefined) return Boolean(c.orUnset) && c.set !== true && c.equals === undefined && c.in === undefined;
+  if (c.equals !== undefined && value !== c.equals) return false;
+  if (c.notEquals !== undefined && value === c.notEquals) return false;
+  if (c.in && !c.in.includes(value)) return false;
+  if (c.notIn && c.notIn.includes(value)) return false;
+  return true;
+}
+
+/**
+ * Values outside an `accepted` list the generator emits on purpose, with the meaning Mastodon gives them ("otherValues"):
+ * LDAP without encryption, and streaming's verified TLS (node-postgres verifies for any mode but disable/no-verify).
+ */
+const DELIBERATE_OTHER_VALUES: Record<string, readonly string[]> = { LDAP_METHOD: ['plain'], 'streaming DB_SSLMODE': ['verify-full'] };
+
+/** What a release refuses or fails on in one process's whole environment (the ConfigMap and its own variables). */
+export function combinationViolations(where: string, kind: 'rails' | 'streaming', env: Map<string, string>, version: string): string[] {
+  const out: string[] = [];
+  const applies = (c: Combination) => inReleases(c.releases, version) && c.when.every((w) => holds(w, env) !== undefined);
+  if (kind === 'rails') {
+    for (const pair of fixture.requiredPairs.filter(applies)) {
+      if (!pair.when.every((w) => holds(w, env))) continue;
+      const nonEmpty = /non-empty|non-blank/.test(pair.present) && !/^4\.3\.0: set/.test(pair.present);
+      for (const name of pair.vars) {
+        const value = env.get(name);
+        if (value === undefined || (nonEmpty && value === '')) out.push(`${where}: ${name} is needed with ${pair.when.map((w) => w.var).join(' and ') || 'every release'} (${pair.failure})`);
+      }
+    }
+    for (const ex of fixture.exclusive.filter(applies)) {
+      if (ex.kind.startsWith('raises') && ex.when.every((w) => holds(w, env))) out.push(`${where}: ${ex.when.map((w) => (w.anyOf ? w.anyOf.map((a) => a.var).join('/') : w.var)).join(' with ')} fails on ${version}: ${ex.failure}`);
+    }
+  }
+  for (const a of fixture.accepted.filter((x) => inReleases(x.releases, version) && (!x.process || x.process === kind) && !x.anyString)) {
+    for (const name of a.vars) {
+      const raw = env.get(name);
+      if (raw === undefined) continue;
+      const value = a.caseInsensitive ? raw.toLowerCase() : raw;
+      const off = a.values.length === 1 && a.values[0] === 'true' && value === 'false';
+      if (!a.values.includes(value) && !off && !(DELIBERATE_OTHER_VALUES[name] ?? DELIBERATE_OTHER_VALUES[`${kind} ${name}`])?.includes(value)) out.push(`${where}: ${name}=${raw} is not a value Mastodon ${version} accepts (${a.values.join(', ')})`);
+    }
+  }
+  for (const a of fixture.accepted.filter((x) => x.anyString && inReleases(x.releases, version))) {
+    for (const name of a.vars) {
+      const raw = env.get(name);
+      if (raw !== undefined && !a.values.includes(raw)) out.push(`${where}: ${name}=${raw} is none of the values Mastodon gives a meaning (${a.values.map((x) => JSON.stringify(x)).join(', ')})`);
+    }
+  }
+  return out;
+}
 const v = (s: string) => parseVersion(s)!;
 
 function readsAt(kind: 'rails' | 'streaming', version: string): Map<string, Read> {
@@ -70,6 +172,9 @@ export function violations(objects: KubeObject[], def: Json): string[] {
         check(`ConfigMap ${o.metadata.name}`, [rails, streaming], k, val as string);
       }
     }
+  }
+  const shared = new Map<string, string>(Object.entries((objects as any[]).find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-env'))?.data ?? {}));
+  for (const o of objects as any[]) {
     const pod = o.kind === 'Deployment' || o.kind === 'Job' ? o.spec.template.spec : undefined;
     for (const c of pod?.containers ?? []) {
       const image = String(c.image);
@@ -81,6 +186,9 @@ export function violations(objects: KubeObject[], def: Json): string[] {
         emitted.add(e.name);
         check(`${o.kind} ${o.metadata.name}/${c.name}`, [kind === 'rails' ? rails : streaming], e.name, e.value);
       }
+      const whole = new Map(shared);
+      for (const e of c.env ?? []) whole.set(e.name, e.value ?? `(from ${e.valueFrom?.secretKeyRef ? 'a Secret' : 'elsewhere'})`);
+      out.push(...combinationViolations(`${o.kind} ${o.metadata.name}/${c.name}`, kind, whole, version));
       const core = kind === 'rails' ? rel.requiredSecrets : [];
       for (const key of core) if (!names.has(key)) out.push(`${o.kind} ${o.metadata.name}/${c.name}: ${key} is required by ${rel.minor} and missing`);
       if (kind === 'streaming') for (const key of rel.requiredSecrets) if (names.has(key)) out.push(`${o.kind} ${o.metadata.name}: streaming does not need ${key}`);
@@ -217,7 +325,27 @@ describe('what the manifests tell Mastodon is what Mastodon reads', () => {
     expect(found).toMatch(/MALLOC_ARENA_MAX is read by no 4\.5\.6 process/);
     expect(found).toMatch(/DB_SSLMODE=no-verify is not a value config\/database\.yml understands/);
     expect(found).toMatch(/SECRET_KEY_BASE is required by 4\.5 and missing/);
-    expect(found).toMatch(/MastodonSidekiqBacklog: test-sidekiq-all does not report ruby_sidekiq_queue_latency_seconds/);
+    expect(found).toMatch(/MastodonSidekiqBacklog: test-sidekiq-all does not report sidekiq_queue_latency_seconds/);
+  });
+
+  it('catches a combination its release rejects, a missing required pair and a value outside the accepted ones', () => {
+    const def = everything('4.5.6');
+    const objects = JSON.parse(JSON.stringify(synth(def))) as any[];
+    const data = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'test-env').data;
+    data.SMTP_ENABLE_STARTTLS = 'auto';
+    delete data.LDAP_BIND_DN;
+    data.S3_PERMISSION = 'public';
+    data.SMTP_AUTH_METHOD = 'md5';
+    const found = violations(objects, def).join('\n');
+    expect(found).toMatch(/SMTP_TLS\/SMTP_SSL with SMTP_ENABLE_STARTTLS fails on 4\.5\.6: ArgumentError ':enable_starttls and :tls are mutually exclusive'/);
+    expect(found).toMatch(/LDAP_BIND_DN is needed with LDAP_ENABLED/);
+    expect(found).toMatch(/S3_PERMISSION=public is none of the values Mastodon gives a meaning/);
+    expect(found).toMatch(/SMTP_AUTH_METHOD=md5 is not a value Mastodon 4\.5\.6 accepts/);
+    // the same STARTTLS setting is only ignored before 4.5, never refused
+    const old = everything('4.4.5');
+    const oldObjects = JSON.parse(JSON.stringify(synth(old))) as any[];
+    oldObjects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'test-env').data.SMTP_ENABLE_STARTTLS = 'auto';
+    expect(violations(oldObjects, old).join('\n')).not.toMatch(/mutually exclusive/);
   });
 
   it('catches a variable read only by other patches (REDIS_USERNAME after 4.3.0) and by later releases (BULK_SMTP_* on 4.3)', () => {

@@ -81,19 +81,34 @@ describe('Sidekiq topology', () => {
 describe('database connection budget', () => {
   it('counts the worst case: web workers × threads × max replicas + streaming + Sidekiq + jobs', () => {
     const m = model(definition({ database: { maxConnections: 150 }, web: { replicas: 2, maxReplicas: 4, workers: 3, threads: 5 }, streaming: { replicas: 2, dbPool: 8 } }, groups(scheduler, { ...rest, concurrency: 10, replicas: 2, maxReplicas: 3 })));
-    expect(m.connections).toMatchObject({ web: 60, streaming: 16, sidekiq: 10 + 30, jobs: 2, app: 118, appLimit: 150, appTarget: 'server' });
+    // jobs: a migration Job (2) and the daily media clean-up (tootctl media remove: concurrency 5 + 1)
+    expect(m.connections).toMatchObject({ web: 60, streaming: 16, sidekiq: 10 + 30, jobs: 2 + 6, maintenance: 6, app: 124, appLimit: 150, appTarget: 'server' });
   });
 
   it('fails when the worst case exceeds the server limit', () => {
-    expect(problems(definition({ web: { maxReplicas: 20 } }))).toEqual([expect.stringMatching(/worst-case PostgreSQL connections 232 .* exceed the server's limit of 100/)]);
+    expect(problems(definition({ web: { maxReplicas: 20 } }))).toEqual([expect.stringMatching(/worst-case PostgreSQL connections 238 .* exceed the server's limit of 100/)]);
   });
 
   it('checks the pooler limit for the app and the server limit for direct connections', () => {
     const pooled = { database: { maxConnections: 50, pooler: { host: 'pgbouncer', maxClientConnections: 200, poolSize: 40 } }, web: { maxReplicas: 10 } };
     const m = model(definition(pooled));
-    expect(m.connections).toMatchObject({ app: 130, appLimit: 200, appTarget: 'pooler', direct: 42, directLimit: 50 });
+    expect(m.connections).toMatchObject({ app: 130, appLimit: 200, appTarget: 'pooler', direct: 48, directLimit: 50 });
     expect(problems(definition(pooled, { database: { pooler: { maxClientConnections: 100 } } }))).toEqual([expect.stringMatching(/exceed the pooler's limit of 100/)]);
-    expect(problems(definition(pooled, { database: { maxConnections: 40 } }))).toEqual([expect.stringMatching(/pooler's server connections plus migration Jobs \(42\) exceed database.maxConnections 40/)]);
+    expect(problems(definition(pooled, { database: { maxConnections: 40 } }))).toEqual([expect.stringMatching(/pooler's server connections plus migration Jobs and maintenance CronJobs \(48, maintenance 6\) exceed database.maxConnections 40/)]);
+  });
+
+  it('counts the maintenance CronJobs that can run at once, from their schedules and deadlines', () => {
+    const on = { enabled: true };
+    const all = { mediaRemove: on, profileMediaRemove: on, previewCardsRemove: on, statusesRemove: on, accountsPrune: on, mediaRemoveOrphans: on };
+    // default schedules: a Sunday that is the 1st, 05:00–06:30, runs orphans 1 + media 6 + profiles 6 + cards 6
+    expect(model(definition({ maintenance: all })).connections.maintenance).toBe(19);
+    // spread over the week: never more than one at a time
+    const apart = { mediaRemove: { schedule: '0 3 * * 1', deadlineSeconds: 3600 }, previewCardsRemove: { ...on, schedule: '0 3 * * 2', deadlineSeconds: 3600 } };
+    expect(model(definition({ maintenance: apart })).connections.maintenance).toBe(6);
+    expect(model(definition({ maintenance: { mediaRemove: { enabled: false } } })).connections).toMatchObject({ maintenance: 0, jobs: 2 });
+    expect(problems(definition({ database: { maxConnections: 100 }, maintenance: all, web: { replicas: 2, maxReplicas: 4, workers: 3, threads: 5 } }))).toEqual([
+      expect.stringMatching(/worst-case PostgreSQL connections 111 \(web 60 \+ streaming 20 \+ Sidekiq 10 \+ jobs 21 \(maintenance 19\)\)/),
+    ]);
   });
 
   it('fails below the PostgreSQL minimum of the version', () => {
@@ -170,7 +185,7 @@ describe('choices and references', () => {
 
   it('rejects credentials, generated and removed variables in plain env', () => {
     expect(problems(definition({ env: { DEEPL_API_KEY: 'x' } }))).toEqual([expect.stringMatching(/looks like a credential/)]);
-    expect(problems(definition({ env: { DB_HOST: 'x' } }))).toEqual([expect.stringMatching(/generated from the definition's structured fields/)]);
+    expect(problems(definition({ env: { DB_HOST: 'x' } }))).toEqual([expect.stringMatching(/DB_HOST is generated from database for this instance; set it there/)]);
     expect(problems(definition({ env: { REDIS_NAMESPACE: 'x' } }))).toEqual([expect.stringMatching(/must not be set for Mastodon 4.5/)]);
     expect(problems(definition({ env: { STREAMING_CLUSTER_NUM: '2' } }))).toEqual([expect.stringMatching(/must not be set/)]);
     expect(problems(definition({ env: { STATSD_ADDR: 'statsd:9125' } }))).toEqual([expect.stringMatching(/STATSD_ADDR must not be set/)]);
@@ -178,8 +193,15 @@ describe('choices and references', () => {
     expect(problems(definition({ version: '4.4.5', env: { FETCH_REPLIES_ENABLED: 'true' } }))).toEqual([]);
     expect(problems(definition({ version: '4.6.6', env: { MASTODON_USE_LIBVIPS: 'true' } }))).toEqual([expect.stringMatching(/must not be set for Mastodon 4.6/)]);
     expect(problems(definition({ env: { DEFAULT_LOCALE: 'en' }, secretEnv: { CUSTOM_API_TOKEN: { name: 'custom', key: 'token' } } }))).toEqual([]);
-    // typed now: translation.deepl
-    expect(problems(definition({ secretEnv: { DEEPL_API_KEY: { name: 'deepl', key: 'key' } } }))).toEqual([expect.stringMatching(/DEEPL_API_KEY is generated/)]);
+    // refused exactly where the generator emits the name too: one of the two values would be lost
+    const deepl = { translation: { deepl: { apiKeySecret: { name: 'deepl', key: 'key' } } } };
+    expect(problems(definition({ ...deepl, secretEnv: { DEEPL_API_KEY: { name: 'deepl', key: 'other' } } }))).toEqual([expect.stringMatching(/DEEPL_API_KEY is generated from translation.deepl for this instance/)]);
+    expect(problems(definition({ secretEnv: { DEEPL_API_KEY: { name: 'deepl', key: 'key' } } }))).toEqual([]);
+    // names Mastodon reads that the generator never sets (issue: S3_*, ES_*, REDIS_SENTINEL_* refused as "generated")
+    expect(problems(definition({ env: { S3_STORAGE_CLASS: 'STANDARD_IA', S3_KEY_PREFIX: 'media', S3_RETRY_LIMIT: '3', ES_QUERY_TIMEOUT: '10', REDIS_SENTINEL_PORT: '26380', SMTP_ENABLE_STARTTLS_AUTO: 'false' } }))).toEqual([]);
+    expect(problems(definition({ web: { extraEnv: { MAX_THREADS: '9' } } }))).toEqual([expect.stringMatching(/web\.extraEnv\.MAX_THREADS|MAX_THREADS is generated from web/)]);
+    expect(problems(definition({ jobs: { extraEnv: { SKIP_POST_DEPLOYMENT_MIGRATIONS: 'true' } } }))).toEqual([expect.stringMatching(/SKIP_POST_DEPLOYMENT_MIGRATIONS is generated from the migration Jobs/)]);
+    expect(problems(definition({ secretEnv: { SECRET_KEY_BASE: { name: 'x', key: 'y' } } }))).toEqual([expect.stringMatching(/SECRET_KEY_BASE is generated from secrets.core/)]);
   });
 
   it('refuses version-dependent features on versions without them', () => {

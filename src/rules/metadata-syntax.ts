@@ -1,0 +1,76 @@
+import { Check, MAX_ANNOTATION_BYTES, labelValue, qualifiedName } from './kubernetes-syntax';
+import { Finding, ObjectMetaLike, Rule, podMetadata } from './rule';
+
+const SELECTOR_KEYS = new Set(['selector', 'labelSelector', 'namespaceSelector', 'podSelector']);
+const LABEL_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
+const NODE_OPERATORS = [...LABEL_OPERATORS, 'Gt', 'Lt'];
+
+interface Requirement {
+  key?: string;
+  operator?: string;
+  values?: string[];
+}
+
+export const MetadataSyntax: Rule = {
+  id: 'MetadataSyntax',
+  description: 'label keys and values, annotation keys and sizes, and selectors are what the API server accepts',
+  check: (obj) => {
+    const findings: Finding[] = [];
+    const expect = (what: string, value: string, check: Check) => {
+      const expected = check(value);
+      if (expected) findings.push({ message: `${what}: expected ${expected}, found ${JSON.stringify(value)}`, culprit: value });
+    };
+    const metadata = (where: string, meta: ObjectMetaLike | undefined) => {
+      for (const [k, v] of Object.entries(meta?.labels ?? {})) {
+        expect(`${where}label key`, k, qualifiedName);
+        if (typeof v === 'string') expect(`${where}label ${k}`, v, labelValue);
+      }
+      let size = 0;
+      for (const [k, v] of Object.entries(meta?.annotations ?? {})) {
+        expect(`${where}annotation key`, k, qualifiedName);
+        size += k.length + String(v).length;
+      }
+      if (size > MAX_ANNOTATION_BYTES) findings.push({ message: `${where}annotations hold ${size} bytes, more than the ${MAX_ANNOTATION_BYTES} the API server accepts` });
+    };
+    metadata('', obj.metadata as ObjectMetaLike | undefined);
+    metadata('pod template ', podMetadata(obj));
+
+    const requirement = (where: string, r: Requirement, operators: string[]) => {
+      if (typeof r.key === 'string') expect(`${where} key`, r.key, qualifiedName);
+      if (!operators.includes(String(r.operator))) {
+        findings.push({ message: `${where} operator: expected one of ${operators.join(', ')}, found ${JSON.stringify(r.operator)}`, culprit: String(r.operator) });
+        return;
+      }
+      const values = r.values ?? [];
+      if ((r.operator === 'Exists' || r.operator === 'DoesNotExist') && values.length) findings.push({ message: `${where}: operator ${r.operator} takes no values, found ${values.length}`, culprit: r.operator });
+      if ((r.operator === 'In' || r.operator === 'NotIn') && !values.length) findings.push({ message: `${where}: operator ${r.operator} needs at least one value`, culprit: r.operator });
+      if ((r.operator === 'Gt' || r.operator === 'Lt') && (values.length !== 1 || !/^-?[0-9]+$/.test(values[0]))) findings.push({ message: `${where}: operator ${r.operator} needs one integer value`, culprit: r.operator });
+      if (operators === LABEL_OPERATORS) for (const v of values) expect(`${where} value`, v, labelValue);
+    };
+    const walk = (node: unknown, at: string) => {
+      if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${at}[${i}]`));
+      if (!node || typeof node !== 'object') return;
+      for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
+        const here = at ? `${at}.${k}` : k;
+        if (k === 'metadata' || !v || typeof v !== 'object') continue;
+        if (SELECTOR_KEYS.has(k) && !Array.isArray(v)) {
+          const sel = v as { matchLabels?: Record<string, string>; matchExpressions?: Requirement[] };
+          for (const [lk, lv] of Object.entries(sel.matchLabels ?? {})) {
+            expect(`${here}.matchLabels key`, lk, qualifiedName);
+            if (typeof lv === 'string') expect(`${here}.matchLabels ${lk}`, lv, labelValue);
+          }
+          (sel.matchExpressions ?? []).forEach((r, i) => requirement(`${here}.matchExpressions[${i}]`, r, LABEL_OPERATORS));
+        }
+        if (k === 'nodeSelectorTerms' || k === 'preference') {
+          for (const [i, term] of (Array.isArray(v) ? v : [v]).entries()) {
+            const t = term as { matchExpressions?: Requirement[] };
+            (t.matchExpressions ?? []).forEach((r, j) => requirement(`${here}[${i}].matchExpressions[${j}]`, r, NODE_OPERATORS));
+          }
+        }
+        walk(v, here);
+      }
+    };
+    walk((obj as { spec?: unknown }).spec, 'spec');
+    return findings;
+  },
+};
