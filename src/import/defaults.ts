@@ -130,7 +130,7 @@ const setAt = (values: Json, p: string, value: unknown) => {
 };
 const deleteAt = (values: Json, p: string) => {
   const keys = p.split('.');
-  const parent = lookup(values, keys.slice(0, -1).join('.'));
+  const parent = keys.length === 1 ? values : lookup(values, keys.slice(0, -1).join('.'));
   if (isObject(parent)) delete parent[keys[keys.length - 1]];
 };
 

@@ -231,11 +231,18 @@ describe('what the charts\' values mean, per chart', () => {
 
 describe('npm run import', () => {
   const cli = (args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'build/src/import/main.js'), ...args], { encoding: 'utf8' });
-  const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'import-'));
-
-  it('writes a definition with its report on top, which then synthesizes through the schema gate and the rules', () => {
-    const dir = tmp();
+  /** runs a test in a fresh folder, removed afterwards */
+  const inTmp = (test: (dir: string) => void) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'import-'));
     try {
+      test(dir);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('writes a definition with its report on top, which then synthesizes through the schema gate and the rules', () =>
+    inTmp((dir) => {
       const out = path.join(dir, 'instances', 'example.yaml');
       const r = cli([path.join(FIXTURES, 'chart-6-most-keys.values.yaml'), '--name', 'example', '--namespace', 'social', '--out', out]);
       expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
@@ -249,26 +256,18 @@ describe('npm run import', () => {
       expect(cli([path.join(FIXTURES, 'chart-6-most-keys.values.yaml'), '--name', 'example', '--out', out]).status).toBe(1);
       const s = spawnSync(process.execPath, [path.join(ROOT, 'build/src/main.js'), '--instances', path.dirname(out), '--out', path.join(dir, 'dist')], { encoding: 'utf8' });
       expect({ status: s.status, stderr: s.stderr.split('\n').filter((l) => / error: /.test(l)) }).toEqual({ status: 0, stderr: [] });
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('imports a values file that leaves everything to the chart\'s defaults with --version alone', () => {
-    const dir = tmp();
-    try {
+  it('imports a values file that leaves everything to the chart\'s defaults with --version alone', () =>
+    inTmp((dir) => {
       fs.writeFileSync(path.join(dir, 'values.yaml'), '{}\n');
       const r = cli([path.join(dir, 'values.yaml'), '--version', '4.6.3', '--out', path.join(dir, 'mastodon.yaml')]);
       expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
       expect(r.stdout).toMatch(/from the defaults of mastodon\/chart 6\.9\.3/);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('lists an extra variable the generator emits for the definition as not carried over, instead of failing', () => {
-    const dir = tmp();
-    try {
+  it('lists an extra variable the generator emits for the definition as not carried over, instead of failing', () =>
+    inTmp((dir) => {
       const file = path.join(dir, 'values.yaml');
       fs.writeFileSync(file, 'mastodon:\n  local_domain: a.example\n  secrets: { existingSecret: core }\n  extraEnvVars:\n    MAX_TOOT_CHARS: "1000"\n    LOCAL_DOMAIN: other.example\n');
       const out = path.join(dir, 'out.yaml');
@@ -277,28 +276,20 @@ describe('npm run import', () => {
       const text = fs.readFileSync(out, 'utf8');
       expect(text).toMatch(/# - mastodon\.extraEnvVars\.LOCAL_DOMAIN = \(value not shown\): LOCAL_DOMAIN is generated from domain for this instance; set it there/);
       expect(parse(text).env).toEqual({ MAX_TOOT_CHARS: '1000' });
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('names the values key and its line when a mapped value is refused, not a line of a definition never written', () => {
-    const dir = tmp();
-    try {
+  it('names the values key and its line when a mapped value is refused, not a line of a definition never written', () =>
+    inTmp((dir) => {
       const file = path.join(dir, 'values.yaml');
       fs.writeFileSync(file, ['mastodon:', '  local_domain: a.example', '  secrets:', '    existingSecret: core', '  createAdmin:', '    enabled: true', '    username: "Not Gargron"', '    email: admin@a.example', ''].join('\n'));
       const r = cli([file, '--version', '4.6.3', '--out', path.join(dir, 'out.yaml')]);
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/^\S*values\.yaml:7:5: mastodon\.createAdmin\.username: expected a Mastodon user name \(letters, digits and _, at most 30\), found "Not Gargron" \(definition field admin\.username\)$/m);
       expect(fs.existsSync(path.join(dir, 'out.yaml'))).toBe(false);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('reads a Flux HelmRelease: its values, release name, namespace and chart version', () => {
-    const dir = tmp();
-    try {
+  it('reads a Flux HelmRelease: its values, release name, namespace and chart version', () =>
+    inTmp((dir) => {
       const file = path.join(dir, 'release.yaml');
       fs.writeFileSync(
         file,
@@ -308,14 +299,10 @@ describe('npm run import', () => {
       const r = cli([file, '--out', out]);
       expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
       expect(parse(fs.readFileSync(out, 'utf8'))).toMatchObject({ name: 'social', namespace: 'fedi', version: '4.5.11', domain: 'fedi.example', database: { host: 'social-postgresql' } });
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('writes nothing on inline secrets, and prints one kubectl command per Secret, in the namespace, with all its keys', () => {
-    const dir = tmp();
-    try {
+  it('writes nothing on inline secrets, and prints one kubectl command per Secret, in the namespace, with all its keys', () =>
+    inTmp((dir) => {
       const out = path.join(dir, 'x.yaml');
       const r = cli([path.join(FIXTURES, 'mastodon-chart-6.9.3.dev-values.yaml'), '--version', '4.6.3', '--namespace', 'social', '--out', out]);
       expect(r.status).toBe(1);
@@ -339,10 +326,7 @@ describe('npm run import', () => {
       ]);
       expect(s.stderr).toMatch(/then in \S*smtp\.yaml: set mastodon\.smtp\.existingSecret: mastodon-smtp and remove mastodon\.smtp\.password, mastodon\.smtp\.login/);
       expect(s.stderr).not.toMatch(/hunter2|AKIAEXAMPLE|s3cr3t/);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
   it('prints its usage for --help, and exits 2 on a usage error', () => {
     const help = cli(['--help']);
