@@ -60,7 +60,14 @@ export function chartDefaults(flavor: ChartFlavor, requested?: string): ChartDef
     version = matches[matches.length - 1];
   }
   const entry = versions(flavor)[version];
-  return { flavor, version, appVersion: entry.appVersion, values: parse(fs.readFileSync(path.join(DEFAULTS_DIR, entry.values), 'utf8'), { uniqueKeys: false }) ?? {} };
+  return { flavor, version, appVersion: entry.appVersion, values: valuesFile(entry.values) };
+}
+
+/** parsed once per process and never changed: coalesce() copies what it takes */
+const parsed = new Map<string, Json>();
+function valuesFile(file: string): Json {
+  if (!parsed.has(file)) parsed.set(file, parse(fs.readFileSync(path.join(DEFAULTS_DIR, file), 'utf8'), { uniqueKeys: false }) ?? {});
+  return parsed.get(file)!;
 }
 
 function versionMatches(version: string, range: string): boolean {

@@ -143,6 +143,11 @@ const REASONS: [string, string][] = [
   ['fullnameOverride', 'object names are <instance>-<component>'],
   ['deploymentAnnotations', 'no per-Deployment annotations: use annotations (every object)'],
   ['revisionPodAnnotation', 'pods roll when the configuration changes (checksum/config)'],
+  ['mastodon.web.otel.namePrefix', 'the service name prefix and separator are instance-wide (metrics.otel)'],
+  ['mastodon.web.otel.nameSeparator', 'the service name prefix and separator are instance-wide (metrics.otel)'],
+  ['mastodon.sidekiq.otel.namePrefix', 'the service name prefix and separator are instance-wide (metrics.otel)'],
+  ['mastodon.sidekiq.otel.nameSeparator', 'the service name prefix and separator are instance-wide (metrics.otel)'],
+  ['mastodon.pvc.enabled', 'with mastodon.s3.enabled the chart refuses mastodon.pvc.enabled too (media are in one place)'],
   ['mastodon.extraEnvFrom', 'use envFrom of each component (web, streaming, sidekiq groups, jobs)'],
 ];
 
@@ -176,9 +181,10 @@ export function detectFlavor(values: Json): ChartFlavor | undefined {
 /** A value fit to print: only for keys the chart defines that are not credentials; anything else may be a secret. */
 function displayValue(flavor: ChartFlavor, defaults: Json, path: string, value: unknown): string {
   const key = path.replace(/\[\d+\].*$/, '');
-  const known = lookupIn(defaults, key) !== undefined || leaves(defaults).some(([p]) => p === key);
-  if (!known || isCredentialPath(flavor, key) || /(^|\.)(extraEnvVars|env)(\.|$)/.test(key)) return '(value not shown)';
-  return (typeof value === 'string' ? value : JSON.stringify(value)).slice(0, 80);
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  // a URL with user:password@ in it is a credential wherever it stands
+  if (lookupIn(defaults, key) === undefined || isCredentialPath(flavor, key) || /(^|\.)(extraEnvVars|env)(\.|$)/.test(key) || /:\/\/[^/\s]*@/.test(text)) return '(value not shown)';
+  return text.slice(0, 80);
 }
 
 export function importHelmValues(values: unknown, options: ImportOptions = {}): { definition: Json; report: ImportReport } {
@@ -359,7 +365,7 @@ function mapInstance(m: Mapper, release: string, options: ImportOptions, appVers
   m.set('maintenance.mediaRemove.schedule', m.get('mastodon.cron.removeMedia.schedule'), 'mastodon.cron.removeMedia.schedule');
   m.set('jobs.podLabels', m.get('jobLabels'), 'jobLabels');
   m.set('jobs.podAnnotations', m.get('jobAnnotations'), 'jobAnnotations');
-  m.set('labels', m.get('mastodon.labels'), 'mastodon.labels');
+  m.set('labels', m.get(snake(m, 'mastodon.labels', 'labels')), snake(m, 'mastodon.labels', 'labels'));
   m.note(`flux.sourceName is set to "flux-system": point it at the GitRepository (or OCIRepository) holding dist/`);
   m.set('flux', { sourceName: 'flux-system' }, '(Flux source)');
 }
@@ -491,6 +497,7 @@ function mapSearch(m: Mapper, release: string): void {
   // chart 6.x: the bundled Elasticsearch, or a hostname; helm-charts 1.x: search only when enabled (its hostname is required then)
   if (!enabled && !(six && host)) {
     m.inert('elasticsearch', six ? 'search is off (no bundled Elasticsearch, no hostname)' : 'search is off (elasticsearch.enabled is false)');
+    m.inert('mastodon.hooks.deploySearch', 'search is off');
     return;
   }
   const tls = truthy(m.get('elasticsearch.tls'));
@@ -685,7 +692,7 @@ function mapProcesses(m: Mapper): void {
     nodeSelector: m.get('nodeSelector'),
     tolerations: m.get('tolerations'),
     podAnnotations: m.get('podAnnotations'),
-    podLabels: m.get('mastodon.podLabels'),
+    podLabels: m.get(snake(m, 'mastodon.podLabels', 'podLabels')),
     resources: m.get('resources'),
     volumes: m.get('volumes'),
     volumeMounts: m.get('volumeMounts'),
@@ -700,7 +707,7 @@ function mapProcesses(m: Mapper): void {
     m.set(`${to}.nodeSelector`, own('nodeSelector') ?? global.nodeSelector, `${base}.nodeSelector`);
     m.set(`${to}.tolerations`, own('tolerations') ?? global.tolerations, `${base}.tolerations`);
     m.set(`${to}.podAnnotations`, m.get(`${base}.podAnnotations`) ?? global.podAnnotations, `${base}.podAnnotations`);
-    m.set(`${to}.podLabels`, m.get(`${base}.podLabels`) ?? global.podLabels, `${base}.podLabels`);
+    m.set(`${to}.podLabels`, m.get(`${base}.podLabels`) ?? global.podLabels, isSet(m.get(`${base}.podLabels`)) ? `${base}.podLabels` : snake(m, 'mastodon.podLabels', 'podLabels'));
     // chart 6.x reads extra variables for every pod and for streaming only; helm-charts 1.x per component too
     if (m.flavor === 'helm-charts-1' || to === 'streaming') envMap(m, `${base}.extraEnvVars`, `${to}.extraEnv`);
     else if (isSet(m.own(`${base}.extraEnvVars`))) m.unmapped(`${base}.extraEnvVars`, m.own(`${base}.extraEnvVars`), 'chart 6.x does not read it (only mastodon.extraEnvVars and mastodon.streaming.extraEnvVars)');
@@ -919,7 +926,7 @@ function mapObservabilityAndExtras(m: Mapper, release: string): void {
     m.take('mastodon.cacheBuster');
   } else m.inert('mastodon.cacheBuster', 'the cache buster is off');
   mapExternalAuth(m, release);
-  m.take('serviceAccount', 'image', 'affinity', 'nodeSelector', 'tolerations', 'podAnnotations', 'resources', 'volumes', 'volumeMounts', 'mastodon.podLabels');
+  m.take('serviceAccount', 'image', 'affinity', 'nodeSelector', 'tolerations', 'podAnnotations', 'resources', 'volumes', 'volumeMounts', 'mastodon.podLabels', 'podLabels');
 }
 
 /** A provider's values as its variables' suffixes, the way the charts' templates name them. */

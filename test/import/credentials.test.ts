@@ -102,8 +102,10 @@ describe('credentials in values files', () => {
         secrets: { existingSecret: 'core' },
         // keys no chart reads, with secrets in them: listed as not carried over, without their values
         smtp: { passwd: 's3cr3t-passwd', server: 'smtp.example', existingSecret: 'smtp' },
-        web: { extraEnvVars: { SOME_DSN: 's3cr3t-dsn' } },
+        web: { extraEnvVars: { SOME_DSN: 's3cr3t-dsn' }, port: 3001 },
         sentry: { dsn: 'https://s3cr3t-sentry@sentry.example/1' },
+        // a key the chart defines, not carried over, whose value holds user:password@
+        metrics: { statsd: { address: 'udp://statsd:s3cr3t-statsd@statsd.monitoring:8125' } },
       },
       someOtherChart: { auth: { token: 's3cr3t-token' } },
     };
@@ -115,6 +117,9 @@ describe('credentials in values files', () => {
     const written = fs.readFileSync(out, 'utf8');
     expect(written).toMatch(/# - mastodon\.smtp\.passwd = \(value not shown\): not a key of mastodon\/chart 6\.9\.3's values\.yaml/);
     expect(written).toMatch(/# - mastodon\.web\.extraEnvVars = \(value not shown\): chart 6\.x does not read it/);
+    expect(written).toMatch(/# - mastodon\.metrics\.statsd\.address = \(value not shown\): StatsD is gone/);
+    // a key the chart defines that is no credential keeps its value in the report
+    expect(written).toMatch(/# - mastodon\.web\.port = 3001: web listens on 3000/);
     for (const text of [written, r.stdout]) expect(text).not.toMatch(/s3cr3t/);
   });
 });

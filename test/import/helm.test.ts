@@ -229,6 +229,45 @@ describe('what the charts\' values mean, per chart', () => {
   });
 });
 
+describe('every key the charts define', () => {
+  const leaves = (n: any, p = '', o: [string, unknown][] = []): [string, unknown][] => {
+    if (n && typeof n === 'object' && !Array.isArray(n) && Object.keys(n).length) for (const [k, v] of Object.entries(n)) leaves(v, p ? `${p}.${k}` : k, o);
+    else o.push([p, n]);
+    return o;
+  };
+  const setAt = (root: any, p: string, v: unknown) => {
+    const keys = p.split('.');
+    let node = root;
+    for (const k of keys.slice(0, -1)) node = node[k] = node[k] && typeof node[k] === 'object' ? node[k] : {};
+    node[keys[keys.length - 1]] = v;
+  };
+
+  for (const [flavor, file, base] of [
+    ['chart-6', 'mastodon-chart-6.9.3.values.yaml', { mastodon: { local_domain: 'a.example', secrets: { existingSecret: 'core' } } }],
+    ['helm-charts-1', 'mastodon-helm-charts-1.0.2.values.yaml', { mastodon: { localDomain: 'a.example', secrets: { existingSecret: 'core' } }, postgresql: { hostname: 'db' }, redis: { hostname: 'redis' } }],
+  ] as const) {
+    it(`${flavor}: set to another value, is mapped or said why not, never "no counterpart" without a reason`, () => {
+      const generic: string[] = [];
+      for (const [key, value] of leaves(values(file))) {
+        // an empty map or list in the defaults is a place for the user's own structure
+        if (value && typeof value === 'object' && Object.keys(value).length === 0) continue;
+        const v: any = structuredClone(base);
+        setAt(v, key, typeof value === 'boolean' ? !value : typeof value === 'number' ? value + 1 : Array.isArray(value) ? value : 'changed');
+        let report;
+        try {
+          report = importHelmValues(v, { version: '4.6.3', flavor }).report;
+        } catch (e) {
+          if (e instanceof ImportError) continue; // refused with its own message
+          throw e;
+        }
+        const u = report.unmapped.find((x) => x.from === key || key.startsWith(`${x.from}.`));
+        if (u && /^(no counterpart in the definition|not a key of)/.test(u.reason)) generic.push(key);
+      }
+      expect(generic).toEqual([]);
+    });
+  }
+});
+
 describe('npm run import', () => {
   const cli = (args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'build/src/import/main.js'), ...args], { encoding: 'utf8' });
   /** runs a test in a fresh folder, removed afterwards */
