@@ -7,7 +7,7 @@ import * as path from 'path';
 import { instanceJsonSchema } from './definition/schema';
 import { PROJECT_ROOT, SynthResult, definitionFiles, synthesize } from './synth';
 import { staleEntries, writeDist } from './output/write';
-import { UsageError, printable, runCli } from './cli';
+import { UsageError, displayPath, printable, runCli } from './cli';
 
 interface Options {
   instances: string;
@@ -89,7 +89,7 @@ function run(argv: string[]): number {
   for (const w of result.warnings) console.error(printable(w));
   if (result.errors.length) {
     for (const e of result.errors) console.error(printable(e));
-    console.error(printable(`synth failed: ${result.errors.length} error(s); ${path.relative(process.cwd(), o.out) || o.out} was not changed`));
+    console.error(printable(`synth failed: ${result.errors.length} error(s); ${displayPath(o.out)} was not changed`));
     return 1;
   }
   if (o.check) {
