@@ -85,7 +85,7 @@ function run(argv: string[]): number {
   const started = Date.now();
   // a partial run (explicit files) must not delete the other instances' folders
   const partial = o.files.length > 0;
-  const result = synthesize(partial ? o.files : definitionFiles(o.instances));
+  const result = synthesize(partial ? o.files : definitionFiles(o.instances), undefined, { outDir: o.out });
   for (const w of result.warnings) console.error(printable(w));
   if (result.errors.length) {
     for (const e of result.errors) console.error(printable(e));

@@ -12,6 +12,7 @@ import { RenderedInstance, renderInstance } from './output/render';
 import { SchemaGate } from './output/schema-gate';
 import { ruleFindings } from './rules';
 import { definitionPathOf } from './output/provenance';
+import { deployedVersion } from './output/deployed';
 import { PROJECT_ROOT, VENDOR_DIR } from './paths';
 import { CliError, MAX_PROBLEMS_PER_FILE, describeFsError, displayPath } from './cli';
 
@@ -50,7 +51,12 @@ export function definitionFiles(dir: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
-export function synthesize(files: readonly string[], gate = new SchemaGate(VENDOR_DIR)): SynthResult {
+export interface SynthOptions {
+  /** the committed output: each instance's running version is read from it @default - none (every instance a fresh install unless upgrade.from) */
+  readonly outDir?: string;
+}
+
+export function synthesize(files: readonly string[], gate = new SchemaGate(VENDOR_DIR), options: SynthOptions = {}): SynthResult {
   const result: SynthResult = { rendered: [], summaries: [], errors: [], warnings: [] };
   const display = displayPath;
   const accepted: { rendered: RenderedInstance; instance: Instance; source: DefinitionSource }[] = [];
@@ -62,7 +68,7 @@ export function synthesize(files: readonly string[], gate = new SchemaGate(VENDO
       const { instance, source } = loadDefinition(file, shown);
       let model: InstanceModel;
       try {
-        model = buildModel(instance);
+        model = buildModel(instance, { deployedVersion: options.outDir ? deployedVersion(options.outDir, instance.name) : undefined });
       } catch (e) {
         if (e instanceof ModelError) throw new DefinitionError(e.problems.map((p) => source.locate(p)));
         throw e;
