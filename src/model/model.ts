@@ -173,7 +173,12 @@ export function buildModel(def: Instance, context: ModelContext = {}): InstanceM
   const deployed = context.deployedVersion ? parseVersion(context.deployedVersion) : undefined;
   const declared = def.upgrade.from ? parseVersion(def.upgrade.from) : undefined;
   if (declared && deployed && compareVersions(declared, deployed) !== 0 && compareVersions(deployed, version) !== 0) {
-    error(['upgrade', 'from'], `the committed output deploys ${formatVersion(deployed)}, but upgrade.from says ${formatVersion(declared)}: remove upgrade.from (the running version is read from the output) or make it ${formatVersion(deployed)}`);
+    // upgrade.from equal to version says the database runs this release already: going back after a restore
+    if (compareVersions(declared, version) === 0) {
+      warn(['upgrade', 'from'], `the committed output deploys ${formatVersion(deployed)}; upgrade.from says the database runs ${formatVersion(version)} (restored from a backup), so ${formatVersion(version)} is deployed again (its migration Jobs find nothing to do)`);
+    } else {
+      error(['upgrade', 'from'], `the committed output deploys ${formatVersion(deployed)}, but upgrade.from says ${formatVersion(declared)}: remove upgrade.from (the running version is read from the output) or make it ${formatVersion(deployed)}`);
+    }
   }
   const upgradeFrom = declared ?? (deployed && compareVersions(deployed, version) !== 0 ? deployed : undefined);
   const downtimeUpgrade = def.upgrade.strategy === 'downtime';

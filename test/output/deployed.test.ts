@@ -60,4 +60,12 @@ describe('upgrades derived from what is deployed', () => {
     // merged and committed: the same definition synthesizes the same output
     expect(synth({ version: '4.5.6', upgrade: { from: '4.4.5' } }).errors).toEqual([]);
   });
+
+  it('goes back to the release a restored backup runs when upgrade.from says so, and says what it does', () => {
+    const { synth } = setUp('4.6.6');
+    expect(synth({ version: '4.5.6' }).errors).toEqual([expect.stringMatching(/downgrades are not supported/)]);
+    const back = synth({ version: '4.5.6', upgrade: { from: '4.5.6' } });
+    expect(back.errors).toEqual([]);
+    expect(back.warnings).toEqual([expect.stringMatching(/the committed output deploys 4\.6\.6; upgrade\.from says the database runs 4\.5\.6 \(restored from a backup\)/)]);
+  });
 });
