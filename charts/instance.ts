@@ -2,7 +2,8 @@
  * One instance as a cdk8s App with one Chart per apply stage. The stages are what Flux (or an
  * operator running kubectl) applies in order: base → pre-deploy → app → post-deploy.
  */
-import { ApiObject, App, Chart } from 'cdk8s';
+import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
+import { VERSIONED_KINDS, VERSION_LABEL } from '../src/rules/standard-labels';
 import { InstanceModel } from '../src/model/model';
 import { InstanceNamespace, MediaVolume } from '../src/constructs/base';
 import { InstanceIdentity } from '../src/constructs/common';
@@ -108,6 +109,7 @@ export class InstanceCharts {
     // the definition's own labels and annotations on every object (selectors and pods keep theirs)
     for (const c of [...this.stages.map((s) => s.chart), ...(this.flux ? [this.flux] : [])]) {
       for (const obj of c.node.findAll().filter((n): n is ApiObject => n instanceof ApiObject)) {
+        if (!VERSIONED_KINDS.includes(obj.kind) && obj.metadata.getLabel(VERSION_LABEL) !== undefined) obj.addJsonPatch(JsonPatch.remove(`/metadata/labels/${VERSION_LABEL.replace('/', '~1')}`));
         for (const [k, v] of Object.entries(m.def.labels)) obj.metadata.addLabel(k, v);
         for (const [k, v] of Object.entries(m.def.annotations)) obj.metadata.addAnnotation(k, v);
       }

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { instanceJsonSchema } from './definition/schema';
 import { PROJECT_ROOT, SynthResult, definitionFiles, synthesize } from './synth';
 import { staleEntries, writeDist } from './output/write';
-import { UsageError, printable, runCli } from './cli';
+import { UsageError, displayPath, printable, runCli } from './cli';
 
 interface Options {
   instances: string;
@@ -85,11 +85,11 @@ function run(argv: string[]): number {
   const started = Date.now();
   // a partial run (explicit files) must not delete the other instances' folders
   const partial = o.files.length > 0;
-  const result = synthesize(partial ? o.files : definitionFiles(o.instances));
+  const result = synthesize(partial ? o.files : definitionFiles(o.instances), undefined, { outDir: o.out });
   for (const w of result.warnings) console.error(printable(w));
   if (result.errors.length) {
     for (const e of result.errors) console.error(printable(e));
-    console.error(printable(`synth failed: ${result.errors.length} error(s); ${path.relative(process.cwd(), o.out) || o.out} was not changed`));
+    console.error(printable(`synth failed: ${result.errors.length} error(s); ${displayPath(o.out)} was not changed`));
     return 1;
   }
   if (o.check) {

@@ -4,13 +4,15 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadDefinition } from './definition/load';
-import { DefinitionError, LocatedProblem, formatProblem } from './definition/problems';
+import { DefinitionSource, loadDefinition } from './definition/load';
+import { Instance } from './definition/schema';
+import { DefinitionError, LocatedProblem, formatPath, formatProblem } from './definition/problems';
 import { InstanceModel, ModelError, buildModel } from './model/model';
 import { RenderedInstance, renderInstance } from './output/render';
 import { SchemaGate } from './output/schema-gate';
 import { ruleFindings } from './rules';
 import { definitionPathOf } from './output/provenance';
+import { deployedVersion } from './output/deployed';
 import { PROJECT_ROOT, VENDOR_DIR } from './paths';
 import { CliError, MAX_PROBLEMS_PER_FILE, describeFsError, displayPath } from './cli';
 
@@ -49,9 +51,15 @@ export function definitionFiles(dir: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
-export function synthesize(files: readonly string[], gate = new SchemaGate(VENDOR_DIR)): SynthResult {
+export interface SynthOptions {
+  /** the committed output: each instance's running version is read from it @default - none (every instance a fresh install unless upgrade.from) */
+  readonly outDir?: string;
+}
+
+export function synthesize(files: readonly string[], gate = new SchemaGate(VENDOR_DIR), options: SynthOptions = {}): SynthResult {
   const result: SynthResult = { rendered: [], summaries: [], errors: [], warnings: [] };
-  const display = (f: string) => path.relative(process.cwd(), f) || f;
+  const display = displayPath;
+  const accepted: { rendered: RenderedInstance; instance: Instance; source: DefinitionSource }[] = [];
   for (const file of files) {
     const started = process.hrtime.bigint();
     const shown = display(file);
@@ -60,7 +68,7 @@ export function synthesize(files: readonly string[], gate = new SchemaGate(VENDO
       const { instance, source } = loadDefinition(file, shown);
       let model: InstanceModel;
       try {
-        model = buildModel(instance);
+        model = buildModel(instance, { deployedVersion: options.outDir ? deployedVersion(options.outDir, instance.name) : undefined });
       } catch (e) {
         if (e instanceof ModelError) throw new DefinitionError(e.problems.map((p) => source.locate(p)));
         throw e;
@@ -77,6 +85,7 @@ export function synthesize(files: readonly string[], gate = new SchemaGate(VENDO
       }
       if (errors.length === 0) {
         result.rendered.push(rendered);
+        accepted.push({ rendered, instance, source });
         result.summaries.push({
           name: model.name,
           objects: rendered.objects.length,
@@ -94,22 +103,29 @@ export function synthesize(files: readonly string[], gate = new SchemaGate(VENDO
     result.errors.push(...errors.slice(0, MAX_PROBLEMS_PER_FILE));
     if (errors.length > MAX_PROBLEMS_PER_FILE) result.errors.push(`${shown}: ... and ${errors.length - MAX_PROBLEMS_PER_FILE} more error(s) in this file`);
   }
-  result.errors.push(...crossInstanceConflicts(result.rendered));
+  result.errors.push(...crossInstanceConflicts(accepted));
   gate.save();
   return result;
 }
 
-/** Two instances must never emit the same object (shared namespace, same Flux namespace, ...). */
-function crossInstanceConflicts(instances: readonly RenderedInstance[]): string[] {
+/** Two instances must never emit the same object (shared namespace, same Flux namespace, ...): said once per pair, at the second one's field. */
+function crossInstanceConflicts(instances: readonly { rendered: RenderedInstance; instance: Instance; source: DefinitionSource }[]): string[] {
   const owners = new Map<string, string>();
-  const errors: string[] = [];
-  for (const inst of instances) {
-    for (const { object } of inst.objects) {
+  const clashes = new Map<string, { first: string; count: number; where: string }>();
+  for (const { rendered, instance, source } of instances) {
+    for (const { object } of rendered.objects) {
       const key = `${object.apiVersion} ${object.kind} ${object.metadata?.namespace ?? ''}/${object.metadata?.name}`;
       const owner = owners.get(key);
-      if (owner && owner !== inst.name) errors.push(`error: instances ${owner} and ${inst.name} both emit ${key}; give them different names or namespaces`);
-      owners.set(key, inst.name);
+      owners.set(key, rendered.name);
+      if (!owner || owner === rendered.name) continue;
+      const pair = `${owner} ${rendered.name}`;
+      const seen = clashes.get(pair);
+      if (seen) seen.count++;
+      else {
+        const at = source.locate({ path: definitionPathOf(instance, object, object.metadata?.namespace ?? object.metadata?.name), message: '' });
+        clashes.set(pair, { first: key, count: 1, where: `${at.file}:${at.line}:${at.column}: error: ${formatPath(at.path)}: instances ${owner} and ${rendered.name} both emit` });
+      }
     }
   }
-  return errors;
+  return [...clashes.values()].map((c) => `${c.where} ${c.first}${c.count > 1 ? ` (and ${c.count - 1} more objects)` : ''}; give them different names or namespaces`);
 }

@@ -149,7 +149,7 @@ describe('synth command', () => {
     fs.writeFileSync(path.join(defs, 'other.yaml'), stringify({ ...baseDefinition(), name: 'other', namespace: 'test' }));
     const r = cli(['--instances', defs, '--out', tmp('dist-')]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/instances other and test both emit v1 Namespace \/test/);
+    expect(r.stderr).toMatch(/\/test\.yaml:1:1: error: name: instances other and test both emit v1 Namespace \/test; give them different names or namespaces$/m);
   });
 
   it('--check reports a stale dist/ without writing', () => {

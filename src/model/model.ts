@@ -151,7 +151,12 @@ const GENERATED_INGRESS_ANNOTATIONS = [
 
 
 
-export function buildModel(def: Instance): InstanceModel {
+export interface ModelContext {
+  /** the Mastodon version the committed output deploys, when there is one (src/output/deployed.ts) @default - a fresh install unless upgrade.from says otherwise */
+  readonly deployedVersion?: string;
+}
+
+export function buildModel(def: Instance, context: ModelContext = {}): InstanceModel {
   const problems: Problem[] = [];
   const warnings: Problem[] = [];
   const error = (path: FieldPath, message: string) => problems.push({ path, message });
@@ -164,7 +169,18 @@ export function buildModel(def: Instance): InstanceModel {
     throw new ModelError([{ path: ['version'], message: `unsupported Mastodon version ${show(def.version)}; expected ${supportedRange()}` }]);
   }
   const tag = `v${formatVersion(version)}`;
-  const upgradeFrom = def.upgrade.from ? parseVersion(def.upgrade.from) : undefined;
+  // the version running now: upgrade.from, else what the committed output deploys when the version changes
+  const deployed = context.deployedVersion ? parseVersion(context.deployedVersion) : undefined;
+  const declared = def.upgrade.from ? parseVersion(def.upgrade.from) : undefined;
+  if (declared && deployed && compareVersions(declared, deployed) !== 0 && compareVersions(deployed, version) !== 0) {
+    // upgrade.from equal to version says the database runs this release already: going back after a restore
+    if (compareVersions(declared, version) === 0) {
+      warn(['upgrade', 'from'], `the committed output deploys ${formatVersion(deployed)}; upgrade.from says the database runs ${formatVersion(version)} (restored from a backup), so ${formatVersion(version)} is deployed again (its migration Jobs find nothing to do)`);
+    } else {
+      error(['upgrade', 'from'], `the committed output deploys ${formatVersion(deployed)}, but upgrade.from says ${formatVersion(declared)}: remove upgrade.from (the running version is read from the output) or make it ${formatVersion(deployed)}`);
+    }
+  }
+  const upgradeFrom = declared ?? (deployed && compareVersions(deployed, version) !== 0 ? deployed : undefined);
   const downtimeUpgrade = def.upgrade.strategy === 'downtime';
   if (upgradeFrom) checkUpgradePath(upgradeFrom, version, facts, downtimeUpgrade, error);
   else if (downtimeUpgrade) error(['upgrade', 'strategy'], 'a downtime upgrade needs upgrade.from (the version running now)');

@@ -75,6 +75,14 @@ describe('rule set', () => {
     expect(messages(ObjectNames, mutate((o) => (o.metadata.name = '1-web'), service))).toEqual([expect.stringMatching(/metadata.name: expected a DNS label that starts with a letter/)]);
   });
 
+  it('keeps the version label to the objects that run the release', () => {
+    const service = find(objects, 'Service', 'test-web');
+    expect(service.metadata.labels['app.kubernetes.io/version']).toBeUndefined();
+    expect(messages(StandardLabels, service)).toEqual([]);
+    expect(messages(StandardLabels, mutate((o) => (o.metadata.labels['app.kubernetes.io/version'] = 'v4.5.6'), service))).toEqual([expect.stringMatching(/a Service carries app.kubernetes.io\/version/)]);
+    for (const kind of ['Deployment', 'Job', 'CronJob']) for (const o of objects.filter((x) => x.kind === kind)) expect((o.metadata as any).labels['app.kubernetes.io/version'], `${kind} ${o.metadata?.name}`).toBe('v4.5.6');
+  });
+
   it('flags a ConfigMap over 1 MiB', () => {
     const cm = find(objects, 'ConfigMap', 'test-env');
     expect(messages(ObjectSize, mutate((o) => (o.data.HUGE = 'x'.repeat(1024 * 1024)), cm))).toEqual([expect.stringMatching(/holds \d+ bytes of data, more than the 1048576 .*largest: HUGE/)]);
