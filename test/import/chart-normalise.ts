@@ -127,7 +127,7 @@ export function normalise(objects: Json[], options: NormaliseOptions): Settings 
         const s = sidekiqArgs(flat);
         put(name, 'sidekiq concurrency', s.concurrency);
         put(name, 'sidekiq queues', s.queues.join(' '));
-      } else put(name, 'command', flat.join(' ').replace(/^bundle exec /, ''));
+      } else put(name, 'command', flat.join(' ').replace(/^bundle exec /, '') || undefined);
     } else {
       put(name, 'command', flat.join(' ').replace(/^bundle exec /, '').replace(/^bin\//, ''));
       if (o.kind === 'CronJob') put(name, 'schedule', String(o.spec.schedule));
