@@ -1,5 +1,5 @@
 import { quantityValue } from '../model/quantity';
-import { Check, dataKey, dnsLabel, envName, ipAddress, portName } from './kubernetes-syntax';
+import { Check, dataKey, dnsLabel, dnsSubdomain, envName, ipAddress, labelValue, portName, qualifiedName } from './kubernetes-syntax';
 import { Finding, Rule, allContainers, podSpec } from './rule';
 
 export const PodConsistency: Rule = {
@@ -21,7 +21,20 @@ export const PodConsistency: Rule = {
       }
     };
     const containers = allContainers(spec);
-    for (const c of containers) expect('container name', c.name, dnsLabel);
+    for (const c of containers) {
+      expect('container name', c.name, dnsLabel);
+      if (!c.image) findings.push({ message: `container ${c.name} has no image`, culprit: c.name });
+    }
+    for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) {
+      expect('nodeSelector key', k, qualifiedName);
+      expect(`nodeSelector ${k}`, String(v), labelValue);
+    }
+    for (const t of spec.tolerations ?? []) {
+      if (t.key) expect('toleration key', t.key, qualifiedName);
+      if (t.value !== undefined) expect('toleration value', t.value, labelValue);
+      if (t.operator === 'Exists' && t.value) findings.push({ message: `toleration ${t.key ?? ''}: operator Exists takes no value, found ${JSON.stringify(t.value)}`, culprit: t.value });
+    }
+    if (spec.priorityClassName !== undefined) expect('priorityClassName', spec.priorityClassName, dnsSubdomain);
     unique('containers', containers.map((c) => c.name));
     const ports = containers.flatMap((c) => (c.ports ?? []).map((p) => p.name).filter((n): n is string => n !== undefined));
     for (const p of ports) expect('port name', p, portName);
@@ -29,10 +42,15 @@ export const PodConsistency: Rule = {
 
     const volumes = (spec.volumes ?? []).map((v) => v.name);
     for (const v of volumes) expect('volume name', v, dnsLabel);
+    for (const v of spec.volumes ?? []) {
+      const ref = (v.configMap as { name?: string } | undefined)?.name ?? (v.secret as { secretName?: string } | undefined)?.secretName ?? (v.persistentVolumeClaim as { claimName?: string } | undefined)?.claimName;
+      if (ref !== undefined) expect(`volume ${v.name}: the object it mounts`, ref, dnsSubdomain);
+    }
     unique('volumes', volumes);
     for (const c of containers) {
       const paths = new Set<string>();
       for (const m of c.volumeMounts ?? []) {
+        if (!m.mountPath) findings.push({ message: `container ${c.name} mounts volume ${m.name} at an empty path`, culprit: m.name });
         if (!volumes.includes(m.name)) findings.push({ message: `container ${c.name} mounts volume ${JSON.stringify(m.name)}, which the pod does not have`, culprit: m.name });
         if (paths.has(m.mountPath)) findings.push({ message: `container ${c.name} mounts two volumes at ${m.mountPath}`, culprit: m.mountPath });
         paths.add(m.mountPath);
@@ -53,7 +71,14 @@ export const PodConsistency: Rule = {
         if (limit !== undefined && request !== undefined && request > limit) findings.push({ message: `container ${c.name}: the ${resource} request ${String(q)} is above its limit ${String(c.resources?.limits?.[resource])}`, culprit: String(q) });
       }
     }
-    for (const h of spec.hostAliases ?? []) if (typeof h.ip === 'string') expect('hostAliases ip', h.ip, ipAddress);
+    for (const h of spec.hostAliases ?? []) {
+      if (typeof h.ip === 'string') expect('hostAliases ip', h.ip, ipAddress);
+      for (const name of h.hostnames ?? []) expect('hostAliases host name', name, dnsSubdomain);
+    }
+    const preferred = [spec.affinity?.podAffinity, spec.affinity?.podAntiAffinity, spec.affinity?.nodeAffinity].flatMap((a) => (a?.preferredDuringSchedulingIgnoredDuringExecution ?? []) as { weight?: number }[]);
+    for (const p of preferred) if (!Number.isInteger(p.weight) || p.weight! < 1 || p.weight! > 100) findings.push({ message: `a preferred scheduling term has weight ${JSON.stringify(p.weight)}, expected 1 to 100`, culprit: String(p.weight) });
+    const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+    if (required && !(required.nodeSelectorTerms ?? []).length) findings.push({ message: 'required node affinity has no nodeSelectorTerms (at least one is needed)', culprit: 'nodeSelectorTerms' });
     const terms = [spec.affinity?.podAffinity, spec.affinity?.podAntiAffinity].flatMap((a) => [
       ...(a?.requiredDuringSchedulingIgnoredDuringExecution ?? []),
       ...(a?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((p) => p.podAffinityTerm ?? {}),

@@ -27,6 +27,7 @@ export interface ObjectMetaLike {
 
 export interface ContainerLike {
   name: string;
+  image?: string;
   env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { key: string }; configMapKeyRef?: { key: string } } }[];
   ports?: { name?: string; containerPort?: number; hostPort?: number }[];
   volumeMounts?: { name: string; mountPath: string }[];
@@ -43,12 +44,16 @@ export interface PodSpecLike {
   initContainers?: ContainerLike[];
   volumes?: ({ name: string; emptyDir?: { sizeLimit?: unknown } } & Record<string, unknown>)[];
   hostAliases?: { ip?: string; hostnames?: string[] }[];
+  nodeSelector?: Record<string, string>;
+  tolerations?: { key?: string; operator?: string; value?: string }[];
+  priorityClassName?: string;
   hostNetwork?: boolean;
   hostPID?: boolean;
   hostIPC?: boolean;
   affinity?: {
     podAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTermLike[]; preferredDuringSchedulingIgnoredDuringExecution?: { podAffinityTerm?: PodAffinityTermLike }[] };
     podAntiAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTermLike[]; preferredDuringSchedulingIgnoredDuringExecution?: { podAffinityTerm?: PodAffinityTermLike }[] };
+    nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: unknown[] }; preferredDuringSchedulingIgnoredDuringExecution?: unknown[] };
   };
   topologySpreadConstraints?: { topologyKey?: string }[];
   automountServiceAccountToken?: boolean;

@@ -55,6 +55,15 @@ describe.each(
     [PodConsistency, (o: any) => (c0(o).resources.requests.memory = '4Gi'), /the memory request 4Gi is above its limit/],
     [PodConsistency, (o: any) => c0(o).env.push({ name: 'X', valueFrom: { secretKeyRef: { name: 's', key: 'a key' } } }), /X key: expected a Secret or ConfigMap key/],
     [ObjectSize, (o: any) => (c0(o).args = ['x'.repeat(2 * 1024 * 1024)]), /the object is \d+ bytes, more than the 1572864/],
+    [PodConsistency, (o: any) => (pod(o).nodeSelector = { 'pool name': 'web' }), /nodeSelector key: expected a key/],
+    [PodConsistency, (o: any) => (pod(o).tolerations = [{ key: 'dedicated', operator: 'Exists', value: 'sidekiq', effect: 'NoSchedule' }]), /operator Exists takes no value/],
+    [PodConsistency, (o: any) => (pod(o).priorityClassName = 'High_Priority'), /priorityClassName: expected a lowercase DNS name/],
+    [PodConsistency, (o: any) => (pod(o).hostAliases = [{ ip: '10.0.0.1', hostnames: ['db internal'] }]), /hostAliases host name: expected a lowercase DNS name/],
+    [PodConsistency, (o: any) => pod(o).volumes.push({ name: 'extra', configMap: { name: 'Corp_CA' } }), /volume extra: the object it mounts: expected a lowercase DNS name/],
+    [PodConsistency, (o: any) => pod(o).containers.push({ name: 'noimage', resources: c0(o).resources }), /container noimage has no image/],
+    [PodConsistency, (o: any) => c0(o).volumeMounts.push({ name: 'tmp', mountPath: '' }), /mounts volume tmp at an empty path/],
+    [PodConsistency, (o: any) => (pod(o).affinity = { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 0, preference: {} }] } }), /weight 0, expected 1 to 100/],
+    [PodConsistency, (o: any) => (pod(o).affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } }), /required node affinity has no nodeSelectorTerms/],
   ].map(([rule, breakIt, message]) => [`${(rule as any).id}: ${String(message).slice(1, 40)}`, rule, breakIt, message] as const),
 )('%s', (_id, rule: any, breakIt: any, message: any) => {
   it('passes the compliant fixture', () => {
