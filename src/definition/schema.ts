@@ -691,6 +691,13 @@ export const instanceSchema = s.object(
           'preferred',
         ),
         nodeSpread: s.def(s.enum(['required', 'preferred'] as const, 'spread replicas across nodes'), 'preferred'),
+        nodeLossTolerationSeconds: s.def(
+          s.integer(
+            'seconds every pod stays bound to a node once it is tainted unreachable or not-ready (NoExecute tolerations of node.kubernetes.io/unreachable and not-ready) before it is evicted and replaced elsewhere; the taint comes after the controller-manager\'s node-monitor-grace-period (50 s upstream); without this the API server gives every pod 300 s. A component\'s own toleration of either key wins',
+            { minimum: 0, maximum: 86400 },
+          ),
+          30,
+        ),
         nodeAllocatable: s.opt(
           s.object(
             {
