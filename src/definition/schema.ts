@@ -472,7 +472,12 @@ const upgrade = s.object(
       s.enum(['rolling', 'downtime'] as const, 'rolling: zero downtime; downtime: scale to zero, migrate, scale up'),
       'rolling',
     ),
-    jobTtlSeconds: s.def(s.integer('ttlSecondsAfterFinished of migration Jobs', { minimum: 60 }), 86400),
+    jobTtlSeconds: s.opt(
+      s.integer(
+        'ttlSecondsAfterFinished of the pre- and post-deployment migration Jobs. Unset by default: the finished Job stays until the next release\'s Job replaces it (Flux prunes it), so a reconcile finds it and changes nothing. With a TTL, the next reconcile after the deletion creates the Job again: the migration runs again (nothing pending) and the stages after it wait for it, or stop when it fails',
+        { minimum: 60 },
+      ),
+    ),
     migrationTimeoutSeconds: s.def(s.integer('activeDeadlineSeconds of migration Jobs', { minimum: 60 }), 3600),
     kubectlImage: s.def(imageReference('image with kubectl, used by the downtime flow to scale down'), 'registry.k8s.io/kubectl:v1.34.1'),
   },
