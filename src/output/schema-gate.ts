@@ -29,6 +29,9 @@ export const CRD_FILES: Record<string, string> = {
   'monitoring.coreos.com/v1/PrometheusRule': 'prometheus-operator/monitoring.coreos.com_prometheusrules.yaml',
   'keda.sh/v1alpha1/ScaledObject': 'keda/keda.sh_scaledobjects.yaml',
   'keda.sh/v1alpha1/TriggerAuthentication': 'keda/keda.sh_triggerauthentications.yaml',
+  'postgresql.cnpg.io/v1/Cluster': 'cloudnative-pg/postgresql.cnpg.io_clusters.yaml',
+  'postgresql.cnpg.io/v1/Pooler': 'cloudnative-pg/postgresql.cnpg.io_poolers.yaml',
+  'postgresql.cnpg.io/v1/ScheduledBackup': 'cloudnative-pg/postgresql.cnpg.io_scheduledbackups.yaml',
 };
 
 /** Core kinds the generator emits; each is validated against both Kubernetes versions. */
