@@ -13,6 +13,7 @@ import { ServiceAccounts } from '../src/constructs/identity';
 import { ScaleUpJob, UpgradeAccess, createAdmin, downtimeMigration, postDeployMigration, preDeployMigration, searchDeploy } from '../src/constructs/migrations';
 import { Maintenance } from '../src/constructs/maintenance';
 import { Monitoring } from '../src/constructs/monitoring';
+import { CloudnativePgCluster } from '../src/constructs/postgres';
 import { DragonflyRedis, SentinelRedis } from '../src/constructs/redis';
 import { SecretSource } from '../src/constructs/secrets';
 import { SidekiqGroup } from '../src/constructs/sidekiq';
@@ -56,6 +57,7 @@ export class InstanceCharts {
       if (ep.backend === 'dragonfly') new DragonflyRedis(base, `redis-${ep.role}`, { id, endpoint: ep, spread });
       if (ep.backend === 'redisOperator') new SentinelRedis(base, `redis-${ep.role}`, { id, endpoint: ep, spread });
     }
+    if (m.postgres) new CloudnativePgCluster(base, 'postgres', { model: m, id });
     if (m.downtimeUpgrade) new UpgradeAccess(base, 'upgrade-access', { model: m, id });
     new ServiceAccounts(base, 'service-accounts', { model: m, id });
     if (m.def.traffic.ingress?.controllerConfig) new NginxControllerConfig(base, 'ingress-controller', { model: m, id });

@@ -79,13 +79,13 @@ export function synthesize(files: readonly string[], gate = new SchemaGate(VENDO
       for (const { file: out, object } of rendered.objects) {
         const findings = [...gate.validate(object).map((message) => ({ message, culprit: undefined })), ...ruleFindings(object)];
         for (const f of findings) {
-          const where = source.locate({ path: definitionPathOf(instance, object, f.culprit), message: `dist/${model.name}/${out} (${object.kind} ${object.metadata?.name}): ${f.message}` });
+          const where = source.locate({ path: definitionPathOf(model.def, object, f.culprit), message: `dist/${model.name}/${out} (${object.kind} ${object.metadata?.name}): ${f.message}` });
           errors.push(formatProblem(where));
         }
       }
       if (errors.length === 0) {
         result.rendered.push(rendered);
-        accepted.push({ rendered, instance, source });
+        accepted.push({ rendered, instance: model.def, source });
         result.summaries.push({
           name: model.name,
           objects: rendered.objects.length,

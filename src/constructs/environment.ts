@@ -260,7 +260,8 @@ function sharedEnv(m: InstanceModel, withDefinitionEnv = true): Record<string, s
     DB_PORT: d.database.pooler?.port ?? d.database.port,
     DB_NAME: d.database.name,
     DB_USER: d.database.userSecret ? undefined : d.database.user,
-    PREPARED_STATEMENTS: d.database.pooler ? 'false' : undefined,
+    // a transaction-mode pooler cannot hold a session's prepared statements; a session-mode Pooler can
+    PREPARED_STATEMENTS: d.database.pooler && m.postgres?.poolerDisablesPreparedStatements !== false ? 'false' : undefined,
     REPLICA_DB_HOST: d.database.replica?.host,
     REPLICA_DB_PORT: d.database.replica?.port,
     // before 4.6 the replica is used only when REPLICA_DB_NAME is set (REPLICA_DB_HOST alone is ignored)

@@ -22,6 +22,20 @@ export class Monitoring extends Construct {
           podMetricsEndpoints: [{ port: 'http', path: '/metrics', interval: '30s' }],
         },
       });
+      // CloudNativePG's exporters (port "metrics" of its instance and PgBouncer pods)
+      const pg = m.postgres;
+      if (pg) {
+        new PodMonitor(this, 'postgres', {
+          metadata: metadata(props.id, pg.clusterName, 'monitoring'),
+          spec: { selector: { matchLabels: { 'cnpg.io/cluster': pg.clusterName, 'cnpg.io/podRole': 'instance' } }, podMetricsEndpoints: [{ port: 'metrics', interval: '30s' }] },
+        });
+        if (pg.poolerName) {
+          new PodMonitor(this, 'postgres-pooler', {
+            metadata: metadata(props.id, pg.poolerName, 'monitoring'),
+            spec: { selector: { matchLabels: { 'cnpg.io/poolerName': pg.poolerName } }, podMetricsEndpoints: [{ port: 'metrics', interval: '30s' }] },
+          });
+        }
+      }
     }
     if (m.def.metrics.alerts) {
       const rules = mastodonAlerts(m, props.id.namespace).filter((a) => a.needs !== 'detailed' || m.detailedMetrics);

@@ -8,7 +8,7 @@ import * as path from 'path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, Node } from 'yaml';
 import { DefinitionError, FieldPath, LocatedProblem, Problem, show } from './problems';
-import { Instance, instanceJsonSchema } from './schema';
+import { InstanceDefinition, instanceJsonSchema } from './schema';
 import { cachedValidators } from '../ajv-cache';
 import { describeFsError } from '../cli';
 
@@ -67,7 +67,7 @@ function instanceValidator(): ValidateFunction {
 }
 
 export interface LoadedDefinition {
-  readonly instance: Instance;
+  readonly instance: InstanceDefinition;
   readonly source: DefinitionSource;
 }
 
@@ -127,7 +127,7 @@ export function parseDefinition(text: string, file: string, expectedName?: strin
     const problems = (validate.errors ?? []).filter((e) => e.keyword !== 'propertyNames').map((e) => describeError(e, data));
     throw new DefinitionError(dedupe(problems.map((p) => source.locate(p))));
   }
-  const instance = data as Instance;
+  const instance = data as InstanceDefinition;
   if (expectedName !== undefined && instance.name !== expectedName) {
     throw new DefinitionError([
       source.locate({

@@ -6,6 +6,7 @@
  */
 import type { k8s } from 'cdk8s-plus-28';
 import { OutOf, InOf, s } from './schema-builder';
+import { POSTGRES_DEFAULT_MAJOR } from '../model/versions';
 
 const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 const HOSTNAME = '^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$';
@@ -209,14 +210,83 @@ const sidekiq = s.object(
   'Sidekiq queue groups',
 );
 
+const cnpgResources = (cpu: string, memory: string) => s.def(resources, { cpu, memory, memoryLimit: memory });
+
+const cloudnativePg = s.object(
+  {
+    instances: s.def(s.integer('PostgreSQL pods: one primary and standbys CloudNativePG fails over to', { minimum: 1, maximum: 9 }), 3),
+    postgresVersion: s.def(
+      s.integer('PostgreSQL major version (image ghcr.io/cloudnative-pg/postgresql:<major>); at least the minimum of the Mastodon version', { minimum: 12, maximum: 18 }),
+      POSTGRES_DEFAULT_MAJOR,
+    ),
+    image: s.opt(imageReference('PostgreSQL image instead of ghcr.io/cloudnative-pg/postgresql:<postgresVersion>, e.g. a tag with a digest; it must run postgresVersion')),
+    storageSize: s.def(s.string('data volume size per pod', { pattern: MEMORY, 'x-expected': 'a size such as 20Gi' }), '20Gi'),
+    storageClass: s.opt(className('storage class of the data volumes')),
+    resources: cnpgResources('500m', '1Gi'),
+    pooler: s.def(
+      s.object(
+        {
+          enabled: s.def(s.boolean('run a PgBouncer Pooler; false: web, streaming and Sidekiq connect to the -rw Service directly'), true),
+          instances: s.def(s.integer('PgBouncer pods', { minimum: 1, maximum: 9 }), 2),
+          mode: s.def(
+            s.enum(['transaction', 'session'] as const, 'pool_mode: transaction (PREPARED_STATEMENTS=false) or session (prepared statements stay on; every client connection holds a server connection)'),
+            'transaction',
+          ),
+          maxClientConnections: s.def(s.integer('max_client_conn of each PgBouncer pod', { minimum: 1 }), 1000),
+          poolSize: s.def(s.integer('default_pool_size: server connections each PgBouncer pod opens', { minimum: 1 }), 20),
+          resources: cnpgResources('100m', '128Mi'),
+        },
+        'the PgBouncer Pooler (<cluster>-pooler Service) web, streaming and Sidekiq connect to; migrations and tootctl Jobs use the -rw Service',
+      ),
+      {},
+    ),
+    replica: s.opt(
+      s.object(
+        { streaming: s.def(s.boolean('streaming reads only, so it connects to the standbys instead of the primary'), false) },
+        'read replica: REPLICA_DB_* to the <cluster>-ro Service (the standbys); needs instances >= 2',
+      ),
+    ),
+    backup: s.opt(
+      s.object(
+        {
+          destinationPath: s.req(s.string('where base backups and WAL go, e.g. s3://bucket/postgres', { pattern: '^s3://[^/@]+(/.*)?$', 'x-sensitive': true, 'x-expected': 'an s3:// URI without credentials' })),
+          endpointUrl: s.opt(server('S3-compatible endpoint URL, e.g. https://fsn1.your-objectstorage.com')),
+          accessKeyIdSecret: s.req(secretKeyRef),
+          secretAccessKeySecret: s.req(secretKeyRef),
+          schedule: s.def(
+            s.string('ScheduledBackup schedule: six fields, seconds first (robfig/cron), UTC', { pattern: '^(\\S+\\s+){5}\\S+$', 'x-expected': 'a six-field cron expression such as 0 0 3 * * *' }),
+            '0 0 3 * * *',
+          ),
+          retentionPolicy: s.def(s.string('how long backups are kept', { pattern: '^[1-9][0-9]*[dwm]$', 'x-expected': 'a retention such as 30d, 4w or 6m' }), '30d'),
+        },
+        'base backups on a schedule and WAL archiving to object storage (barmanObjectStore)',
+      ),
+    ),
+    import: s.opt(
+      s.object(
+        {
+          host: s.req(server('host of the running PostgreSQL to copy (the Helm release\'s <release>-postgresql Service)')),
+          port: s.def(port('its port'), 5432),
+          database: s.def(s.string('database to copy'), 'mastodon_production'),
+          user: s.def(s.string('user that reads it'), 'postgres'),
+          passwordSecret: s.req(secretKeyRef),
+        },
+        'create the Cluster by copying a running database (bootstrap.initdb.import, microservice type) into database.name, owned by database.user',
+      ),
+    ),
+  },
+  'a CloudNativePG Cluster in the instance namespace; credentials come from the <cluster>-app Secret the operator creates',
+);
+
 const database = s.object(
   {
-    host: s.req(server('PostgreSQL host reached directly (migrations always use it)')),
+    host: s.opt(server('PostgreSQL host reached directly (migrations always use it); exactly one of host, cloudnativePg')),
+    cloudnativePg: s.opt(cloudnativePg),
     port: s.def(port('PostgreSQL port'), 5432),
     name: s.def(s.string('database name'), 'mastodon_production'),
     user: s.def(s.string('database user'), 'mastodon'),
     userSecret: s.opt(secretKeyRef),
-    passwordSecret: s.req(secretKeyRef),
+    passwordSecret: s.opt(secretKeyRef),
     tls: s.opt(
       s.object(
         {
@@ -232,7 +302,7 @@ const database = s.object(
       ),
     ),
     maxConnections: s.def(
-      s.integer('connections the server accepts for Mastodon (synth fails when the worst case exceeds it)', { minimum: 1 }),
+      s.integer('connections the server accepts for Mastodon (synth fails when the worst case exceeds it); with cloudnativePg, the Cluster\'s max_connections', { minimum: 1 }),
       100,
     ),
     postgresVersion: s.opt(s.integer('PostgreSQL major version, checked against the Mastodon minimum', { minimum: 9 })),
@@ -696,6 +766,7 @@ export const instanceSchema = s.object(
           'preferred',
         ),
         nodeSpread: s.def(s.enum(['required', 'preferred'] as const, 'spread replicas across nodes'), 'preferred'),
+        zones: s.opt(s.integer('zones the nodes are in; with zoneSpread required, synth fails when a CloudNativePG Cluster has more instances (each needs its own zone)', { minimum: 1 })),
         nodeLossTolerationSeconds: s.def(
           s.integer(
             'seconds every pod stays bound to a node once it is tainted unreachable or not-ready (NoExecute tolerations of node.kubernetes.io/unreachable and not-ready) before it is evicted and replaced elsewhere; the taint comes after the controller-manager\'s node-monitor-grace-period (50 s upstream); without this the API server gives every pod 300 s. A component\'s own toleration of either key wins',
@@ -815,8 +886,13 @@ export const instanceSchema = s.object(
 
 /** What a user writes (defaults optional). */
 export type InstanceInput = InOf<typeof instanceSchema>;
-/** What the code receives after validation: every static default is present. */
-export type Instance = OutOf<typeof instanceSchema>;
+/** What validation returns: every static default is present. */
+export type InstanceDefinition = OutOf<typeof instanceSchema>;
+export type CloudnativePgDef = NonNullable<InstanceDefinition['database']['cloudnativePg']>;
+/** The database after src/model/postgres.ts: host and password are known (given, or CloudNativePG's). */
+export type DatabaseDef = Omit<InstanceDefinition['database'], 'host' | 'passwordSecret'> & { readonly host: string; readonly passwordSecret: SecretKeyRef };
+/** What the code receives from the model. */
+export type Instance = Omit<InstanceDefinition, 'database'> & { readonly database: DatabaseDef };
 export type SecretKeyRef = OutOf<typeof secretKeyRef>;
 export type Resources = OutOf<typeof resources>;
 export type PodResources = OutOf<typeof podResources>;

@@ -4,7 +4,8 @@
  * caused it, so the CLI can point at the line in the definition.
  */
 import { FieldPath, Problem, show } from '../definition/problems';
-import { Instance, PodPlacement, Resources, SecretKeyRef } from '../definition/schema';
+import { Instance, InstanceDefinition, PodPlacement, Resources, SecretKeyRef } from '../definition/schema';
+import { PostgresModel, SUPERUSER_RESERVED_CONNECTIONS, resolveDatabase } from './postgres';
 import { cpuCores, memoryBytes } from './quantity';
 import { RedisEndpoint, resolveRedis } from './redis';
 import { checkNamespace, checkResources, checkTrustedProxies } from './inputs';
@@ -77,6 +78,8 @@ export interface InstanceModel {
   readonly searchDeployArgs?: readonly string[];
   readonly sidekiqGroups: readonly SidekiqGroupModel[];
   readonly redis: { readonly main: RedisEndpoint; readonly sidekiq: RedisEndpoint; readonly cache: RedisEndpoint };
+  /** the CloudNativePG Cluster, when database.cloudnativePg is set */
+  readonly postgres?: PostgresModel;
   readonly connections: ConnectionBudget;
   /** media on a ReadWriteOnce volume: every pod that mounts it shares one node */
   readonly mediaPinnedToOneNode: boolean;
@@ -156,18 +159,19 @@ export interface ModelContext {
   readonly deployedVersion?: string;
 }
 
-export function buildModel(def: Instance, context: ModelContext = {}): InstanceModel {
+export function buildModel(input: InstanceDefinition, context: ModelContext = {}): InstanceModel {
   const problems: Problem[] = [];
   const warnings: Problem[] = [];
   const error = (path: FieldPath, message: string) => problems.push({ path, message });
   const warn = (path: FieldPath, message: string) => warnings.push({ path, message });
 
   // --- version and upgrade path
-  const version = parseVersion(def.version)!;
+  const version = parseVersion(input.version)!;
   const facts = factsFor(version);
   if (!facts) {
-    throw new ModelError([{ path: ['version'], message: `unsupported Mastodon version ${show(def.version)}; expected ${supportedRange()}` }]);
+    throw new ModelError([{ path: ['version'], message: `unsupported Mastodon version ${show(input.version)}; expected ${supportedRange()}` }]);
   }
+  const { def, postgres } = resolveDatabase(input, error, warn);
   const tag = `v${formatVersion(version)}`;
   // the version running now: upgrade.from, else what the committed output deploys when the version changes
   const deployed = context.deployedVersion ? parseVersion(context.deployedVersion) : undefined;
@@ -318,7 +322,7 @@ export function buildModel(def: Instance, context: ModelContext = {}): InstanceM
     if (c?.login !== undefined && c.loginSecret) error([...path, 'loginSecret'], 'expected one of login and loginSecret, found both');
   }
   if (def.database.postgresVersion !== undefined && def.database.postgresVersion < facts.minPostgres) {
-    error(['database', 'postgresVersion'], `Mastodon ${facts.minor} needs PostgreSQL ${facts.minPostgres} or newer, found ${def.database.postgresVersion}`);
+    error(postgres ? ['database', 'cloudnativePg', 'postgresVersion'] : ['database', 'postgresVersion'], `Mastodon ${facts.minor} needs PostgreSQL ${facts.minPostgres} or newer, found ${def.database.postgresVersion}`);
   }
   if ([3000, 4000].includes(def.metrics.exporterPort)) error(['metrics', 'exporterPort'], `expected a port other than web's 3000 and streaming's 4000, found ${def.metrics.exporterPort}`);
   if (def.metrics.serviceMonitors && !def.metrics.prometheus) error(['metrics', 'serviceMonitors'], 'PodMonitors need metrics.prometheus: true');
@@ -355,7 +359,7 @@ export function buildModel(def: Instance, context: ModelContext = {}): InstanceM
   checkResources(def, error);
 
   const searchDeployArgs = searchDeploy(def, upgradeFrom, version);
-  const connections = connectionBudget(def, sidekiqGroups, searchDeployArgs !== undefined, error);
+  const connections = connectionBudget(def, postgres, sidekiqGroups, searchDeployArgs !== undefined, error);
 
   if (problems.length) throw new ModelError(problems);
   const model: InstanceModel = {
@@ -376,6 +380,7 @@ export function buildModel(def: Instance, context: ModelContext = {}): InstanceM
     searchDeployArgs,
     sidekiqGroups,
     redis,
+    postgres,
     connections,
     mediaPinnedToOneNode,
     migrationSecrets,
@@ -538,7 +543,7 @@ function searchDeploy(def: Instance, from: Semver | undefined, to: Semver): read
 }
 
 /** Worst case: every pod at max replicas, every thread holding a connection. */
-function connectionBudget(def: Instance, groups: readonly SidekiqGroupModel[], searchJob: boolean, error: (p: FieldPath, m: string) => void): ConnectionBudget {
+function connectionBudget(def: Instance, postgres: PostgresModel | undefined, groups: readonly SidekiqGroupModel[], searchJob: boolean, error: (p: FieldPath, m: string) => void): ConnectionBudget {
   const max = (c: { replicas: number; maxReplicas?: number }) => c.maxReplicas ?? c.replicas;
   const web = def.web.workers * def.web.threads * max(def.web);
   // streaming on the replica opens no connection to the primary (or its pooler)
@@ -554,17 +559,25 @@ function connectionBudget(def: Instance, groups: readonly SidekiqGroupModel[], s
   const jobs = 2 + (searchJob ? 6 : 0) + maintenance;
   const pooler = def.database.pooler;
   const app = web + streaming + sidekiq;
+  // a Cluster's own: Mastodon's user gets max_connections less the superuser slots
+  const serverLimit = postgres ? def.database.maxConnections - SUPERUSER_RESERVED_CONNECTIONS : def.database.maxConnections;
+  const serverLimitText = postgres ? `the Cluster's max_connections ${def.database.maxConnections} less ${SUPERUSER_RESERVED_CONNECTIONS} superuser slots (${serverLimit})` : `database.maxConnections ${serverLimit}`;
   const budget: ConnectionBudget = pooler
-    ? { web, streaming, sidekiq, jobs, maintenance, app, appLimit: pooler.maxClientConnections, appTarget: 'pooler', direct: jobs + (pooler.poolSize ?? 0), directLimit: def.database.maxConnections }
-    : { web, streaming, sidekiq, jobs, maintenance, app: app + jobs, appLimit: def.database.maxConnections, appTarget: 'server', direct: app + jobs, directLimit: def.database.maxConnections };
+    ? { web, streaming, sidekiq, jobs, maintenance, app, appLimit: pooler.maxClientConnections, appTarget: 'pooler', direct: jobs + (pooler.poolSize ?? 0), directLimit: serverLimit }
+    : { web, streaming, sidekiq, jobs, maintenance, app: app + jobs, appLimit: serverLimit, appTarget: 'server', direct: app + jobs, directLimit: serverLimit };
   const detail = `web ${web} + streaming ${streaming} + Sidekiq ${sidekiq}${pooler ? '' : ` + jobs ${jobs}${maintenance ? ` (maintenance ${maintenance})` : ''}`}`;
+  const paths = postgres?.paths ?? { maxClientConnections: ['database', 'pooler', 'maxClientConnections'], poolSize: ['database', 'pooler', 'poolSize'] };
   if (budget.app > budget.appLimit) {
     error(
-      pooler ? ['database', 'pooler', 'maxClientConnections'] : ['database', 'maxConnections'],
+      pooler ? paths.maxClientConnections : ['database', 'maxConnections'],
       `worst-case PostgreSQL connections ${budget.app} (${detail}) exceed the ${pooler ? "pooler's" : "server's"} limit of ${budget.appLimit}; lower threads, concurrency or maxReplicas, or raise the limit`,
     );
   } else if (pooler && budget.direct > budget.directLimit) {
-    error(['database', 'pooler', 'poolSize'], `the pooler's server connections plus migration Jobs and maintenance CronJobs (${budget.direct}, maintenance ${maintenance}) exceed database.maxConnections ${budget.directLimit}`);
+    error(paths.poolSize, `the pooler's server connections plus migration Jobs and maintenance CronJobs (${budget.direct}, maintenance ${maintenance}) exceed ${serverLimitText}`);
+  }
+  if (postgres?.poolerName && postgres.def.pooler.mode === 'session' && app > postgres.def.pooler.poolSize) {
+    // in session mode a client keeps its server connection until it disconnects, and Mastodon's pools never do
+    error(paths.poolSize, `a session-mode pooler gives each client connection a server connection for as long as it is open: the worst case of ${app} (${detail}) exceeds default_pool_size ${postgres.def.pooler.poolSize} of a PgBouncer pod, so the rest wait until query_wait_timeout and fail; raise poolSize or use transaction mode`);
   }
   return budget;
 }

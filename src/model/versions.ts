@@ -121,6 +121,13 @@ export const OTP_SECRET_MIGRATED_IN = '4.3.0';
 /** Streaming 4.3.0 read `REDIS_USERNAME` instead of `REDIS_USER` (fixed in 4.3.1, mastodon/mastodon#32493). */
 export const STREAMING_REDIS_USERNAME_UNTIL = '4.3.0';
 
+/**
+ * PostgreSQL major of a new CloudNativePG Cluster, above every release's minPostgres; CloudNativePG
+ * publishes ghcr.io/cloudnative-pg/postgresql:<major> for each supported major.
+ */
+export const POSTGRES_DEFAULT_MAJOR = 17;
+export const CLOUDNATIVE_PG_IMAGE = 'ghcr.io/cloudnative-pg/postgresql';
+
 /** Dragonfly reports Redis 7.2 from v1.26; Sidekiq 8 supports it from v1.27 (sidekiq/sidekiq#6626). */
 export const DRAGONFLY_MIN_FOR_SIDEKIQ_8 = '1.27.0';
 

@@ -61,8 +61,15 @@ export interface PodSpecLike {
   securityContext?: { runAsNonRoot?: boolean; seccompProfile?: { type?: string } };
 }
 
+/**
+ * Kinds whose `spec.template` is a partial pod merged into the operator's own (CloudNativePG sets the
+ * Pooler's image, security context and probes): not a pod the rules can judge.
+ */
+const OPERATOR_POD_PATCHES = ['postgresql.cnpg.io/v1/Pooler'];
+
 /** The pod spec of a workload object, if it has one. */
 export function podSpec(obj: KubeObject): PodSpecLike | undefined {
+  if (OPERATOR_POD_PATCHES.includes(`${obj.apiVersion}/${obj.kind}`)) return undefined;
   const o = obj as unknown as PodTemplateHolder;
   return o.spec?.template?.spec ?? o.spec?.jobTemplate?.spec?.template?.spec;
 }
