@@ -412,13 +412,17 @@ function mapDatabase(m: Mapper, release: string): void {
   const portPath = six ? 'postgresql.postgresqlPort' : 'postgresql.port';
   const appHost = bundled ? `${release}-postgresql` : (m.get(hostPath) as string | undefined);
   if (bundled && m.own(hostPath)) m.unmapped(hostPath, m.own(hostPath), 'the chart ignores it while postgresql.enabled is true (the bundled PostgreSQL is used)');
-  const direct = m.get('postgresql.direct.hostname') as string | undefined;
+  // the bundled PostgreSQL is copied into a CloudNativePG Cluster: the chart's direct host (if any) no longer applies
+  const direct = bundled ? undefined : (m.get('postgresql.direct.hostname') as string | undefined);
+  if (bundled) {
+    if (m.own('postgresql.direct')) m.unmapped('postgresql.direct', m.own('postgresql.direct'), 'migrations connect to the CloudNativePG Cluster\'s -rw Service');
+    m.take('postgresql.direct');
+  }
   const host = direct ?? appHost;
   if (!host) throw new ImportError(`the values name no PostgreSQL host (${hostPath}); the definition needs one`);
-  m.set('database.host', host, direct ? 'postgresql.direct.hostname' : bundled ? 'postgresql.enabled' : hostPath);
-  if (bundled) m.note(`the chart's bundled PostgreSQL (${release}-postgresql) keeps running only while its Helm release exists: keep that StatefulSet (or move to an operator such as CloudNativePG) before removing the release`);
+  if (!bundled) m.set('database.host', host, direct ? 'postgresql.direct.hostname' : hostPath);
   const appPort = bundled ? 5432 : int(m.get(portPath));
-  m.set('database.port', int(m.get('postgresql.direct.port')) ?? appPort, direct ? 'postgresql.direct.port' : portPath);
+  if (!bundled) m.set('database.port', int(m.get('postgresql.direct.port')) ?? appPort, direct ? 'postgresql.direct.port' : portPath);
   const preparedStatements = !['false', false].includes(m.get('mastodon.preparedStatements', 'postgresql.preparedStatements') as string | boolean);
   m.take('mastodon.preparedStatements', 'postgresql.preparedStatements');
   if (direct && appHost && direct !== appHost) {
@@ -438,8 +442,19 @@ function mapDatabase(m: Mapper, release: string): void {
   m.take(userPath, 'postgresql.existingSecretKeys', 'postgresql.auth');
   // the Secret the chart reads DB_PASS from (chart 6: mastodon.postgresql.secretName; 1.x: mastodon.secrets.postgresName)
   const passwordSecret = existing ?? (six ? (bundled ? `${release}-postgresql` : fullname(release)) : `${fullname(release)}-postgres-auth`);
-  m.set('database.passwordSecret', secretRef(passwordSecret, six ? 'password' : keyOf(m, 'postgresql', 'password', 'password')), existing ? secretPath : '(chart-generated Secret)');
-  if (!existing) m.note(`database.passwordSecret is ${passwordSecret}/password, the Secret the chart generates: check it`);
+  const password = secretRef(passwordSecret, six ? 'password' : keyOf(m, 'postgresql', 'password', 'password'));
+  if (bundled) {
+    // a Cluster that copies the running database at its creation; afterwards it owns its data and its <cluster>-app Secret
+    const name = (m.get(namePath) as string | undefined) ?? 'mastodon_production';
+    const user = (m.get(userPath) as string | undefined) ?? 'mastodon';
+    m.set('database.cloudnativePg', { import: { host: appHost, port: 5432, database: name, user, passwordSecret: password } }, 'postgresql.enabled');
+    m.note(
+      `the chart's bundled PostgreSQL (${appHost}) is copied into a CloudNativePG Cluster (database.cloudnativePg.import: pg_dump of ${name} as ${user}, password from ${password.name}/${password.key}, into ${release}-postgres, CloudNativePG's microservice import): the operator must be installed, and the copy is taken when the Cluster is created, so stop writes first (scale the release's web and Sidekiq to 0) and uninstall the release only after verifying the copy (README, "Coming from the Helm chart")`,
+    );
+  } else {
+    m.set('database.passwordSecret', password, existing ? secretPath : '(chart-generated Secret)');
+    if (!existing) m.note(`database.passwordSecret is ${passwordSecret}/password, the Secret the chart generates: check it`);
+  }
 
   const replicaHost = m.get('postgresql.readReplica.hostname') as string | undefined;
   const r = six ? 'postgresql.readReplica.auth' : 'postgresql.readReplica';
@@ -471,8 +486,13 @@ function mapRedis(m: Mapper, release: string): void {
     m.take('redis.auth', 'redis.existingSecretKeys');
     return { host, port: int(m.get('redis.port')), ...(secret ? { passwordSecret: secretRef(secret, key) } : {}) };
   })();
-  m.set('redis.main.external', main, bundled ? 'redis.enabled' : 'redis.hostname');
-  if (bundled) m.note(`the chart's bundled Redis (${release}-redis-master) keeps running only while its Helm release exists; redis.main can instead be run by an operator (dragonfly or redisOperator)`);
+  if (bundled) {
+    // a Dragonfly run by its operator replaces the bundled Redis (Sidekiq and cache fall back to main, as they shared it)
+    m.set('redis.main.dragonfly', main.passwordSecret ? { passwordSecret: main.passwordSecret } : {}, 'redis.enabled');
+    m.note(
+      `the chart's bundled Redis (${main.host}) is replaced by a Dragonfly (redis.main.dragonfly; the Dragonfly operator must be installed${main.passwordSecret ? `; its password is ${main.passwordSecret.name}/${main.passwordSecret.key}, which helm uninstall deletes unless annotated helm.sh/resource-policy=keep` : ''}). Nothing is copied: drain Sidekiq before switching (web scaled to 0, Sidekiq running until its queues are empty; jobs waiting in the retry and scheduled sets are lost), the cache is rebuilt on its own, and home feeds are rebuilt with tootctl feeds build`,
+    );
+  } else m.set('redis.main.external', main, 'redis.hostname');
   for (const sub of ['sidekiq', 'cache']) {
     const base = `redis.${sub}`;
     if (!truthy(m.get(`${base}.enabled`))) {

@@ -115,7 +115,7 @@ function settle(text: string, out: string, definition: Record<string, unknown>, 
     return false;
   } catch (e) {
     if (!(e instanceof ModelError)) throw e;
-    const limits = ['database.maxConnections', 'database.pooler.maxClientConnections'];
+    const limits = ['database.maxConnections', 'database.pooler.maxClientConnections', 'database.cloudnativePg.pooler.maxClientConnections'];
     const envConflict = (p: ModelError['problems'][number]) => / is generated from /.test(p.message) && (p.path[0] === 'env' || p.path[p.path.length - 2] === 'extraEnv');
     if (!e.problems.every((p) => limits.includes(p.path.join('.')) || envConflict(p))) throw e;
     for (const p of e.problems) {
@@ -129,7 +129,10 @@ function settle(text: string, out: string, definition: Record<string, unknown>, 
       const needed = Number(/connections (\d+)/.exec(p.message)?.[1]);
       const database = definition.database as Record<string, unknown>;
       if (field === 'database.maxConnections') database.maxConnections = needed;
-      else (database.pooler as Record<string, unknown>).maxClientConnections = needed;
+      else if (field.startsWith('database.cloudnativePg.')) {
+        const cnpg = database.cloudnativePg as Record<string, Record<string, unknown>>;
+        cnpg.pooler = { ...(cnpg.pooler ?? {}), maxClientConnections: needed };
+      } else (database.pooler as Record<string, unknown>).maxClientConnections = needed;
       report.notes.push(`${field} is ${needed}, the most connections the processes${field === 'database.maxConnections' ? ' and Jobs' : ''} may open: make sure the ${field === 'database.maxConnections' ? 'server allows that many (max_connections)' : 'pooler allows that many (max_client_conn)'}, or lower threads and concurrency`);
     }
     report.unmapped.sort((a, b) => (a.from < b.from ? -1 : 1));

@@ -36,8 +36,23 @@ describe('Helm values importer', () => {
   it('converts mastodon/chart 6.9.3\'s own values.yaml into a definition that synthesizes, saying what the bundled subcharts leave behind', () => {
     const { definition, report } = importHelmValues(chart693, { version: '4.6.3' });
     expect(report.flavor).toBe('chart-6');
-    expect(definition).toMatchObject({ name: 'mastodon', version: '4.6.3', domain: 'mastodon.local', database: { host: 'mastodon-postgresql' }, redis: { main: { external: { host: 'mastodon-redis-master' } } }, storage: { volume: { size: '100Gi' } } });
-    expect(report.notes.join('\n')).toMatch(/bundled PostgreSQL .*keeps running only while its Helm release exists/);
+    expect(definition).toMatchObject({
+      name: 'mastodon',
+      version: '4.6.3',
+      domain: 'mastodon.local',
+      // the bundled databases become operator resources; the running PostgreSQL is copied by the Cluster's bootstrap
+      database: {
+        name: 'mastodon_production',
+        user: 'mastodon',
+        cloudnativePg: { import: { host: 'mastodon-postgresql', port: 5432, database: 'mastodon_production', user: 'mastodon', passwordSecret: { name: 'mastodon-postgresql', key: 'password' } } },
+      },
+      redis: { main: { dragonfly: { passwordSecret: { name: 'mastodon-redis', key: 'redis-password' } } } },
+      storage: { volume: { size: '100Gi' } },
+    });
+    expect((definition.database as any).host).toBeUndefined();
+    expect((definition.database as any).passwordSecret).toBeUndefined();
+    expect(report.notes.join('\n')).toMatch(/bundled PostgreSQL \(mastodon-postgresql\) is copied into a CloudNativePG Cluster/);
+    expect(report.notes.join('\n')).toMatch(/bundled Redis \(mastodon-redis-master\) is replaced by a Dragonfly.*drain Sidekiq.*cache is rebuilt/);
     // the chart's own values repeat its defaults: nothing to list
     expect(report.unmapped).toEqual([]);
     expect(report.refused).toEqual([]);
