@@ -449,7 +449,7 @@ function mapDatabase(m: Mapper, release: string): void {
     const user = (m.get(userPath) as string | undefined) ?? 'mastodon';
     m.set('database.cloudnativePg', { import: { host: appHost, port: 5432, database: name, user, passwordSecret: password } }, 'postgresql.enabled');
     m.note(
-      `the chart's bundled PostgreSQL (${appHost}) is copied into a CloudNativePG Cluster (database.cloudnativePg.import: pg_dump of ${name} as ${user}, password from ${password.name}/${password.key}, into ${release}-postgres, CloudNativePG's microservice import): the operator must be installed, and the copy is taken when the Cluster is created, so stop writes first (scale the release's web and Sidekiq to 0) and uninstall the release only after verifying the copy (README, "Coming from the Helm chart")`,
+      `the chart's bundled PostgreSQL (${appHost}) is copied into a CloudNativePG Cluster (database.cloudnativePg.import: pg_dump of ${name} as ${user}, password from ${password.name}/${password.key}: CloudNativePG's microservice import): the operator must be installed, and the copy is taken when the Cluster is created, so stop writes first (scale the release's web and Sidekiq to 0) and uninstall the release only after verifying the copy (README, "Coming from the Helm chart")`,
     );
   } else {
     m.set('database.passwordSecret', password, existing ? secretPath : '(chart-generated Secret)');

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ImportError, importHelmValues } from '../../src/import/helm';
 import { find, model, synth } from '../helpers';
+import { SchemaGate } from '../../src/output/schema-gate';
+import { VENDOR_DIR } from '../../src/paths';
 
 const FIXTURES = path.join(__dirname, '../fixtures/helm');
 const ROOT = path.join(__dirname, '../..');
@@ -53,6 +55,13 @@ describe('Helm values importer', () => {
     expect((definition.database as any).passwordSecret).toBeUndefined();
     expect(report.notes.join('\n')).toMatch(/bundled PostgreSQL \(mastodon-postgresql\) is copied into a CloudNativePG Cluster/);
     expect(report.notes.join('\n')).toMatch(/bundled Redis \(mastodon-redis-master\) is replaced by a Dragonfly.*drain Sidekiq.*cache is rebuilt/);
+    const objects = synth(definition);
+    const gate = new SchemaGate(VENDOR_DIR, undefined, false);
+    for (const kind of ['Cluster', 'Pooler', 'Dragonfly']) {
+      const o = objects.find((x) => x.kind === kind);
+      expect(o, kind).toBeDefined();
+      expect(gate.validate(o!), kind).toEqual([]);
+    }
     // the chart's own values repeat its defaults: nothing to list
     expect(report.unmapped).toEqual([]);
     expect(report.refused).toEqual([]);
