@@ -361,7 +361,7 @@ describe('npm run import', () => {
       const out = path.join(dir, 'out.yaml');
       const r = cli([file, '--out', out]);
       expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
-      expect(parse(fs.readFileSync(out, 'utf8'))).toMatchObject({ name: 'social', namespace: 'fedi', version: '4.5.11', domain: 'fedi.example', database: { host: 'social-postgresql' } });
+      expect(parse(fs.readFileSync(out, 'utf8'))).toMatchObject({ name: 'social', namespace: 'fedi', version: '4.5.11', domain: 'fedi.example', database: { cloudnativePg: { import: { host: 'social-postgresql' } } } });
     }));
 
   it('writes nothing on inline secrets, and prints one kubectl command per Secret, in the namespace, with all its keys', () =>
