@@ -128,7 +128,10 @@ describe.skipIf(missing !== undefined).each(instances)('%s on a real control pla
     const lost = shape.nodes.filter((n) => n.zone === zone).map((n) => n.name);
     const tracker = await trackReady(minimum);
     try {
-      expect(tracker.short()).toEqual([]);
+      // the HPAs raise their Deployments (created with one replica) to the minimum
+      await waitFor('every component at its minimum before the loss', 120_000, () => tracker.short().length === 0).catch((e) => {
+        throw new Error(`${e.message}: short: ${tracker.short().join(', ')}`);
+      });
       const t = Date.now();
       // the zone's kubelets stop reporting: kwok stops heart-beating nodes it no longer manages; from
       // now on their pods count for nothing, whatever the API server still says about them
@@ -164,6 +167,7 @@ describe.skipIf(missing !== undefined).each(instances)('%s on a real control pla
   it.runIf(shape.drain)('drains every node in turn, honouring the disruption budgets, without a redundant component at zero', async () => {
     const minimum = expectedMinimum();
     const tracker = await trackReady(minimum);
+    await waitFor('every component at its minimum before the drain', 120_000, () => tracker.short().length === 0);
     const t = Date.now();
     try {
       for (const n of shape.nodes.map((s) => s.name)) {
