@@ -231,8 +231,8 @@ export function processPodSettings(props: MastodonProcessProps, kind: ProcessKin
   };
 }
 
-/** The taints a lost node gets: a pod tolerating them stays bound to it, so each pod says for how long. */
-export const NODE_LOSS_TAINTS = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'] as const;
+/** The taints a lost node gets, and the definition's seconds for each: a pod tolerating them stays bound to it, so each pod says for how long. */
+const NODE_LOSS_TAINTS = { 'node.kubernetes.io/not-ready': 'notReadyTolerationSeconds', 'node.kubernetes.io/unreachable': 'unreachableTolerationSeconds' } as const;
 
 /**
  * The definition's typed placement fields, as PodSpec fields (copied: the definition is read-only),
@@ -240,12 +240,9 @@ export const NODE_LOSS_TAINTS = ['node.kubernetes.io/not-ready', 'node.kubernete
  */
 export function typedPlacement(p: PodPlacement, scheduling: Instance['scheduling']): Pick<k8s.PodSpec, 'nodeSelector' | 'tolerations' | 'priorityClassName' | 'hostAliases'> {
   const own = p.tolerations ?? [];
-  const nodeLoss = NODE_LOSS_TAINTS.filter((key) => !own.some((t) => t.key === key)).map((key) => ({
-    key,
-    operator: 'Exists',
-    effect: 'NoExecute',
-    tolerationSeconds: scheduling.nodeLossTolerationSeconds,
-  }));
+  const nodeLoss = Object.entries(NODE_LOSS_TAINTS)
+    .filter(([key]) => !own.some((t) => t.key === key))
+    .map(([key, field]) => ({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: scheduling[field] }));
   return {
     nodeSelector: p.nodeSelector ? { ...p.nodeSelector } : undefined,
     tolerations: [...own.map((t) => ({ ...t })), ...nodeLoss],

@@ -696,9 +696,16 @@ export const instanceSchema = s.object(
           'preferred',
         ),
         nodeSpread: s.def(s.enum(['required', 'preferred'] as const, 'spread replicas across nodes'), 'preferred'),
-        nodeLossTolerationSeconds: s.def(
+        unreachableTolerationSeconds: s.def(
           s.integer(
-            'seconds every pod stays bound to a node once it is tainted unreachable or not-ready (NoExecute tolerations of node.kubernetes.io/unreachable and not-ready) before it is evicted and replaced elsewhere; the taint comes after the controller-manager\'s node-monitor-grace-period (50 s upstream); without this the API server gives every pod 300 s. A component\'s own toleration of either key wins',
+            'seconds every pod stays bound to a node tainted node.kubernetes.io/unreachable (no heartbeat for the controller-manager\'s node-monitor-grace-period, 50 s upstream) before it is evicted and replaced elsewhere; the API server\'s default is 300 s. The grace period already absorbs short outages, and a lost zone\'s nodes are tainted one every 10 s (--node-eviction-rate), so any wait here comes on top of both. A component\'s own toleration of the taint wins',
+            { minimum: 0, maximum: 86400 },
+          ),
+          0,
+        ),
+        notReadyTolerationSeconds: s.def(
+          s.integer(
+            'seconds every pod stays bound to a node whose kubelet reports it not ready (taint node.kubernetes.io/not-ready: a container runtime restarting, a failing node check) before it is evicted; the API server\'s default is 300 s. Long enough not to empty a node that recovers at once. A component\'s own toleration of the taint wins',
             { minimum: 0, maximum: 86400 },
           ),
           30,
