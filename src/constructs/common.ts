@@ -1,5 +1,6 @@
 /** Building blocks every Mastodon workload shares: labels, hardening, spreading, disruption budgets, autoscaling. */
 import { Construct } from 'constructs';
+import * as L1 from './objects';
 import { k8s } from 'cdk8s-plus-28';
 import { PodResources, Resources } from '../definition/schema';
 
@@ -116,7 +117,7 @@ export interface DisruptionBudgetProps {
 
 /** At most one pod of the component down at a time for voluntary disruptions (drains, upgrades). */
 export function disruptionBudget(scope: Construct, props: DisruptionBudgetProps): k8s.KubePodDisruptionBudget {
-  return new k8s.KubePodDisruptionBudget(scope, 'pdb', {
+  return new L1.KubePodDisruptionBudget(scope, 'pdb', {
     metadata: metadata(props.id, props.name, props.component),
     spec: {
       maxUnavailable: k8s.IntOrString.fromNumber(1),
@@ -149,7 +150,7 @@ export function autoscaler(scope: Construct, props: AutoscalerProps): k8s.KubeHo
   });
   const metrics = [metric('cpu', props.targetCpuPercent)];
   if (props.targetMemoryPercent !== undefined) metrics.push(metric('memory', props.targetMemoryPercent));
-  return new k8s.KubeHorizontalPodAutoscalerV2(scope, 'hpa', {
+  return new L1.KubeHorizontalPodAutoscalerV2(scope, 'hpa', {
     metadata: metadata(props.id, props.name, props.component),
     spec: {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: props.name },
@@ -170,7 +171,7 @@ export interface ServiceSettings {
 
 /** A Service in front of a component's `http` container port. */
 export function httpService(scope: Construct, id: InstanceIdentity, name: string, component: string, port: number, settings: ServiceSettings): k8s.KubeService {
-  return new k8s.KubeService(scope, 'service', {
+  return new L1.KubeService(scope, 'service', {
     metadata: metadata(id, name, component, Object.keys(settings.annotations).length ? { annotations: { ...settings.annotations } } : {}),
     spec: {
       type: settings.type,

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
+import * as L1 from './objects';
 import { k8s } from 'cdk8s-plus-28';
 import { Instance, SecretKeyRef } from '../definition/schema';
 import { FieldPath, Problem } from '../definition/problems';
@@ -73,7 +74,7 @@ export class MastodonEnvironment extends Construct {
     this.configMapName = `${model.name}-env`;
     this.data = sharedEnv(model);
     this.checksum = createHash('sha256').update(JSON.stringify(Object.entries(this.data))).digest('hex').slice(0, 16);
-    new k8s.KubeConfigMap(this, 'configmap', {
+    new L1.KubeConfigMap(this, 'Resource', {
       metadata: metadata(ident, this.configMapName, 'config'),
       data: { ...this.data },
     });

@@ -4,8 +4,8 @@
  * Sidekiq threads waiting on the network. Checked against KEDA v2.20.2 CRDs.
  */
 import { Construct } from 'constructs';
-import { ScaledObject, ScaledObjectSpecTriggersAuthenticationRefKind } from '../../imports/keda-scaledobject-keda.sh';
-import { TriggerAuthentication } from '../../imports/keda-triggerauthentication-keda.sh';
+import * as L1 from './objects';
+import { ScaledObjectSpecTriggersAuthenticationRefKind } from '../../imports/keda-scaledobject-keda.sh';
 import { SidekiqGroupModel } from '../model/model';
 import { RedisEndpoint } from '../model/redis';
 import { InstanceIdentity, SCALING_BEHAVIOR, metadata } from './common';
@@ -26,7 +26,7 @@ export class QueueScaler extends Construct {
     const { group: g, redis: r } = props;
     const auth = r.passwordSecret ? `${props.name}-redis` : undefined;
     if (auth) {
-      new TriggerAuthentication(this, 'auth', {
+      new L1.TriggerAuthentication(this, 'auth', {
         metadata: metadata(props.id, auth, props.component),
         spec: { secretTargetRef: [{ parameter: 'password', name: r.passwordSecret!.name, key: r.passwordSecret!.key }] },
       });
@@ -34,7 +34,7 @@ export class QueueScaler extends Construct {
     const server: Record<string, string> = r.sentinel
       ? { addresses: r.sentinel.hosts, sentinelMaster: r.sentinel.master }
       : { address: `${r.host}:${r.port}`, ...(r.tls ? { enableTLS: 'true' } : {}), ...(r.db !== undefined ? { databaseIndex: String(r.db) } : {}) };
-    new ScaledObject(this, 'scaled-object', {
+    new L1.ScaledObject(this, 'Resource', {
       metadata: metadata(props.id, props.name, props.component),
       spec: {
         scaleTargetRef: { name: props.name },

@@ -2,8 +2,9 @@
  * Redis roles run by operators: a Dragonfly resource (dragonfly-operator) or a RedisReplication with a
  * RedisSentinel (OT redis-operator). Checked against dragonfly-operator v1.6.1 and redis-operator v0.26.0 CRDs.
  */
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { k8s } from 'cdk8s-plus-28';
+import * as L1 from './objects';
 import * as df from '../../imports/dragonfly-dragonflydb.io';
 import * as rr from '../../imports/redis-replication-redis.redis.opstreelabs.in';
 import * as rs from '../../imports/redis-sentinel-redis.redis.opstreelabs.in';
@@ -37,6 +38,9 @@ function spreadConstraints(labels: Record<string, string>, spread: SpreadOptions
  * never evict, snapshots on a schedule to a volume or to S3. The operator fails over and makes the PDB.
  */
 export class DragonflyRedis extends Construct {
+  /** the Dragonfly resource: `ApiObject.of(redis)` */
+  readonly dragonfly: df.Dragonfly;
+
   constructor(scope: Construct, id: string, props: OperatorRedisProps) {
     super(scope, id);
     const ep = props.endpoint;
@@ -49,7 +53,7 @@ export class DragonflyRedis extends Construct {
     const s3 = cache ? undefined : d.snapshotS3;
     const args = cache ? ['--cache_mode=true', `--maxmemory=${maxMemory}`] : ['--dbfilename=dump', `--maxmemory=${maxMemory}`];
     if (s3?.endpoint) args.push(`--s3_endpoint=${s3.endpoint}`);
-    new df.Dragonfly(this, 'dragonfly', {
+    this.dragonfly = new L1.Dragonfly(this, 'Resource', {
       metadata: metadata(props.id, name, `redis-${ep.role}`),
       spec: {
         image: d.image,
@@ -88,6 +92,12 @@ export class DragonflyRedis extends Construct {
 
 /** OT redis-operator: a replicated Redis watched by Sentinels; Mastodon (4.3+) follows the master through Sentinel. */
 export class SentinelRedis extends Construct {
+  /** the RedisReplication: `ApiObject.of(redis)` */
+  readonly replication: rr.RedisReplication;
+  readonly sentinel: rs.RedisSentinel;
+  /** the additional Redis configuration (maxmemory, eviction, persistence) */
+  readonly config: ApiObject;
+
   constructor(scope: Construct, id: string, props: OperatorRedisProps) {
     super(scope, id);
     const ep = props.endpoint;
@@ -100,12 +110,12 @@ export class SentinelRedis extends Construct {
       : `maxmemory ${maxMemory}\nmaxmemory-policy noeviction\nappendonly yes\n`;
     const secret = r.passwordSecret ? { name: r.passwordSecret.name, key: r.passwordSecret.key } : undefined;
     const configName = `${name}-config`;
-    new k8s.KubeConfigMap(this, 'config', {
+    this.config = new L1.KubeConfigMap(this, 'config', {
       metadata: metadata(props.id, configName, `redis-${ep.role}`),
       data: { 'redis-additional.conf': redisConfig },
     });
 
-    new rr.RedisReplication(this, 'replication', {
+    this.replication = new L1.RedisReplication(this, 'Resource', {
       metadata: metadata(props.id, name, `redis-${ep.role}`),
       spec: {
         clusterSize: r.replicas,
@@ -133,7 +143,7 @@ export class SentinelRedis extends Construct {
       },
     });
 
-    new rs.RedisSentinel(this, 'sentinel', {
+    this.sentinel = new L1.RedisSentinel(this, 'sentinel', {
       metadata: metadata(props.id, name, `redis-${ep.role}`),
       spec: {
         clusterSize: r.sentinels,

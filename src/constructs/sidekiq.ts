@@ -1,5 +1,7 @@
 /** Sidekiq queue groups: one Deployment per group, each consuming its queues in priority order. */
 import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { PatchesLast } from './objects';
 import { resourceRequirements } from './common';
 import { SidekiqGroupModel, sidekiqImage } from '../model/model';
 import { QueueScaler } from './queue-scaler';
@@ -23,6 +25,11 @@ export interface SidekiqGroupProps extends MastodonProcessProps {
 
 export class SidekiqGroup extends Construct {
   readonly name: string;
+  readonly workload: MastodonDeployment;
+  /** the group's Deployment: `ApiObject.of(group)` */
+  readonly deployment: k8s.KubeDeployment & PatchesLast;
+  /** KEDA objects scaling on queue length @default - none (fixed replicas or the HPA) */
+  readonly queueScaler?: QueueScaler;
 
   constructor(scope: Construct, id: string, props: SidekiqGroupProps) {
     super(scope, id);
@@ -35,7 +42,7 @@ export class SidekiqGroup extends Construct {
     const prometheus = m.def.metrics.prometheus;
     const queueScaled = g.def.queueLengthPerReplica !== undefined && g.maxReplicas !== undefined;
 
-    new MastodonDeployment(this, 'workload', {
+    this.workload = new MastodonDeployment(this, 'Resource', {
       id: props.id,
       name: this.name,
       component: `sidekiq-${g.name}`,
@@ -78,6 +85,7 @@ export class SidekiqGroup extends Construct {
       imagePullSecrets: pod.imagePullSecrets,
       size: g.def.resources,
     });
-    if (queueScaled) new QueueScaler(this, 'queue-scaler', { id: props.id, name: this.name, component: `sidekiq-${g.name}`, group: g, redis: m.redis.sidekiq });
+    this.deployment = this.workload.deployment;
+    if (queueScaled) this.queueScaler = new QueueScaler(this, 'queue-scaler', { id: props.id, name: this.name, component: `sidekiq-${g.name}`, group: g, redis: m.redis.sidekiq });
   }
 }

@@ -1,5 +1,7 @@
 /** The streaming API (WebSockets and server-sent events): Deployment, Service, disruption budget, autoscaler. */
 import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { PatchesLast } from './objects';
 import { STREAMING_PORT, httpService, resourceRequirements } from './common';
 import { streamingProcessEnv } from './environment';
 import { MastodonDeployment, MastodonProcessProps, extraEnvOf, httpProbe, mastodonContainer, processPodSettings } from './workload';
@@ -11,6 +13,10 @@ const STREAMING_DRAIN_SECONDS = 50;
 export class Streaming extends Construct {
   readonly name: string;
   readonly serviceName: string;
+  readonly workload: MastodonDeployment;
+  /** the streaming Deployment: `ApiObject.of(streaming)` */
+  readonly deployment: k8s.KubeDeployment & PatchesLast;
+  readonly service: k8s.KubeService;
 
   constructor(scope: Construct, id: string, props: MastodonProcessProps) {
     super(scope, id);
@@ -20,7 +26,7 @@ export class Streaming extends Construct {
     this.serviceName = this.name;
     const pod = processPodSettings(props, 'streaming', st.resources);
 
-    new MastodonDeployment(this, 'workload', {
+    this.workload = new MastodonDeployment(this, 'Resource', {
       id: props.id,
       name: this.name,
       component: 'streaming',
@@ -55,6 +61,7 @@ export class Streaming extends Construct {
       size: st.resources,
     });
 
-    httpService(this, props.id, this.serviceName, 'streaming', STREAMING_PORT, m.def.traffic.service);
+    this.deployment = this.workload.deployment;
+    this.service = httpService(this, props.id, this.serviceName, 'streaming', STREAMING_PORT, m.def.traffic.service);
   }
 }

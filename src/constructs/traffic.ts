@@ -4,6 +4,7 @@
  * NetworkPolicies that admit only the ingress controller or gateway.
  */
 import { Construct } from 'constructs';
+import * as L1 from './objects';
 import { k8s } from 'cdk8s-plus-28';
 import * as gw from '../../imports/gateway-httproute-gateway.networking.k8s.io';
 import { InstanceModel } from '../model/model';
@@ -47,6 +48,13 @@ function ingressRule(host: string, path: string, service: string, port: number):
 
 /** ingress-nginx: one Ingress per behaviour, since annotations apply to a whole Ingress. */
 export class NginxIngress extends Construct {
+  /** the web Ingress: `ApiObject.of(ingress)` */
+  readonly web: k8s.KubeIngress;
+  /** the streaming Ingress (no buffering, long timeouts) */
+  readonly streaming: k8s.KubeIngress;
+  /** the redirect of the account domain's well-known paths to WEB_DOMAIN @default - none (LOCAL_DOMAIN = WEB_DOMAIN) */
+  readonly webfinger?: k8s.KubeIngress;
+
   constructor(scope: Construct, id: string, props: TrafficProps) {
     super(scope, id);
     const m = props.model;
@@ -64,7 +72,7 @@ export class NginxIngress extends Construct {
         ? { 'cert-manager.io/issuer': ing.issuer }
         : {};
 
-    new k8s.KubeIngress(this, 'web', {
+    this.web = new L1.KubeIngress(this, 'Resource', {
       metadata: metadata(props.id, `${m.name}-web`, 'web', {
         annotations: {
           ...ing.annotations,
@@ -76,7 +84,7 @@ export class NginxIngress extends Construct {
       spec: { ingressClassName: ing.className, tls, rules: webHosts(m).map((h) => ingressRule(h, '/', props.webService, WEB_PORT)) },
     });
 
-    new k8s.KubeIngress(this, 'streaming', {
+    this.streaming = new L1.KubeIngress(this, 'streaming', {
       metadata: metadata(props.id, `${m.name}-streaming`, 'streaming', {
         annotations: {
           ...ing.annotations,
@@ -96,7 +104,7 @@ export class NginxIngress extends Construct {
     });
 
     if (redirectsWebfinger(m)) {
-      new k8s.KubeIngress(this, 'webfinger', {
+      this.webfinger = new L1.KubeIngress(this, 'webfinger', {
         metadata: metadata(props.id, `${m.name}-webfinger`, 'web', {
           annotations: {
             ...ing.annotations,
@@ -128,7 +136,7 @@ export class NginxControllerConfig extends Construct {
   constructor(scope: Construct, id: string, props: { readonly model: InstanceModel; readonly id: InstanceIdentity }) {
     super(scope, id);
     const ing = props.model.def.traffic.ingress!;
-    new k8s.KubeConfigMap(this, 'config', {
+    new L1.KubeConfigMap(this, 'Resource', {
       metadata: { ...metadata(props.id, ing.controllerConfigName, 'ingress-controller'), namespace: ing.controllerNamespace },
       data: {
         'ssl-protocols': 'TLSv1.2 TLSv1.3',
@@ -158,7 +166,7 @@ export class GatewayRoutes extends Construct {
     const hostnames = [...new Set([...webHosts(m), ...(ownStreaming ? [] : streamingHosts(m))])];
     const streamingRule = { matches: [prefix(STREAMING_PATH)], backendRefs: [{ name: props.streamingService, port: STREAMING_PORT }] };
 
-    new gw.HttpRoute(this, 'route', {
+    new L1.HttpRoute(this, 'Resource', {
       metadata: metadata(props.id, `${m.name}-web`, 'web', routeMeta),
       spec: {
         parentRefs,
@@ -167,14 +175,14 @@ export class GatewayRoutes extends Construct {
       },
     });
     if (ownStreaming) {
-      new gw.HttpRoute(this, 'streaming', {
+      new L1.HttpRoute(this, 'streaming', {
         metadata: metadata(props.id, `${m.name}-streaming`, 'streaming', routeMeta),
         spec: { parentRefs: g.streamingParents!.map((p) => ({ ...p })), hostnames: streamingHosts(m), rules: [streamingRule] },
       });
     }
 
     if (redirectsWebfinger(m)) {
-      new gw.HttpRoute(this, 'webfinger', {
+      new L1.HttpRoute(this, 'webfinger', {
         metadata: metadata(props.id, `${m.name}-webfinger`, 'web', routeMeta),
         spec: {
           parentRefs,
@@ -196,7 +204,7 @@ export class GatewayRoutes extends Construct {
     }
 
     if (g.httpSectionName) {
-      new gw.HttpRoute(this, 'https-redirect', {
+      new L1.HttpRoute(this, 'https-redirect', {
         metadata: metadata(props.id, `${m.name}-https-redirect`, 'web', routeMeta),
         spec: {
           parentRefs: [{ name: g.name, namespace: g.namespace, sectionName: g.httpSectionName }],
@@ -227,7 +235,7 @@ export class IngressPolicies extends Construct {
       g ? [g, ...g.extraParents, ...(component === 'streaming' ? (g.streamingParents ?? []) : [])].map((p) => p.namespace) : [m.def.traffic.ingress!.controllerNamespace];
     const policy = (component: string, port: number) => {
       const from = [...new Set(namespaces(component))].sort().map((ns) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } }));
-      new k8s.KubeNetworkPolicy(this, component, {
+      new L1.KubeNetworkPolicy(this, component, {
         metadata: metadata(props.id, `${m.name}-${component}`, component),
         spec: {
           podSelector: { matchLabels: selectorLabels(props.id, component) },

@@ -4,6 +4,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { EXPORTER_RESOURCES } from '../model/model';
 import { WEB_PORT, httpService, resourceRequirements } from './common';
 import { otelEnv, webProcessEnv } from './environment';
+import { PatchesLast } from './objects';
 import { MastodonDeployment, MastodonProcessProps, extraEnvOf, httpProbe, mastodonContainer, processPodSettings } from './workload';
 
 /** seconds the pod keeps serving after it is marked terminating, while endpoints are withdrawn */
@@ -15,6 +16,9 @@ export class Web extends Construct {
   readonly name: string;
   readonly serviceName: string;
   readonly workload: MastodonDeployment;
+  /** the Puma Deployment: `ApiObject.of(web)` */
+  readonly deployment: k8s.KubeDeployment & PatchesLast;
+  readonly service: k8s.KubeService;
 
   constructor(scope: Construct, id: string, props: MastodonProcessProps) {
     super(scope, id);
@@ -67,7 +71,7 @@ export class Web extends Construct {
       );
     }
 
-    this.workload = new MastodonDeployment(this, 'workload', {
+    this.workload = new MastodonDeployment(this, 'Resource', {
       id: props.id,
       name: this.name,
       component: 'web',
@@ -89,6 +93,7 @@ export class Web extends Construct {
       size: web.resources,
     });
 
-    httpService(this, props.id, this.serviceName, 'web', WEB_PORT, m.def.traffic.service);
+    this.deployment = this.workload.deployment;
+    this.service = httpService(this, props.id, this.serviceName, 'web', WEB_PORT, m.def.traffic.service);
   }
 }

@@ -1,6 +1,8 @@
 /** A long-running Mastodon process: Deployment, plus its disruption budget and autoscaler when it has several replicas. */
-import { ApiObject, JsonPatch } from 'cdk8s';
+import { JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
+import * as L1 from './objects';
+import { PatchesLast } from './objects';
 import { k8s } from 'cdk8s-plus-28';
 import {
   CONTAINER_SECURITY,
@@ -62,7 +64,12 @@ export interface MastodonDeploymentProps {
 }
 
 export class MastodonDeployment extends Construct {
-  readonly deployment: k8s.KubeDeployment;
+  /** the Deployment (the primary child, `Resource`) */
+  readonly deployment: k8s.KubeDeployment & PatchesLast;
+  /** with 2 or more replicas @default - none */
+  readonly disruptionBudget?: k8s.KubePodDisruptionBudget;
+  /** with maxReplicas and the HPA as scaler @default - none */
+  readonly autoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
   readonly autoscaled: boolean;
 
   constructor(scope: Construct, id: string, props: MastodonDeploymentProps) {
@@ -74,7 +81,7 @@ export class MastodonDeployment extends Construct {
     const highestReplicas = props.maxReplicas ?? props.replicas;
     this.autoscaled = props.maxReplicas !== undefined;
 
-    this.deployment = new k8s.KubeDeployment(this, 'deployment', {
+    this.deployment = new L1.KubeDeployment(this, 'Resource', {
       metadata: metadata(props.id, props.name, props.component),
       spec: {
         // with an HPA the replica count belongs to it: leaving it out keeps Flux from resetting it
@@ -107,10 +114,10 @@ export class MastodonDeployment extends Construct {
     addToPod(this.deployment, '/spec/template/spec', placement, { affinity: props.affinity, hasInitContainers: (props.initContainers?.length ?? 0) > 0, hasVolumes: (props.volumes?.length ?? 0) > 0, size: props.size });
 
     if (props.replicas >= 2) {
-      disruptionBudget(this, { id: props.id, name: props.name, component: props.component });
+      this.disruptionBudget = disruptionBudget(this, { id: props.id, name: props.name, component: props.component });
     }
     if (props.maxReplicas !== undefined && props.scaler !== 'external') {
-      autoscaler(this, {
+      this.autoscaler = autoscaler(this, {
         id: props.id,
         name: props.name,
         component: props.component,
@@ -247,31 +254,13 @@ export function extraEnvOf(p: PodPlacement): { env: k8s.EnvVar[]; envFrom: k8s.E
   };
 }
 
-const RAW_PATCHES = new WeakMap<ApiObject, JsonPatch[]>();
-
-/**
- * A JSON patch applied to an L1 object's final JSON. The L1 classes run their JSON through typed
- * mappers after ordinary patches, which drops fields they do not know and turns plain quantities
- * into nothing; these patches come after that, so what they add reaches the output as written.
- */
-function addRawPatch(obj: ApiObject, patch: JsonPatch): void {
-  let patches = RAW_PATCHES.get(obj);
-  if (!patches) {
-    const list: JsonPatch[] = (patches = []);
-    RAW_PATCHES.set(obj, list);
-    const typed = obj.toJson.bind(obj);
-    obj.toJson = () => JsonPatch.apply(typed(), ...list);
-  }
-  patches.push(patch);
-}
-
 /**
  * Kubernetes structures the definition gives as written (affinity, volumes, sidecars) are added by
- * raw JSON patch, so they reach the output unchanged, where the strict schema gate checks every field.
+ * raw JSON patch (src/constructs/objects.ts), so they reach the output unchanged, where the strict schema gate checks every field.
  */
-export function addToPod(obj: ApiObject, podPath: string, p: PodPlacement, generated: { affinity?: k8s.Affinity; hasInitContainers: boolean; hasVolumes: boolean; size: PodResources }): void {
+export function addToPod(obj: PatchesLast, podPath: string, p: PodPlacement, generated: { affinity?: k8s.Affinity; hasInitContainers: boolean; hasVolumes: boolean; size: PodResources }): void {
   const affinity = mergeAffinity(generated.affinity, p.affinity);
-  if (affinity) addRawPatch(obj, JsonPatch.add(`${podPath}/affinity`, affinity));
+  if (affinity) obj.addRawJsonPatch(JsonPatch.add(`${podPath}/affinity`, affinity));
   // scratch space is bounded everywhere: what the definition leaves unbounded gets the component's bound
   const ephemeral = { request: generated.size.ephemeralStorage, limit: generated.size.ephemeralStorageLimit };
   const volumes = (p.extraVolumes ?? []).map((v) => (v.emptyDir && v.emptyDir.sizeLimit === undefined ? { ...v, emptyDir: { ...v.emptyDir, sizeLimit: ephemeral.limit } } : v));
@@ -280,15 +269,15 @@ export function addToPod(obj: ApiObject, podPath: string, p: PodPlacement, gener
     return { ...c, resources: { ...r, requests: { 'ephemeral-storage': ephemeral.request, ...r.requests }, limits: { 'ephemeral-storage': ephemeral.limit, ...r.limits } } } as unknown as k8s.Container;
   };
   if (volumes.length) {
-    if (generated.hasVolumes) volumes.forEach((v) => addRawPatch(obj, JsonPatch.add(`${podPath}/volumes/-`, v)));
-    else addRawPatch(obj, JsonPatch.add(`${podPath}/volumes`, volumes));
+    if (generated.hasVolumes) volumes.forEach((v) => obj.addRawJsonPatch(JsonPatch.add(`${podPath}/volumes/-`, v)));
+    else obj.addRawJsonPatch(JsonPatch.add(`${podPath}/volumes`, volumes));
   }
-  for (const m of p.extraVolumeMounts ?? []) addRawPatch(obj, JsonPatch.add(`${podPath}/containers/0/volumeMounts/-`, m));
+  for (const m of p.extraVolumeMounts ?? []) obj.addRawJsonPatch(JsonPatch.add(`${podPath}/containers/0/volumeMounts/-`, m));
   // sidecars are hardened like every container unless they say otherwise
-  for (const c of p.sidecars ?? []) addRawPatch(obj, JsonPatch.add(`${podPath}/containers/-`, { ...bounded(c), securityContext: { ...CONTAINER_SECURITY, ...c.securityContext } }));
+  for (const c of p.sidecars ?? []) obj.addRawJsonPatch(JsonPatch.add(`${podPath}/containers/-`, { ...bounded(c), securityContext: { ...CONTAINER_SECURITY, ...c.securityContext } }));
   const inits = (p.extraInitContainers ?? []).map((c) => ({ ...bounded(c), securityContext: { ...CONTAINER_SECURITY, ...c.securityContext } }));
-  if (inits.length && generated.hasInitContainers) inits.forEach((c, i) => addRawPatch(obj, JsonPatch.add(`${podPath}/initContainers/${i}`, c)));
-  else if (inits.length) addRawPatch(obj, JsonPatch.add(`${podPath}/initContainers`, inits));
+  if (inits.length && generated.hasInitContainers) inits.forEach((c, i) => obj.addRawJsonPatch(JsonPatch.add(`${podPath}/initContainers/${i}`, c)));
+  else if (inits.length) obj.addRawJsonPatch(JsonPatch.add(`${podPath}/initContainers`, inits));
 }
 
 /** The generated affinity (a ReadWriteOnce media volume) and the definition's, both kept. */
