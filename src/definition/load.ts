@@ -122,12 +122,9 @@ export function parseDefinition(text: string, file: string, expectedName?: strin
     throw new DefinitionError([source.locate({ path: [], message: `expected a mapping of fields, found ${show(data)}` })]);
   }
 
-  const validate = instanceValidator();
-  if (!validate(data)) {
-    const problems = (validate.errors ?? []).filter((e) => e.keyword !== 'propertyNames').map((e) => describeError(e, data));
-    throw new DefinitionError(dedupe(problems.map((p) => source.locate(p))));
-  }
-  const instance = data as Instance;
+  const checked = checkDefinition(data);
+  if (!checked.instance) throw new DefinitionError(dedupe(checked.problems.map((p) => source.locate(p))));
+  const instance = checked.instance;
   if (expectedName !== undefined && instance.name !== expectedName) {
     throw new DefinitionError([
       source.locate({
@@ -137,6 +134,19 @@ export function parseDefinition(text: string, file: string, expectedName?: strin
     ]);
   }
   return { instance, source };
+}
+
+/**
+ * Validates a definition given as data (a cdk8s app's props, or parsed YAML) against the instance schema,
+ * and returns a copy with every static default filled in; the input is not changed.
+ */
+export function checkDefinition(input: unknown): { readonly instance?: Instance; readonly problems: readonly Problem[] } {
+  // a copy: ajv writes the defaults into the object it validates
+  const data: unknown = input === undefined ? undefined : JSON.parse(JSON.stringify(input));
+  const validate = instanceValidator();
+  if (validate(data)) return { instance: data as Instance, problems: [] };
+  const problems = (validate.errors ?? []).filter((e) => e.keyword !== 'propertyNames').map((e) => describeError(e, data));
+  return { problems };
 }
 
 function dedupe(problems: LocatedProblem[]): LocatedProblem[] {
