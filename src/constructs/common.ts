@@ -16,7 +16,8 @@ export const MEDIA_VOLUME_LABEL = 'mastodon.cdk8s/media-volume';
 export interface InstanceIdentity {
   /** instance name, prefix of every object name */
   readonly instance: string;
-  readonly namespace: string;
+  /** @default - the Chart's namespace */
+  readonly namespace?: string;
   /** image tag, e.g. v4.5.6 */
   readonly version: string;
 }

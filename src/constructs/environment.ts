@@ -8,7 +8,7 @@ import * as L1 from './objects';
 import { k8s } from 'cdk8s-plus-28';
 import { Instance, SecretKeyRef } from '../definition/schema';
 import { FieldPath, Problem } from '../definition/problems';
-import { InstanceModel, SidekiqGroupModel } from '../model/model';
+import { InstanceModel } from '../model/model';
 import { RedisEndpoint } from '../model/redis';
 import { STREAMING_REDIS_USERNAME_UNTIL, compareVersions, parseVersion } from '../model/versions';
 import { InstanceIdentity, STREAMING_PORT, metadata } from './common';
@@ -354,31 +354,25 @@ export function webProcessEnv(m: InstanceModel): k8s.EnvVar[] {
     plain('MIN_THREADS', web.minThreads ?? web.threads),
     plain('PERSISTENT_TIMEOUT', web.persistentTimeoutSeconds),
     plain('DB_POOL', web.threads),
-    ...(m.def.metrics.prometheus
-      ? [
-          plain('MASTODON_PROMETHEUS_EXPORTER_ENABLED', 'true'),
-          plain('PROMETHEUS_EXPORTER_HOST', '127.0.0.1'),
-          plain('PROMETHEUS_EXPORTER_PORT', m.def.metrics.exporterPort),
-          ...(m.detailedMetrics ? [plain('MASTODON_PROMETHEUS_EXPORTER_WEB_DETAILED_METRICS', 'true')] : []),
-        ]
-      : []),
+    ...(m.def.metrics.prometheus ? prometheusExporterEnv('web', m.def.metrics.exporterPort, m.detailedMetrics) : []),
   ];
 }
 
+/**
+ * Mastodon's Prometheus exporter switches. Web (several Puma processes) sends to the exporter container next
+ * to it on 127.0.0.1; Sidekiq runs the exporter in its own process (LOCAL) and serves it on every address.
+ */
+export function prometheusExporterEnv(kind: 'web' | 'sidekiq', port: number, detailed: boolean): k8s.EnvVar[] {
+  const where =
+    kind === 'web'
+      ? [plain('PROMETHEUS_EXPORTER_HOST', '127.0.0.1'), plain('PROMETHEUS_EXPORTER_PORT', port)]
+      : [plain('MASTODON_PROMETHEUS_EXPORTER_LOCAL', 'true'), plain('MASTODON_PROMETHEUS_EXPORTER_HOST', '0.0.0.0'), plain('MASTODON_PROMETHEUS_EXPORTER_PORT', port)];
+  return [plain('MASTODON_PROMETHEUS_EXPORTER_ENABLED', 'true'), ...where, ...(detailed ? [plain(`MASTODON_PROMETHEUS_EXPORTER_${kind.toUpperCase()}_DETAILED_METRICS`, 'true')] : [])];
+}
+
 /** A Sidekiq group's pool and its own metrics server (Mastodon's local exporter). */
-export function sidekiqProcessEnv(m: InstanceModel, g: SidekiqGroupModel): k8s.EnvVar[] {
-  return [
-    plain('DB_POOL', g.concurrency),
-    ...(m.def.metrics.prometheus
-      ? [
-          plain('MASTODON_PROMETHEUS_EXPORTER_ENABLED', 'true'),
-          plain('MASTODON_PROMETHEUS_EXPORTER_LOCAL', 'true'),
-          plain('MASTODON_PROMETHEUS_EXPORTER_HOST', '0.0.0.0'),
-          plain('MASTODON_PROMETHEUS_EXPORTER_PORT', m.def.metrics.exporterPort),
-          ...(m.detailedMetrics ? [plain('MASTODON_PROMETHEUS_EXPORTER_SIDEKIQ_DETAILED_METRICS', 'true')] : []),
-        ]
-      : []),
-  ];
+export function sidekiqProcessEnv(concurrency: number, metricsPort: number | undefined, detailed: boolean): k8s.EnvVar[] {
+  return [plain('DB_POOL', concurrency), ...(metricsPort !== undefined ? prometheusExporterEnv('sidekiq', metricsPort, detailed) : [])];
 }
 
 export function streamingProcessEnv(m: InstanceModel): k8s.EnvVar[] {
@@ -438,7 +432,7 @@ export function generatedVariables(m: InstanceModel): Set<string> {
     ...(['web', 'sidekiq', 'streaming', 'job'] as const).flatMap((kind) => processEnv(m, kind, false)),
     ...webProcessEnv(m),
     ...streamingProcessEnv(m),
-    ...m.sidekiqGroups.flatMap((g) => [...sidekiqProcessEnv(m, g), ...otelEnv(m, g.def.otel)]),
+    ...m.sidekiqGroups.flatMap((g) => [...sidekiqProcessEnv(g.concurrency, m.def.metrics.prometheus ? m.def.metrics.exporterPort : undefined, m.detailedMetrics), ...otelEnv(m, g.def.otel)]),
     ...otelEnv(m, m.def.web.otel),
     ...PRE_DEPLOY_ENV,
     ...(m.def.admin ? adminEnv(m.def.admin) : []),

@@ -21,7 +21,7 @@ import { Maintenance } from './maintenance';
 import { Monitoring } from './monitoring';
 import { DragonflyRedis, SentinelRedis } from './redis';
 import { SecretSource } from './secrets';
-import { SidekiqGroup } from './sidekiq';
+import { SidekiqGroup, sidekiqGroupPropsOf } from './sidekiq';
 import { Streaming } from './streaming';
 import { GatewayRoutes, IngressPolicies, NginxControllerConfig, NginxIngress } from './traffic';
 import { Web } from './web';
@@ -77,7 +77,7 @@ export function addInstance(scopes: InstanceStageScopes, m: InstanceModel): Inst
   const processProps = { model: m, environment, id, mediaClaim: media?.claimName };
   const web = new Web(app, 'web', processProps);
   const streaming = new Streaming(app, 'streaming', processProps);
-  const groups = m.sidekiqGroups.map((group) => ({ group, construct: new SidekiqGroup(app, `sidekiq-${group.name}`, { ...processProps, group }) }));
+  const groups = m.sidekiqGroups.map((group) => ({ group, construct: new SidekiqGroup(app, `sidekiq-${group.name}`, sidekiqGroupPropsOf(m, group, environment, media?.claimName)) }));
   const traffic = { model: m, id, webService: web.serviceName, streamingService: streaming.serviceName };
   const ingress = m.def.traffic.ingress ? new NginxIngress(app, 'ingress', traffic) : undefined;
   if (m.def.traffic.gateway) new GatewayRoutes(app, 'gateway', traffic);

@@ -229,7 +229,7 @@ function kubectlContainer(model: InstanceModel, name: string, args: string[]): k
  * at once. The app stage then applies the new Deployments, which brings the processes back.
  */
 export function downtimeMigration(scope: Construct, props: DowntimeUpgradeProps): MastodonJob {
-  const ns = props.id.namespace;
+  const ns = props.model.namespace;
   const instanceSelector = `app.kubernetes.io/instance=${props.model.name},app.kubernetes.io/part-of=mastodon`;
   const podSelector = `app.kubernetes.io/instance=${props.model.name},app.kubernetes.io/component in (${props.components.join(',')})`;
   return new MastodonJob(scope, 'db-migrate-downtime', {
@@ -257,7 +257,7 @@ export class ScaleUpJob extends Construct {
     super(scope, id);
     const name = jobName(props.model, 'scale-up');
     const meta = metadata(props.id, name, 'scale-up', { annotations: FLUX_FORCE });
-    const ns = props.id.namespace;
+    const ns = props.model.namespace;
     const steps = props.autoscaled.map((d, i) =>
       kubectlContainer(props.model, `scale-${i}`, ['scale', 'deployment', d.name, '--namespace', ns, `--replicas=${d.replicas}`]),
     );

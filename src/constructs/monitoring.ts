@@ -24,7 +24,7 @@ export class Monitoring extends Construct {
       });
     }
     if (m.def.metrics.alerts) {
-      const rules = mastodonAlerts(m, props.id.namespace).filter((a) => a.needs !== 'detailed' || m.detailedMetrics);
+      const rules = mastodonAlerts(m, m.namespace).filter((a) => a.needs !== 'detailed' || m.detailedMetrics);
       new L1.PrometheusRule(this, 'alerts', {
         metadata: metadata(props.id, `${m.name}-alerts`, 'monitoring'),
         spec: {

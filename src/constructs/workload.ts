@@ -216,24 +216,90 @@ export function mediaVolumeAffinity(claim: string): k8s.Affinity {
   };
 }
 
+/**
+ * What a Mastodon process takes from its instance's shared configuration. `MastodonEnvironment` implements it;
+ * `ProcessEnvironment.fromSources()` wraps the ConfigMaps and Secrets of an instance deployed otherwise (e.g. by the Helm chart).
+ */
+export interface IProcessEnvironment {
+  /** ConfigMaps and Secrets every container reads whole */
+  envFrom(): k8s.EnvFromSource[];
+  /** variables of one process kind (credentials, database and Redis wiring) */
+  env(kind: ProcessKind): k8s.EnvVar[];
+  /** volumes besides scratch space: CA bundles, local media */
+  processVolumes(kind: ProcessKind, mediaClaim?: string): { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] };
+  /** changes whenever the configuration changes, so pods roll @default - pods do not roll on configuration changes */
+  readonly checksum?: string;
+}
+
+export interface ProcessEnvironmentSources {
+  /** ConfigMaps read whole by every container, in order @default [] */
+  readonly configMaps?: readonly string[];
+  /** Secrets read whole by every container, after the ConfigMaps @default [] */
+  readonly secrets?: readonly string[];
+  /** more variables @default {} */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export class ProcessEnvironment {
+  /** The configuration of an instance deployed otherwise: whole ConfigMaps and Secrets (e.g. the Helm chart's `<release>-env` and `<release>`). */
+  static fromSources(sources: ProcessEnvironmentSources): IProcessEnvironment {
+    const env = Object.keys(sources.env ?? {}).sort().map((name) => ({ name, value: sources.env?.[name] }));
+    return {
+      envFrom: () => [...(sources.configMaps ?? []).map((name) => ({ configMapRef: { name } })), ...(sources.secrets ?? []).map((name) => ({ secretRef: { name } }))],
+      env: () => env.map((e) => ({ ...e })),
+      processVolumes: () => ({ volumes: [], mounts: [] }),
+    };
+  }
+}
+
+export interface PodSettingsOptions {
+  readonly environment: IProcessEnvironment;
+  readonly kind: ProcessKind;
+  readonly resources: PodResources;
+  /** the image the seed-tmp init container copies tmp/ from */
+  readonly image: string;
+  readonly pullPolicy: string;
+  readonly spread: SpreadOptions;
+  /** @default - media on object storage */
+  readonly mediaClaim?: string;
+  /** the media volume is ReadWriteOnce: pods that mount it share one node @default false */
+  readonly mediaPinned?: boolean;
+  /** @default [] */
+  readonly imagePullSecrets?: readonly string[];
+}
+
 /** Pod-level settings shared by web and Sidekiq (which may mount local media) and streaming. */
-export function processPodSettings(props: MastodonProcessProps, kind: ProcessKind, resources: PodResources, image = props.model.images.rails) {
-  const m = props.model;
-  const scratch = scratchVolumes(RAILS_SCRATCH, resources.ephemeralStorageLimit);
-  const extra = props.environment.processVolumes(kind, props.mediaClaim);
-  const pinned = m.mediaPinnedToOneNode && (kind === 'web' || kind === 'sidekiq');
-  const podLabels: Record<string, string> = pinned ? { [MEDIA_VOLUME_LABEL]: props.mediaClaim! } : {};
-  const affinity = pinned ? mediaVolumeAffinity(props.mediaClaim!) : undefined;
+export function podSettings(o: PodSettingsOptions) {
+  const scratch = scratchVolumes(RAILS_SCRATCH, o.resources.ephemeralStorageLimit);
+  const extra = o.environment.processVolumes(o.kind, o.mediaClaim);
+  const pinnedClaim = o.mediaPinned && (o.kind === 'web' || o.kind === 'sidekiq') ? o.mediaClaim : undefined;
+  const podLabels: Record<string, string> = pinnedClaim ? { [MEDIA_VOLUME_LABEL]: pinnedClaim } : {};
   return {
     volumes: [...scratch.volumes, ...extra.volumes],
     volumeMounts: [...scratch.volumeMounts, ...extra.mounts],
-    initContainers: kind === 'streaming' ? [] : [seedTmpContainer(image, m.def.image.pullPolicy)],
+    initContainers: o.kind === 'streaming' ? [] : [seedTmpContainer(o.image, o.pullPolicy)],
     podLabels,
-    affinity,
-    spread: pinned ? undefined : { zone: m.def.scheduling.zoneSpread, node: m.def.scheduling.nodeSpread },
-    imagePullSecrets: m.def.image.pullSecrets,
-    podAnnotations: { 'checksum/config': props.environment.checksum },
+    affinity: pinnedClaim ? mediaVolumeAffinity(pinnedClaim) : undefined,
+    spread: pinnedClaim ? undefined : o.spread,
+    imagePullSecrets: o.imagePullSecrets,
+    podAnnotations: (o.environment.checksum ? { 'checksum/config': o.environment.checksum } : {}) as Record<string, string>,
   };
+}
+
+/** podSettings of a process of a validated instance */
+export function processPodSettings(props: MastodonProcessProps, kind: ProcessKind, resources: PodResources, image = props.model.images.rails) {
+  const m = props.model;
+  return podSettings({
+    environment: props.environment,
+    kind,
+    resources,
+    image,
+    pullPolicy: m.def.image.pullPolicy,
+    spread: { zone: m.def.scheduling.zoneSpread, node: m.def.scheduling.nodeSpread },
+    mediaClaim: props.mediaClaim,
+    mediaPinned: m.mediaPinnedToOneNode,
+    imagePullSecrets: m.def.image.pullSecrets,
+  });
 }
 
 /** The definition's typed placement fields, as PodSpec fields (copied: the definition is read-only). */

@@ -9,6 +9,7 @@ import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, Node } from 'yaml';
 import { DefinitionError, FieldPath, LocatedProblem, Problem, show } from './problems';
 import { Instance, instanceJsonSchema } from './schema';
+import { Schema } from './schema-builder';
 import { cachedValidators } from '../ajv-cache';
 import { describeFsError } from '../cli';
 
@@ -147,6 +148,27 @@ export function checkDefinition(input: unknown): { readonly instance?: Instance;
   if (validate(data)) return { instance: data as Instance, problems: [] };
   const problems = (validate.errors ?? []).filter((e) => e.keyword !== 'propertyNames').map((e) => describeError(e, data));
   return { problems };
+}
+
+const partValidators = new Map<object, ValidateFunction>();
+
+/**
+ * Checks a part of a definition (a construct's props) against its piece of the instance schema and returns a copy
+ * with that piece's defaults filled in: the constructs used on their own share the definition's rules and defaults.
+ */
+export function checkPart<T>(schema: Schema<unknown, T>, input: unknown, at: FieldPath = []): { readonly value?: T; readonly problems: readonly Problem[] } {
+  let validate = partValidators.get(schema);
+  if (!validate) {
+    const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: true });
+    ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
+    ajv.addKeyword({ keyword: 'x-sensitive', schemaType: 'boolean' });
+    validate = ajv.compile(schema.json);
+    partValidators.set(schema, validate);
+  }
+  const data: unknown = input === undefined ? undefined : JSON.parse(JSON.stringify(input));
+  if (validate(data)) return { value: data as T, problems: [] };
+  const problems = (validate.errors ?? []).filter((e) => e.keyword !== 'propertyNames').map((e) => describeError(e, data));
+  return { problems: problems.map((p) => ({ ...p, path: [...at, ...p.path] })) };
 }
 
 function dedupe(problems: LocatedProblem[]): LocatedProblem[] {

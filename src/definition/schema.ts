@@ -169,7 +169,7 @@ const streaming = s.object(
   'streaming API (WebSocket / server-sent events)',
 );
 
-const sidekiqGroup = s.object({
+export const sidekiqGroup = s.object({
   name: s.req(dnsLabel('group name; the Deployment is <instance>-sidekiq-<name>')),
   queues: s.req(
     s.array(

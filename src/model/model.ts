@@ -475,14 +475,8 @@ function checkSidekiq(def: Instance, facts: VersionFacts, error: (p: FieldPath, 
     const at: FieldPath = ['sidekiq', 'groups', gi];
     if (seenNames.has(g.name)) error([...at, 'name'], `duplicate group name ${show(g.name)} (also groups[${seenNames.get(g.name)}])`);
     seenNames.set(g.name, gi);
-    const queues: QueueSpec[] = [];
-    g.queues.forEach((raw, qi) => {
-      const { spec, problem } = parseQueue(raw);
-      if (problem) return error([...at, 'queues', qi], problem);
-      if (!facts.queues.includes(spec!.name)) return error([...at, 'queues', qi], `queue ${show(spec!.name)} does not exist in Mastodon ${facts.minor}`);
-      if (queues.some((q) => q.name === spec!.name)) return error([...at, 'queues', qi], `queue ${show(spec!.name)} is listed twice in this group`);
-      queues.push(spec!);
-    });
+    const { queues, problems } = groupQueues(g.queues, facts);
+    for (const p of problems) error([...at, 'queues', p.index], p.message);
     if (g.concurrency > 20) {
       warn([...at, 'concurrency'], `concurrency ${g.concurrency} is above about 20 threads per process: more threads mostly add CPU contention and database connections; prefer more replicas or groups`);
     }
@@ -507,16 +501,36 @@ function checkSidekiq(def: Instance, facts: VersionFacts, error: (p: FieldPath, 
     error(['sidekiq', 'groups', schedulers[1].i, 'queues'], `the scheduler queue must be consumed by exactly one group, found ${schedulers.length}: ${schedulers.map(({ g }) => g.name).join(', ')}`);
   }
   groups.forEach((g, i) => {
-    const at: FieldPath = ['sidekiq', 'groups', i];
-    if (g.scheduler) {
-      if (g.replicas !== 1) error([...at, 'replicas'], `the group consuming scheduler must run exactly 1 replica (scheduled jobs would run more than once), found ${g.replicas}`);
-      if (g.maxReplicas !== undefined) error([...at, 'maxReplicas'], 'the group consuming scheduler must not autoscale; remove maxReplicas');
-      if (g.def.queueLengthPerReplica !== undefined) error([...at, 'queueLengthPerReplica'], 'the group consuming scheduler must not autoscale; remove queueLengthPerReplica');
-    } else if (g.def.queueLengthPerReplica !== undefined && g.maxReplicas === undefined) {
-      error([...at, 'queueLengthPerReplica'], 'scaling on queue length needs a replica range: set maxReplicas');
-    }
+    for (const p of groupScalingProblems({ ...g, queueLengthPerReplica: g.def.queueLengthPerReplica })) error(['sidekiq', 'groups', i, p.field], p.message);
   });
   return groups;
+}
+
+/** The queues of one group ("name" or "name,weight"), checked against the version's; problems by position. */
+export function groupQueues(raw: readonly string[], facts: VersionFacts): { queues: QueueSpec[]; problems: { index: number; message: string }[] } {
+  const queues: QueueSpec[] = [];
+  const problems: { index: number; message: string }[] = [];
+  raw.forEach((text, index) => {
+    const { spec, problem } = parseQueue(text);
+    if (!spec) problems.push({ index, message: problem ?? `invalid queue ${show(text)}` });
+    else if (!facts.queues.includes(spec.name)) problems.push({ index, message: `queue ${show(spec.name)} does not exist in Mastodon ${facts.minor}` });
+    else if (queues.some((q) => q.name === spec.name)) problems.push({ index, message: `queue ${show(spec.name)} is listed twice in this group` });
+    else queues.push(spec);
+  });
+  return { queues, problems };
+}
+
+/** Replica rules of one group: the scheduler queue runs exactly once; queue-length scaling needs a range. */
+export function groupScalingProblems(g: { readonly scheduler: boolean; readonly replicas: number; readonly maxReplicas?: number; readonly queueLengthPerReplica?: number }): { field: string; message: string }[] {
+  const problems: { field: string; message: string }[] = [];
+  if (g.scheduler) {
+    if (g.replicas !== 1) problems.push({ field: 'replicas', message: `the group consuming scheduler must run exactly 1 replica (scheduled jobs would run more than once), found ${g.replicas}` });
+    if (g.maxReplicas !== undefined) problems.push({ field: 'maxReplicas', message: 'the group consuming scheduler must not autoscale; remove maxReplicas' });
+    if (g.queueLengthPerReplica !== undefined) problems.push({ field: 'queueLengthPerReplica', message: 'the group consuming scheduler must not autoscale; remove queueLengthPerReplica' });
+  } else if (g.queueLengthPerReplica !== undefined && g.maxReplicas === undefined) {
+    problems.push({ field: 'queueLengthPerReplica', message: 'scaling on queue length needs a replica range: set maxReplicas' });
+  }
+  return problems;
 }
 
 /** Arguments of the `tootctl search deploy` this synth needs: what every minor crossed asks for. */
