@@ -22,9 +22,9 @@ import { Monitoring } from './monitoring';
 import { DragonflyRedis, SentinelRedis } from './redis';
 import { SecretSource } from './secrets';
 import { SidekiqGroup, sidekiqGroupPropsOf } from './sidekiq';
-import { Streaming } from './streaming';
+import { StreamingService } from './streaming';
 import { GatewayRoutes, IngressPolicies, NginxControllerConfig, NginxIngress } from './traffic';
-import { Web } from './web';
+import { WebService } from './web';
 
 /** Where each apply stage's objects go: Charts in the CLI, child constructs in MastodonInstance. */
 export interface InstanceStageScopes {
@@ -41,8 +41,8 @@ export interface InstanceStageScopes {
 /** The constructs of one instance, by concept. */
 export interface InstanceParts {
   readonly environment: MastodonEnvironment;
-  readonly web: Web;
-  readonly streaming: Streaming;
+  readonly web: WebService;
+  readonly streaming: StreamingService;
   /** one per Sidekiq group, by group name */
   readonly sidekiqGroups: Readonly<Record<string, SidekiqGroup>>;
   /** @default - none (traffic.gateway) */
@@ -75,8 +75,8 @@ export function addInstance(scopes: InstanceStageScopes, m: InstanceModel): Inst
 
   const app = scopes.app;
   const processProps = { model: m, environment, id, mediaClaim: media?.claimName };
-  const web = new Web(app, 'web', processProps);
-  const streaming = new Streaming(app, 'streaming', processProps);
+  const web = new WebService(app, 'web', processProps);
+  const streaming = new StreamingService(app, 'streaming', processProps);
   const groups = m.sidekiqGroups.map((group) => ({ group, construct: new SidekiqGroup(app, `sidekiq-${group.name}`, sidekiqGroupPropsOf(m, group, environment, media?.claimName)) }));
   const traffic = { model: m, id, webService: web.serviceName, streamingService: streaming.serviceName };
   const ingress = m.def.traffic.ingress ? new NginxIngress(app, 'ingress', traffic) : undefined;

@@ -10,7 +10,7 @@ const STREAMING_PRESTOP_SECONDS = 10;
 /** long-lived connections get time to be closed cleanly so clients reconnect elsewhere */
 const STREAMING_DRAIN_SECONDS = 50;
 
-export class Streaming extends Construct {
+export class StreamingService extends Construct {
   readonly name: string;
   readonly serviceName: string;
   readonly workload: MastodonDeployment;

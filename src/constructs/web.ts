@@ -12,7 +12,7 @@ export const WEB_PRESTOP_SECONDS = 10;
 /** time Puma gets to finish in-flight requests after SIGTERM */
 const WEB_DRAIN_SECONDS = 30;
 
-export class Web extends Construct {
+export class WebService extends Construct {
   readonly name: string;
   readonly serviceName: string;
   readonly workload: MastodonDeployment;
