@@ -7,7 +7,7 @@ import { InstanceModel, QueueSpec, SidekiqGroupModel, groupQueues, groupScalingP
 import { RedisEndpoint } from '../model/redis';
 import { factsFor, formatVersion, parseVersion, supportedRange } from '../model/versions';
 import { FieldPath, formatPath, show } from '../definition/problems';
-import { PodPlacement, Resources, sidekiqGroup } from '../definition/schema';
+import { NODE_LOSS_TOLERATION_SECONDS, PodPlacement, Resources, sidekiqGroup } from '../definition/schema';
 import { checkPart } from '../definition/load';
 import { QueueScaler } from './queue-scaler';
 import { otelEnv, sidekiqProcessEnv } from './environment';
@@ -78,6 +78,8 @@ export interface SidekiqGroupProps extends PodPlacement {
   readonly shutdownTimeoutSeconds?: number;
   /** spreading of replicas across zones and nodes @default { zone: 'preferred', node: 'preferred' } */
   readonly spread?: SpreadOptions;
+  /** seconds a pod stays bound to an unreachable or not-ready node before it is replaced elsewhere @default 30 */
+  readonly nodeLossTolerationSeconds?: number;
   /** the port of Mastodon's Prometheus exporter in the process @default - no exporter */
   readonly metricsPort?: number;
   /** MASTODON_PROMETHEUS_EXPORTER_SIDEKIQ_DETAILED_METRICS, with metricsPort @default false */
@@ -191,6 +193,7 @@ export class SidekiqGroup extends Construct {
       spread: pod.spread,
       affinity: pod.affinity,
       placement: g.def,
+      scheduling: { nodeLossTolerationSeconds: props.nodeLossTolerationSeconds ?? NODE_LOSS_TOLERATION_SECONDS },
       podAnnotations: pod.podAnnotations,
       podLabels: pod.podLabels,
       imagePullSecrets: pod.imagePullSecrets,
@@ -231,6 +234,7 @@ export function sidekiqGroupPropsOf(m: InstanceModel, g: SidekiqGroupModel, envi
     imagePullSecrets: m.def.image.pullSecrets,
     shutdownTimeoutSeconds: m.def.sidekiq.shutdownTimeoutSeconds,
     spread: { zone: m.def.scheduling.zoneSpread, node: m.def.scheduling.nodeSpread },
+    nodeLossTolerationSeconds: m.def.scheduling.nodeLossTolerationSeconds,
     metricsPort: m.def.metrics.prometheus ? m.def.metrics.exporterPort : undefined,
     detailedMetrics: m.detailedMetrics,
     env: otelEnv(m, g.def.otel),

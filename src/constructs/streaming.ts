@@ -58,6 +58,7 @@ export class StreamingService extends Construct {
       placement: st,
       podAnnotations: pod.podAnnotations,
       imagePullSecrets: pod.imagePullSecrets,
+      scheduling: m.def.scheduling,
       size: st.resources,
     });
 

@@ -90,6 +90,7 @@ export class WebService extends Construct {
       podAnnotations: pod.podAnnotations,
       podLabels: pod.podLabels,
       imagePullSecrets: pod.imagePullSecrets,
+      scheduling: m.def.scheduling,
       size: web.resources,
     });
 
