@@ -347,14 +347,24 @@ function sharedEnv(m: InstanceModel, withDefinitionEnv = true): Record<string, s
 
 /** Puma's settings and the exporter switches of the web container. */
 export function webProcessEnv(m: InstanceModel): k8s.EnvVar[] {
-  const web = m.def.web;
+  return pumaEnv(m.def.web, m.def.metrics.prometheus ? m.def.metrics.exporterPort : undefined, m.detailedMetrics);
+}
+
+export interface PumaSettings {
+  readonly workers: number;
+  readonly threads: number;
+  readonly minThreads?: number;
+  readonly persistentTimeoutSeconds: number;
+}
+
+export function pumaEnv(web: PumaSettings, metricsPort: number | undefined, detailed: boolean): k8s.EnvVar[] {
   return [
     plain('WEB_CONCURRENCY', web.workers),
     plain('MAX_THREADS', web.threads),
     plain('MIN_THREADS', web.minThreads ?? web.threads),
     plain('PERSISTENT_TIMEOUT', web.persistentTimeoutSeconds),
     plain('DB_POOL', web.threads),
-    ...(m.def.metrics.prometheus ? prometheusExporterEnv('web', m.def.metrics.exporterPort, m.detailedMetrics) : []),
+    ...(metricsPort !== undefined ? prometheusExporterEnv('web', metricsPort, detailed) : []),
   ];
 }
 
@@ -375,8 +385,8 @@ export function sidekiqProcessEnv(concurrency: number, metricsPort: number | und
   return [plain('DB_POOL', concurrency), ...(metricsPort !== undefined ? prometheusExporterEnv('sidekiq', metricsPort, detailed) : [])];
 }
 
-export function streamingProcessEnv(m: InstanceModel): k8s.EnvVar[] {
-  return [plain('DB_POOL', m.def.streaming.dbPool), plain('PORT', STREAMING_PORT)];
+export function streamingProcessEnv(dbPool: number): k8s.EnvVar[] {
+  return [plain('DB_POOL', dbPool), plain('PORT', STREAMING_PORT)];
 }
 
 /** The pre-deployment migrations leave the post-deployment ones for after the rollout. */
@@ -431,7 +441,7 @@ export function generatedVariables(m: InstanceModel): Set<string> {
     ...Object.keys(sharedEnv(m, false)),
     ...(['web', 'sidekiq', 'streaming', 'job'] as const).flatMap((kind) => processEnv(m, kind, false)),
     ...webProcessEnv(m),
-    ...streamingProcessEnv(m),
+    ...streamingProcessEnv(m.def.streaming.dbPool),
     ...m.sidekiqGroups.flatMap((g) => [...sidekiqProcessEnv(g.concurrency, m.def.metrics.prometheus ? m.def.metrics.exporterPort : undefined, m.detailedMetrics), ...otelEnv(m, g.def.otel)]),
     ...otelEnv(m, m.def.web.otel),
     ...PRE_DEPLOY_ENV,

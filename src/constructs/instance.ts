@@ -22,9 +22,9 @@ import { Monitoring } from './monitoring';
 import { DragonflyRedis, SentinelRedis } from './redis';
 import { SecretSource } from './secrets';
 import { SidekiqGroup, sidekiqGroupPropsOf } from './sidekiq';
-import { StreamingService } from './streaming';
+import { StreamingService, streamingServicePropsOf } from './streaming';
 import { GatewayRoutes, IngressPolicies, NginxControllerConfig, NginxIngress } from './traffic';
-import { WebService } from './web';
+import { WebService, webServicePropsOf } from './web';
 
 /** Where each apply stage's objects go: Charts in the CLI, child constructs in MastodonInstance. */
 export interface InstanceStageScopes {
@@ -74,9 +74,8 @@ export function addInstance(scopes: InstanceStageScopes, m: InstanceModel): Inst
   if (m.def.traffic.ingress?.controllerConfig) new NginxControllerConfig(base, 'ingress-controller', { model: m, id });
 
   const app = scopes.app;
-  const processProps = { model: m, environment, id, mediaClaim: media?.claimName };
-  const web = new WebService(app, 'web', processProps);
-  const streaming = new StreamingService(app, 'streaming', processProps);
+  const web = new WebService(app, 'web', webServicePropsOf(m, environment, media?.claimName));
+  const streaming = new StreamingService(app, 'streaming', streamingServicePropsOf(m, environment));
   const groups = m.sidekiqGroups.map((group) => ({ group, construct: new SidekiqGroup(app, `sidekiq-${group.name}`, sidekiqGroupPropsOf(m, group, environment, media?.claimName)) }));
   const traffic = { model: m, id, webService: web.serviceName, streamingService: streaming.serviceName };
   const ingress = m.def.traffic.ingress ? new NginxIngress(app, 'ingress', traffic) : undefined;

@@ -2,23 +2,18 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { PatchesLast } from './objects';
-import { SpreadOptions, resourceRequirements } from './common';
+import { resourceRequirements } from './common';
 import { InstanceModel, QueueSpec, SidekiqGroupModel, groupQueues, groupScalingProblems, sidekiqImage } from '../model/model';
 import { RedisEndpoint } from '../model/redis';
-import { factsFor, formatVersion, parseVersion, supportedRange } from '../model/versions';
-import { FieldPath, formatPath, show } from '../definition/problems';
-import { NODE_LOSS_TOLERATION_SECONDS, PodPlacement, Resources, sidekiqGroup } from '../definition/schema';
-import { checkPart } from '../definition/load';
+import { MASTODON_REPOSITORY, NODE_LOSS_TOLERATION_SECONDS, Resources, sidekiqGroup } from '../definition/schema';
 import { QueueScaler } from './queue-scaler';
 import { otelEnv, sidekiqProcessEnv } from './environment';
-import { IProcessEnvironment, MastodonDeployment, extraEnvOf, mastodonContainer, podSettings } from './workload';
+import { IProcessEnvironment, MastodonDeployment, ProcessProps, checkProcess, extraEnvOf, mastodonContainer, podSettings, processPropsOf } from './workload';
 
 /** The official image (4.3+) touches this file once Sidekiq is ready to process jobs. */
 export const SIDEKIQ_READY_FILE = '/opt/mastodon/tmp/sidekiq_process_has_started_and_will_begin_processing_jobs';
 /** Every Sidekiq major sets the process title to "sidekiq <version> ..."; reading /proc needs no ps. */
 export const SIDEKIQ_ALIVE_CHECK = "grep -qas '^sidekiq [0-9]' /proc/[0-9]*/cmdline";
-/** The official images' repository. */
-export const MASTODON_IMAGE = 'ghcr.io/mastodon/mastodon';
 
 export function sidekiqArgs(group: { readonly concurrency: number; readonly queues: readonly QueueSpec[] }, shutdownTimeoutSeconds: number): string[] {
   const args = ['bundle', 'exec', 'sidekiq', '-c', String(group.concurrency), '-t', String(shutdownTimeoutSeconds)];
@@ -39,19 +34,11 @@ export interface ProcessResources extends Resources {
  * defaults); the rest says which instance it belongs to. Placement fields (nodeSelector, tolerations, sidecars, ...)
  * are the definition's too.
  */
-export interface SidekiqGroupProps extends PodPlacement {
-  /** the instance: prefix of every object name and app.kubernetes.io/instance */
-  readonly instance: string;
-  /** the Mastodon release the group runs, e.g. 4.5.6: the queues it may consume, the default image tag, the version label */
-  readonly version: string;
-  /** what every Mastodon process reads: the instance's `MastodonEnvironment`, or `ProcessEnvironment.fromSources()` */
-  readonly environment: IProcessEnvironment;
+export interface SidekiqGroupProps extends ProcessProps {
   /** group name: the Deployment is `<instance>-sidekiq-<name>` */
   readonly name: string;
   /** queues in priority order, "name" or "name,weight" as given to sidekiq -q */
   readonly queues: readonly string[];
-  /** @default - the Chart's namespace */
-  readonly namespace?: string;
   /** Sidekiq threads (-c and DB_POOL) @default 10 */
   readonly concurrency?: number;
   /** replicas, the minimum when maxReplicas is set @default 1 */
@@ -68,28 +55,8 @@ export interface SidekiqGroupProps extends PodPlacement {
   readonly sidekiqRedis?: RedisEndpoint;
   /** requests and limits @default { cpu: '500m', memory: '768Mi', memoryLimit: '1536Mi', ephemeralStorage: '256Mi', ephemeralStorageLimit: '2Gi' } */
   readonly resources?: ProcessResources;
-  /** the image reference @default `ghcr.io/mastodon/mastodon:v<version>` */
-  readonly image?: string;
-  /** @default 'IfNotPresent' */
-  readonly imagePullPolicy?: 'IfNotPresent' | 'Always';
-  /** @default [] */
-  readonly imagePullSecrets?: readonly string[];
   /** seconds Sidekiq waits for running jobs on shutdown (-t); the pod gets 15 more @default 25 */
   readonly shutdownTimeoutSeconds?: number;
-  /** spreading of replicas across zones and nodes @default { zone: 'preferred', node: 'preferred' } */
-  readonly spread?: SpreadOptions;
-  /** seconds a pod stays bound to an unreachable or not-ready node before it is replaced elsewhere @default 30 */
-  readonly nodeLossTolerationSeconds?: number;
-  /** the port of Mastodon's Prometheus exporter in the process @default - no exporter */
-  readonly metricsPort?: number;
-  /** MASTODON_PROMETHEUS_EXPORTER_SIDEKIQ_DETAILED_METRICS, with metricsPort @default false */
-  readonly detailedMetrics?: boolean;
-  /** more variables after the environment's (and before extraEnv) @default [] */
-  readonly env?: readonly k8s.EnvVar[];
-  /** PersistentVolumeClaim holding local media @default - media on object storage */
-  readonly mediaClaim?: string;
-  /** the media claim is ReadWriteOnce: the pods run on the node that mounts it @default false */
-  readonly mediaPinned?: boolean;
 }
 
 export class SidekiqGroup extends Construct {
@@ -105,9 +72,8 @@ export class SidekiqGroup extends Construct {
   constructor(scope: Construct, id: string, props: SidekiqGroupProps) {
     super(scope, id);
     this.name = `${props.instance}-sidekiq-${props.name}`;
-    const problems: { path: FieldPath; message: string }[] = [];
-    const { value: def, problems: invalid } = checkPart(sidekiqGroup, {
-      ...placementOf(props),
+    let queues: QueueSpec[] = [];
+    const checked = checkProcess(this, props, sidekiqGroup, {
       name: props.name,
       queues: props.queues,
       concurrency: props.concurrency,
@@ -117,30 +83,22 @@ export class SidekiqGroup extends Construct {
       targetMemoryPercent: props.targetMemoryPercent,
       queueLengthPerReplica: props.queueLengthPerReplica,
       resources: props.resources,
+    }, (def, facts) => {
+      const parsed = groupQueues(def.queues, facts);
+      queues = parsed.queues;
+      const scheduler = queues.some((q) => q.name === 'scheduler');
+      return [
+        ...parsed.problems.map((p) => ({ path: ['queues', p.index], message: p.message })),
+        ...groupScalingProblems({ ...def, scheduler }).map((p) => ({ path: [p.field], message: p.message })),
+        ...(def.queueLengthPerReplica !== undefined && !props.sidekiqRedis ? [{ path: ['sidekiqRedis'], message: 'scaling on queue length reads the queues from Redis: set sidekiqRedis' }] : []),
+      ];
     });
-    problems.push(...invalid);
-    const version = parseVersion(props.version);
-    const facts = version && factsFor(version);
-    if (!facts) problems.push({ path: ['version'], message: `unsupported Mastodon version ${show(props.version)}; expected ${supportedRange()}` });
-    let group: SidekiqGroupModel | undefined;
-    if (def && facts) {
-      const { queues, problems: queueProblems } = groupQueues(def.queues, facts);
-      problems.push(...queueProblems.map((p) => ({ path: ['queues', p.index], message: p.message })));
-      if (def.maxReplicas !== undefined && def.maxReplicas < def.replicas) problems.push({ path: ['maxReplicas'], message: `expected maxReplicas >= replicas (${def.replicas}), found ${def.maxReplicas}` });
-      group = { name: def.name, queues, concurrency: def.concurrency, replicas: def.replicas, maxReplicas: def.maxReplicas, scheduler: queues.some((q) => q.name === 'scheduler'), def };
-      problems.push(...groupScalingProblems({ ...group, queueLengthPerReplica: def.queueLengthPerReplica }).map((p) => ({ path: [p.field], message: p.message })));
-      if (def.queueLengthPerReplica !== undefined && !props.sidekiqRedis) problems.push({ path: ['sidekiqRedis'], message: 'scaling on queue length reads the queues from Redis: set sidekiqRedis' });
-    }
-    if (problems.length || !group || !version) {
-      this.node.addValidation({ validate: () => problems.map((p) => `${formatPath(p.path)}: ${p.message}`) });
-      return;
-    }
-    const g = group;
-    const tag = `v${formatVersion(version)}`;
-    const ident = { instance: props.instance, namespace: props.namespace, version: tag };
+    if (!checked) return;
+    const { def, tag, ident } = checked;
+    const g: SidekiqGroupModel = { name: def.name, queues, concurrency: def.concurrency, replicas: def.replicas, maxReplicas: def.maxReplicas, scheduler: queues.some((q) => q.name === 'scheduler'), def };
     const component = `sidekiq-${g.name}`;
     const timeout = props.shutdownTimeoutSeconds ?? 25;
-    const image = props.image ?? `${MASTODON_IMAGE}:${tag}`;
+    const image = props.image ?? `${MASTODON_REPOSITORY}:${tag}`;
     const pullPolicy = props.imagePullPolicy ?? 'IfNotPresent';
     const pod = podSettings({
       environment: props.environment,
@@ -215,31 +173,14 @@ export class SidekiqGroup extends Construct {
   }
 }
 
-/** The placement fields of props (what the definition's groups accept besides their own settings). */
-function placementOf(p: PodPlacement): PodPlacement {
-  const { nodeSelector, tolerations, affinity, priorityClassName, podAnnotations, podLabels, hostAliases, extraEnv, envFrom, extraVolumes, extraVolumeMounts, sidecars, extraInitContainers, serviceAccount } = p;
-  return { nodeSelector, tolerations, affinity, priorityClassName, podAnnotations, podLabels, hostAliases, extraEnv, envFrom, extraVolumes, extraVolumeMounts, sidecars, extraInitContainers, serviceAccount };
-}
-
 /** The props of one group of a validated instance. */
 export function sidekiqGroupPropsOf(m: InstanceModel, g: SidekiqGroupModel, environment: IProcessEnvironment, mediaClaim?: string): SidekiqGroupProps {
   return {
     ...g.def,
-    instance: m.name,
-    namespace: m.namespace,
-    version: formatVersion(m.version),
-    environment,
+    ...processPropsOf(m, environment, mediaClaim),
     image: sidekiqImage(m, g.def),
-    imagePullPolicy: m.def.image.pullPolicy,
-    imagePullSecrets: m.def.image.pullSecrets,
     shutdownTimeoutSeconds: m.def.sidekiq.shutdownTimeoutSeconds,
-    spread: { zone: m.def.scheduling.zoneSpread, node: m.def.scheduling.nodeSpread },
-    nodeLossTolerationSeconds: m.def.scheduling.nodeLossTolerationSeconds,
-    metricsPort: m.def.metrics.prometheus ? m.def.metrics.exporterPort : undefined,
-    detailedMetrics: m.detailedMetrics,
     env: otelEnv(m, g.def.otel),
     sidekiqRedis: m.redis.sidekiq,
-    mediaClaim,
-    mediaPinned: m.mediaPinnedToOneNode,
   };
 }

@@ -21,6 +21,10 @@ import {
 } from './common';
 import { Instance, PodPlacement, PodResources } from '../definition/schema';
 import { InstanceModel } from '../model/model';
+import { VersionFacts, factsFor, formatVersion, parseVersion, supportedRange } from '../model/versions';
+import { Problem, formatPath, show } from '../definition/problems';
+import { Schema } from '../definition/schema-builder';
+import { checkPart } from '../definition/load';
 import { MastodonEnvironment, ProcessKind } from './environment';
 
 export interface MastodonDeploymentProps {
@@ -367,4 +371,98 @@ function mergeAffinity(generated: k8s.Affinity | undefined, own: k8s.Affinity | 
   const required = [...(generated?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []), ...(own.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [])];
   const podAffinity = required.length ? { ...own.podAffinity, requiredDuringSchedulingIgnoredDuringExecution: required } : own.podAffinity;
   return { ...own, ...(podAffinity ? { podAffinity } : {}) };
+}
+
+/** What a Mastodon process construct used on its own takes besides its component's definition fields. */
+export interface ProcessProps extends PodPlacement {
+  /** the instance: prefix of every object name and app.kubernetes.io/instance */
+  readonly instance: string;
+  /** the Mastodon release, e.g. 4.5.6: the default image tag and the version label */
+  readonly version: string;
+  /** what every Mastodon process reads: the instance's `MastodonEnvironment`, or `ProcessEnvironment.fromSources()` */
+  readonly environment: IProcessEnvironment;
+  /** @default - the Chart's namespace */
+  readonly namespace?: string;
+  /** the image reference @default - the official image, tagged v<version> */
+  readonly image?: string;
+  /** @default 'IfNotPresent' */
+  readonly imagePullPolicy?: 'IfNotPresent' | 'Always';
+  /** @default [] */
+  readonly imagePullSecrets?: readonly string[];
+  /** spreading of replicas across zones and nodes @default { zone: 'preferred', node: 'preferred' } */
+  readonly spread?: SpreadOptions;
+  /** seconds a pod stays bound to an unreachable or not-ready node before it is replaced elsewhere @default 30 */
+  readonly nodeLossTolerationSeconds?: number;
+  /** more variables after the environment's (and before extraEnv) @default [] */
+  readonly env?: readonly k8s.EnvVar[];
+  /** PersistentVolumeClaim holding local media (web and Sidekiq) @default - media on object storage */
+  readonly mediaClaim?: string;
+  /** the media claim is ReadWriteOnce: the pods run on the node that mounts it @default false */
+  readonly mediaPinned?: boolean;
+  /** the port of Mastodon's Prometheus exporter (web: the exporter container's; Sidekiq: its own) @default - no exporter */
+  readonly metricsPort?: number;
+  /** the exporters' detailed metrics, with metricsPort @default false */
+  readonly detailedMetrics?: boolean;
+}
+
+/** The placement fields of props (what the definition's components accept besides their own settings). */
+export function placementOf(p: PodPlacement): PodPlacement {
+  const { nodeSelector, tolerations, affinity, priorityClassName, podAnnotations, podLabels, hostAliases, extraEnv, envFrom, extraVolumes, extraVolumeMounts, sidecars, extraInitContainers, serviceAccount } = p;
+  return { nodeSelector, tolerations, affinity, priorityClassName, podAnnotations, podLabels, hostAliases, extraEnv, envFrom, extraVolumes, extraVolumeMounts, sidecars, extraInitContainers, serviceAccount };
+}
+
+export interface CheckedProcess<T> {
+  /** the component's definition fields, checked, with the schema's defaults */
+  readonly def: T;
+  readonly facts: VersionFacts;
+  /** v<version> */
+  readonly tag: string;
+  readonly ident: InstanceIdentity;
+}
+
+/**
+ * Checks a process construct's props with its component's piece of the definition schema (same rules and
+ * defaults as the YAML) and the version; what is wrong becomes a construct validation, reported by app.synth().
+ */
+export function checkProcess<T extends { readonly replicas: number; readonly maxReplicas?: number }>(
+  scope: Construct,
+  props: ProcessProps,
+  schema: Schema<unknown, T>,
+  own: Record<string, unknown>,
+  more: (def: T, facts: VersionFacts) => Problem[] = () => [],
+): CheckedProcess<T> | undefined {
+  const problems: Problem[] = [];
+  const { value: def, problems: invalid } = checkPart(schema, { ...placementOf(props), ...own });
+  problems.push(...invalid);
+  const version = parseVersion(props.version);
+  const facts = version && factsFor(version);
+  if (!facts) problems.push({ path: ['version'], message: `unsupported Mastodon version ${show(props.version)}; expected ${supportedRange()}` });
+  if (def && facts) {
+    if (def.maxReplicas !== undefined && def.maxReplicas < def.replicas) problems.push({ path: ['maxReplicas'], message: `expected maxReplicas >= replicas (${def.replicas}), found ${def.maxReplicas}` });
+    problems.push(...more(def, facts));
+  }
+  if (problems.length || !def || !facts || !version) {
+    scope.node.addValidation({ validate: () => problems.map((p) => `${formatPath(p.path)}: ${p.message}`) });
+    return undefined;
+  }
+  const tag = `v${formatVersion(version)}`;
+  return { def, facts, tag, ident: { instance: props.instance, namespace: props.namespace, version: tag } };
+}
+
+/** The props every process of a validated instance shares. */
+export function processPropsOf(m: InstanceModel, environment: IProcessEnvironment, mediaClaim?: string): ProcessProps {
+  return {
+    instance: m.name,
+    namespace: m.namespace,
+    version: formatVersion(m.version),
+    environment,
+    imagePullPolicy: m.def.image.pullPolicy,
+    imagePullSecrets: m.def.image.pullSecrets,
+    spread: { zone: m.def.scheduling.zoneSpread, node: m.def.scheduling.nodeSpread },
+    nodeLossTolerationSeconds: m.def.scheduling.nodeLossTolerationSeconds,
+    metricsPort: m.def.metrics.prometheus ? m.def.metrics.exporterPort : undefined,
+    detailedMetrics: m.detailedMetrics,
+    mediaClaim,
+    mediaPinned: m.mediaPinnedToOneNode,
+  };
 }

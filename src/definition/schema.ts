@@ -9,6 +9,9 @@ import { OutOf, InOf, s } from './schema-builder';
 
 /** scheduling.nodeLossTolerationSeconds's default, also the default of the constructs used on their own */
 export const NODE_LOSS_TOLERATION_SECONDS = 30;
+/** the official images, the defaults of image.repository and image.streamingRepository */
+export const MASTODON_REPOSITORY = 'ghcr.io/mastodon/mastodon';
+export const MASTODON_STREAMING_REPOSITORY = 'ghcr.io/mastodon/mastodon-streaming';
 
 const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 const HOSTNAME = '^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$';
@@ -148,7 +151,7 @@ const replicaRange = (defaultReplicas: number) => ({
   targetMemoryPercent: s.opt(s.integer('HPA target memory utilisation (of the request)', { minimum: 10, maximum: 100 })),
 });
 
-const web = s.object(
+export const web = s.object(
   {
     ...replicaRange(2),
     workers: s.def(s.integer('Puma processes per pod (WEB_CONCURRENCY)', { minimum: 1, maximum: 32 }), 2),
@@ -162,7 +165,7 @@ const web = s.object(
   'Puma web processes',
 );
 
-const streaming = s.object(
+export const streaming = s.object(
   {
     ...replicaRange(2),
     dbPool: s.def(s.integer('DB_POOL of each streaming pod', { minimum: 1, maximum: 100 }), 10),
@@ -681,8 +684,8 @@ export const instanceSchema = s.object(
     upgrade: s.def(upgrade, {}),
     image: s.def(
       s.object({
-        repository: s.def(repository('web/Sidekiq/job image'), 'ghcr.io/mastodon/mastodon'),
-        streamingRepository: s.def(repository('streaming image'), 'ghcr.io/mastodon/mastodon-streaming'),
+        repository: s.def(repository('web/Sidekiq/job image'), MASTODON_REPOSITORY),
+        streamingRepository: s.def(repository('streaming image'), MASTODON_STREAMING_REPOSITORY),
         pullPolicy: s.def(s.enum(['IfNotPresent', 'Always'] as const, 'imagePullPolicy of every container'), 'IfNotPresent'),
         pullSecrets: s.def(s.array(dnsLabel('image pull Secret'), 'image pull Secrets of every pod'), []),
         tag: s.opt(imageTag('tag of the web/Sidekiq/job image when it is not v<version> (a patched build); version still names the release')),

@@ -1,6 +1,8 @@
 import { App, Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { SidekiqGroup } from '../../src/constructs/sidekiq';
+import { StreamingService } from '../../src/constructs/streaming';
+import { WebService } from '../../src/constructs/web';
 import { ProcessEnvironment } from '../../src/constructs/workload';
 
 const environment = ProcessEnvironment.fromSources({ configMaps: ['social-env'], secrets: ['social-secrets'] });
@@ -49,5 +51,33 @@ describe('SidekiqGroup on its own', () => {
     const app = Testing.app();
     new SidekiqGroup(new Chart(app, 'mine'), 'g', { instance: 'social', version: '3.5.0', environment, name: 'g', queues: ['default'] });
     expect(synthErrors(app)).toMatch(/\[mine\/g\] version: unsupported Mastodon version "3\.5\.0"/);
+  });
+});
+
+describe('WebService and StreamingService on their own', () => {
+  it('emit the Deployments and Services with the definition\'s defaults and the official images', () => {
+    const chart = new Chart(Testing.app(), 'mine', { namespace: 'social' });
+    new WebService(chart, 'web', { instance: 'social', version: '4.5.6', environment, metricsPort: 9394 });
+    new StreamingService(chart, 'streaming', { instance: 'social', version: '4.5.6', environment, replicas: 1 });
+    const objects = Testing.synth(chart);
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'Deployment/social-web', 'PodDisruptionBudget/social-web', 'Service/social-web', 'Deployment/social-streaming', 'Service/social-streaming',
+    ]);
+    const [web, exporter] = objects[0].spec.template.spec.containers;
+    expect(web.image).toBe('ghcr.io/mastodon/mastodon:v4.5.6');
+    expect(web.env.slice(0, 5).map((e: any) => `${e.name}=${e.value}`)).toEqual(['WEB_CONCURRENCY=2', 'MAX_THREADS=5', 'MIN_THREADS=5', 'PERSISTENT_TIMEOUT=20', 'DB_POOL=5']);
+    expect(exporter.ports).toEqual([{ name: 'metrics', containerPort: 9394, protocol: 'TCP' }]);
+    expect(objects[3].spec.template.spec.containers[0].image).toBe('ghcr.io/mastodon/mastodon-streaming:v4.5.6');
+    expect(objects[3].spec.replicas).toBe(1);
+  });
+
+  it('report the definition\'s checks at synth', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'mine');
+    new WebService(chart, 'web', { instance: 'social', version: '4.5.6', environment, threads: 4, minThreads: 8 });
+    new StreamingService(chart, 'streaming', { instance: 'social', version: '4.5.6', environment, replicas: 3, maxReplicas: 2 });
+    const errors = synthErrors(app);
+    expect(errors).toMatch(/\[mine\/web\] minThreads: expected minThreads <= threads \(4\), found 8/);
+    expect(errors).toMatch(/\[mine\/streaming\] maxReplicas: expected maxReplicas >= replicas \(3\), found 2/);
   });
 });
