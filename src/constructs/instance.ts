@@ -23,7 +23,7 @@ import { DragonflyRedis, SentinelRedis } from './redis';
 import { SecretSource } from './secrets';
 import { SidekiqGroup, sidekiqGroupPropsOf } from './sidekiq';
 import { StreamingService, streamingServicePropsOf } from './streaming';
-import { GatewayRoutes, IngressPolicies, NginxControllerConfig, NginxIngress } from './traffic';
+import { GatewayRoutes, IngressPolicies, NginxControllerConfig, NginxIngress, nginxIngressPropsOf } from './traffic';
 import { WebService, webServicePropsOf } from './web';
 
 /** Where each apply stage's objects go: Charts in the CLI, child constructs in MastodonInstance. */
@@ -78,7 +78,7 @@ export function addInstance(scopes: InstanceStageScopes, m: InstanceModel): Inst
   const streaming = new StreamingService(app, 'streaming', streamingServicePropsOf(m, environment));
   const groups = m.sidekiqGroups.map((group) => ({ group, construct: new SidekiqGroup(app, `sidekiq-${group.name}`, sidekiqGroupPropsOf(m, group, environment, media?.claimName)) }));
   const traffic = { model: m, id, webService: web.serviceName, streamingService: streaming.serviceName };
-  const ingress = m.def.traffic.ingress ? new NginxIngress(app, 'ingress', traffic) : undefined;
+  const ingress = m.def.traffic.ingress ? new NginxIngress(app, 'ingress', nginxIngressPropsOf(m, m.def.traffic.ingress, traffic)) : undefined;
   if (m.def.traffic.gateway) new GatewayRoutes(app, 'gateway', traffic);
   if (m.def.traffic.networkPolicies) new IngressPolicies(app, 'policies', { model: m, id });
   if (m.def.metrics.serviceMonitors || m.def.metrics.alerts) new Monitoring(app, 'monitoring', { model: m, id });

@@ -59,6 +59,14 @@ const imageReference = (description: string) =>
 const headerValue = (description: string, extra: { minLength?: number } = {}) =>
   s.string(description, { ...extra, pattern: HEADER_VALUE, 'x-expected': 'one line of text (no line breaks: it becomes a mail header)' });
 
+/** The host names an Ingress routes (the top-level domain fields and traffic.streamingHost), for the constructs used on their own. */
+export const hostsSchema = s.object({
+  localDomain: s.req(hostname('LOCAL_DOMAIN')),
+  webDomain: s.req(hostname('WEB_DOMAIN')),
+  alternateDomains: s.opt(s.array(hostname('alternate domain'), 'ALTERNATE_DOMAINS', { uniqueItems: true })),
+  streamingHost: s.opt(hostname('separate streaming host')),
+});
+
 export const secretKeyRef = s.object(
   {
     name: s.req(dnsLabel('name of the Secret')),
@@ -490,7 +498,7 @@ const upgrade = s.object(
   'upgrade path',
 );
 
-const ingress = s.object(
+export const ingress = s.object(
   {
     className: s.def(className('ingressClassName'), 'nginx'),
     clusterIssuer: s.opt(s.string('cert-manager ClusterIssuer for the TLS certificate')),

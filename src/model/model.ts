@@ -12,6 +12,7 @@ import { isCredentialName } from './credentials';
 import { checkMail } from './mail';
 import { peakOverlap } from './schedule';
 import { checkFreeFormEnv } from '../constructs/environment';
+import { ingressSettingsProblems } from '../constructs/traffic';
 import {
   ALL_QUEUES,
   OTP_SECRET_MIGRATED_IN,
@@ -136,18 +137,6 @@ const TYPED_AUTH_SUFFIXES: Record<string, string[]> = {
   PAM: ['ENABLED', 'EMAIL_DOMAIN'],
 };
 
-/** Ingress annotations the generator sets from structured fields (src/constructs/traffic.ts). */
-const GENERATED_INGRESS_ANNOTATIONS = [
-  'cert-manager.io/cluster-issuer',
-  'cert-manager.io/issuer',
-  'nginx.ingress.kubernetes.io/proxy-body-size',
-  'nginx.ingress.kubernetes.io/proxy-read-timeout',
-  'nginx.ingress.kubernetes.io/proxy-send-timeout',
-  'nginx.ingress.kubernetes.io/proxy-buffering',
-  'nginx.ingress.kubernetes.io/permanent-redirect',
-  'nginx.ingress.kubernetes.io/enable-cors',
-  'nginx.ingress.kubernetes.io/cors-allow-origin',
-];
 
 
 
@@ -204,12 +193,7 @@ export function buildModel(def: Instance, context: ModelContext = {}): InstanceM
     }
   }
   const ing = def.traffic.ingress;
-  if (ing) {
-    const tlsModes = (['clusterIssuer', 'issuer', 'tlsSecret', 'tls'] as const).filter((k) => ing[k] !== undefined);
-    if (tlsModes.length !== 1) {
-      error(['traffic', 'ingress'], `expected exactly one TLS source (clusterIssuer, issuer or tlsSecret), or tls: external when TLS ends before the Ingress; found ${tlsModes.length ? tlsModes.join(' and ') : 'none'}`);
-    }
-  }
+  if (ing) for (const p of ingressSettingsProblems(ing)) error(['traffic', 'ingress', ...p.path], p.message);
 
   // --- replica ranges
   const ranged: [FieldPath, { replicas: number; maxReplicas?: number }][] = [
@@ -251,9 +235,6 @@ export function buildModel(def: Instance, context: ModelContext = {}): InstanceM
 
   for (const label of Object.keys(def.labels)) {
     if (label.startsWith('app.kubernetes.io/')) error(['labels', label], `${label} is set by the generator; use a label outside app.kubernetes.io/`);
-  }
-  for (const key of Object.keys(def.traffic.ingress?.annotations ?? {})) {
-    if (GENERATED_INGRESS_ANNOTATIONS.includes(key)) error(['traffic', 'ingress', 'annotations', key], `${key} is set by the generator from the definition (maxBodySize, clusterIssuer, ...); set it there`);
   }
   if (def.traffic.service.type !== 'ClusterIP' && def.traffic.networkPolicies) {
     warn(['traffic', 'service', 'type'], `a ${def.traffic.service.type} Service receives traffic from outside the cluster, which the generated NetworkPolicies drop (only the ingress controller or gateway namespace may connect); set traffic.networkPolicies: false if that traffic must reach the pods`);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SidekiqGroup } from '../../src/constructs/sidekiq';
 import { StreamingService } from '../../src/constructs/streaming';
 import { WebService } from '../../src/constructs/web';
+import { NginxIngress } from '../../src/constructs/traffic';
 import { ProcessEnvironment } from '../../src/constructs/workload';
 
 const environment = ProcessEnvironment.fromSources({ configMaps: ['social-env'], secrets: ['social-secrets'] });
@@ -79,5 +80,29 @@ describe('WebService and StreamingService on their own', () => {
     const errors = synthErrors(app);
     expect(errors).toMatch(/\[mine\/web\] minThreads: expected minThreads <= threads \(4\), found 8/);
     expect(errors).toMatch(/\[mine\/streaming\] maxReplicas: expected maxReplicas >= replicas \(3\), found 2/);
+  });
+});
+
+describe('NginxIngress on its own', () => {
+  it('routes web and streaming, and redirects the account domain\'s well-known paths', () => {
+    const chart = new Chart(Testing.app(), 'mine', { namespace: 'social' });
+    new NginxIngress(chart, 'ingress', { instance: 'social', version: '4.5.6', localDomain: 'example.social', webDomain: 'social.example.social', clusterIssuer: 'letsencrypt' });
+    const objects = Testing.synth(chart);
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Ingress/social-web', 'Ingress/social-streaming', 'Ingress/social-webfinger']);
+    expect(objects[0].metadata.annotations).toEqual({ 'cert-manager.io/cluster-issuer': 'letsencrypt', 'nginx.ingress.kubernetes.io/proxy-body-size': '100m', 'nginx.ingress.kubernetes.io/proxy-read-timeout': '120' });
+    expect(objects[0].spec.rules[0].http.paths[0].backend).toEqual({ service: { name: 'social-web', port: { number: 3000 } } });
+    expect(objects[1].spec.rules[0].http.paths[0]).toEqual({ path: '/api/v1/streaming', pathType: 'Prefix', backend: { service: { name: 'social-streaming', port: { number: 4000 } } } });
+  });
+
+  it('refuses two TLS sources, a generated annotation and a host that is not one', () => {
+    const app = Testing.app();
+    new NginxIngress(new Chart(app, 'mine'), 'ingress', {
+      instance: 'social', version: '4.5.6', localDomain: 'Example', webDomain: 'example.social', clusterIssuer: 'a', tlsSecret: 'b',
+      annotations: { 'nginx.ingress.kubernetes.io/proxy-body-size': '1g' },
+    });
+    const errors = synthErrors(app);
+    expect(errors).toMatch(/\[mine\/ingress\] localDomain: expected a lowercase fully qualified host name, found "Example"/);
+    expect(errors).toMatch(/\[mine\/ingress\] \(top level\): expected exactly one TLS source \(clusterIssuer, issuer or tlsSecret\).*found clusterIssuer and tlsSecret/);
+    expect(errors).toMatch(/\[mine\/ingress\] annotations\.nginx\.ingress\.kubernetes\.io\/proxy-body-size: .* is set by the generator/);
   });
 });
