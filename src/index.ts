@@ -13,7 +13,7 @@ export type { StreamingServiceProps } from './constructs/streaming';
 export { NginxIngress, NginxControllerConfig, GatewayRoutes, IngressPolicies, GENERATED_INGRESS_ANNOTATIONS } from './constructs/traffic';
 export type { NginxIngressProps, InstanceHosts } from './constructs/traffic';
 export { DragonflyRedis, SentinelRedis } from './constructs/redis';
-export type { OperatorRedisProps } from './constructs/redis';
+export type { OperatorRedisProps, DragonflyRedisProps, SentinelRedisProps } from './constructs/redis';
 export { MastodonEnvironment } from './constructs/environment';
 export type { ProcessKind } from './constructs/environment';
 export { MastodonDeployment, ProcessEnvironment } from './constructs/workload';

@@ -98,13 +98,14 @@ export interface SpreadOptions {
  * controller) out of the skew: otherwise a lost zone counts as an empty domain and, with required
  * spreading, no replacement may be scheduled in the zones that are left (seen on a real control plane).
  */
-export function topologySpread(selector: Record<string, string>, spread: SpreadOptions): k8s.TopologySpreadConstraint[] {
+export function topologySpread(selector: Record<string, string>, spread: SpreadOptions, rollouts = true): k8s.TopologySpreadConstraint[] {
   const constraint = (topologyKey: string, mode: 'required' | 'preferred'): k8s.TopologySpreadConstraint => ({
     topologyKey,
     maxSkew: 1,
     whenUnsatisfiable: mode === 'required' ? 'DoNotSchedule' : 'ScheduleAnyway',
     labelSelector: { matchLabels: selector },
-    matchLabelKeys: ['pod-template-hash'],
+    // operators' pods (rollouts = false) have no ReplicaSet hash to tell rollouts apart
+    ...(rollouts ? { matchLabelKeys: ['pod-template-hash'] } : {}),
     nodeTaintsPolicy: 'Honor',
   });
   return [constraint('topology.kubernetes.io/zone', spread.zone), constraint('kubernetes.io/hostname', spread.node)];

@@ -19,7 +19,7 @@ import { ServiceAccounts } from './identity';
 import { ScaleUpJob, UpgradeAccess, createAdmin, downtimeMigration, postDeployMigration, preDeployMigration, searchDeploy } from './migrations';
 import { Maintenance } from './maintenance';
 import { Monitoring } from './monitoring';
-import { DragonflyRedis, SentinelRedis } from './redis';
+import { DragonflyRedis, SentinelRedis, operatorRedisPropsOf } from './redis';
 import { SecretSource } from './secrets';
 import { SidekiqGroup, sidekiqGroupPropsOf } from './sidekiq';
 import { StreamingService, streamingServicePropsOf } from './streaming';
@@ -62,12 +62,11 @@ export function addInstance(scopes: InstanceStageScopes, m: InstanceModel): Inst
     new SecretSource(base, `secret-${name}`, { id, secretName: name, source: m.def.secrets.sources[name] });
   }
   const media = m.def.storage.volume ? new MediaVolume(base, 'media', { model: m, id }) : undefined;
-  const spread = { zone: m.def.scheduling.zoneSpread, node: m.def.scheduling.nodeSpread };
   const redis: Record<string, DragonflyRedis | SentinelRedis> = {};
   for (const ep of Object.values(m.redis)) {
     if (ep.inherited) continue;
-    if (ep.backend === 'dragonfly') redis[ep.role] = new DragonflyRedis(base, `redis-${ep.role}`, { id, endpoint: ep, spread });
-    if (ep.backend === 'redisOperator') redis[ep.role] = new SentinelRedis(base, `redis-${ep.role}`, { id, endpoint: ep, spread });
+    if (ep.def.dragonfly) redis[ep.role] = new DragonflyRedis(base, `redis-${ep.role}`, { ...ep.def.dragonfly, ...operatorRedisPropsOf(m, ep) });
+    if (ep.def.redisOperator) redis[ep.role] = new SentinelRedis(base, `redis-${ep.role}`, { ...ep.def.redisOperator, ...operatorRedisPropsOf(m, ep) });
   }
   if (m.downtimeUpgrade) new UpgradeAccess(base, 'upgrade-access', { model: m, id });
   new ServiceAccounts(base, 'service-accounts', { model: m, id });

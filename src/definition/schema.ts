@@ -278,7 +278,7 @@ const database = s.object(
   'PostgreSQL',
 );
 
-const dragonfly = s.object(
+export const dragonfly = s.object(
   {
     image: s.def(imageReference('Dragonfly image'), 'docker.dragonflydb.io/dragonflydb/dragonfly:v1.34.2'),
     replicas: s.def(s.integer('Dragonfly pods (1 master + replicas)', { minimum: 1, maximum: 9 }), 2),
@@ -302,7 +302,7 @@ const dragonfly = s.object(
   'a Dragonfly resource run by the Dragonfly operator',
 );
 
-const redisOperator = s.object(
+export const redisOperator = s.object(
   {
     image: s.def(imageReference('Redis image'), 'quay.io/opstree/redis:v7.2.7'),
     replicas: s.def(s.integer('Redis pods in the replication', { minimum: 1, maximum: 9 }), 3),

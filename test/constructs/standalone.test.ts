@@ -4,6 +4,7 @@ import { SidekiqGroup } from '../../src/constructs/sidekiq';
 import { StreamingService } from '../../src/constructs/streaming';
 import { WebService } from '../../src/constructs/web';
 import { NginxIngress } from '../../src/constructs/traffic';
+import { DragonflyRedis, SentinelRedis } from '../../src/constructs/redis';
 import { ProcessEnvironment } from '../../src/constructs/workload';
 
 const environment = ProcessEnvironment.fromSources({ configMaps: ['social-env'], secrets: ['social-secrets'] });
@@ -104,5 +105,27 @@ describe('NginxIngress on its own', () => {
     expect(errors).toMatch(/\[mine\/ingress\] localDomain: expected a lowercase fully qualified host name, found "Example"/);
     expect(errors).toMatch(/\[mine\/ingress\] \(top level\): expected exactly one TLS source \(clusterIssuer, issuer or tlsSecret\).*found clusterIssuer and tlsSecret/);
     expect(errors).toMatch(/\[mine\/ingress\] annotations\.nginx\.ingress\.kubernetes\.io\/proxy-body-size: .* is set by the generator/);
+  });
+});
+
+describe('operator-run Redis on its own', () => {
+  it('emits a Dragonfly cache and a Sentinel-watched replication with the definition\'s defaults', () => {
+    const chart = new Chart(Testing.app(), 'mine', { namespace: 'social' });
+    new DragonflyRedis(chart, 'cache', { instance: 'social', version: '4.5.6', role: 'cache' });
+    new SentinelRedis(chart, 'main', { instance: 'social', version: '4.5.6', role: 'main' });
+    const objects = Testing.synth(chart);
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Dragonfly/social-redis-cache', 'ConfigMap/social-redis-main-config', 'RedisReplication/social-redis-main', 'RedisSentinel/social-redis-main']);
+    // 80% of the 1Gi default limit; the cache keeps no snapshots
+    expect(objects[0].spec.args).toEqual(['--cache_mode=true', '--maxmemory=858993459']);
+    expect(objects[0].spec.snapshot).toBeUndefined();
+    expect(objects[0].spec.topologySpreadConstraints.map((c: any) => c.topologyKey)).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
+    expect(objects[0].spec.topologySpreadConstraints[0].matchLabelKeys).toBeUndefined();
+    expect(objects[2].spec.clusterSize).toBe(3);
+  });
+
+  it('refuses a quantity that is not one instead of dropping it', () => {
+    const app = Testing.app();
+    new DragonflyRedis(new Chart(app, 'mine'), 'cache', { instance: 'social', version: '4.5.6', role: 'cache', resources: { cpu: '1', memory: '1 GB', memoryLimit: '2Gi' } });
+    expect(synthErrors(app)).toMatch(/\[mine\/cache\] resources\.memory: expected a memory quantity such as 512Mi, found "1 GB"/);
   });
 });
