@@ -13,8 +13,10 @@ import { checkMail } from './mail';
 import { peakOverlap } from './schedule';
 import { checkFreeFormEnv } from '../constructs/environment';
 import { ingressSettingsProblems } from '../constructs/traffic';
+import { STREAMING_PORT, WEB_PORT } from '../constructs/common';
 import {
   ALL_QUEUES,
+  CORE_SECRET_VARIABLES,
   OTP_SECRET_MIGRATED_IN,
   Queue,
   Semver,
@@ -125,8 +127,6 @@ export const MAINTENANCE_TASKS: Record<MaintenanceTask, { readonly suffix: strin
 /** Longest name a CronJob may have: its Jobs add an 11-character suffix to a 63-character label. */
 export const CRONJOB_NAME_MAX = 52;
 
-/** What the core Secret may hold, every release together (src/model/versions.ts). */
-const CORE_SECRET_VARIABLES = ['SECRET_KEY_BASE', 'OTP_SECRET', 'VAPID_PRIVATE_KEY', 'VAPID_PUBLIC_KEY', 'ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY', 'ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY', 'ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT'];
 
 /** Provider variables the definition types (src/constructs/environment.ts authEnv). */
 const TYPED_AUTH_SUFFIXES: Record<string, string[]> = {
@@ -301,7 +301,7 @@ export function buildModel(def: Instance, context: ModelContext = {}): InstanceM
   if (def.database.postgresVersion !== undefined && def.database.postgresVersion < facts.minPostgres) {
     error(['database', 'postgresVersion'], `Mastodon ${facts.minor} needs PostgreSQL ${facts.minPostgres} or newer, found ${def.database.postgresVersion}`);
   }
-  if ([3000, 4000].includes(def.metrics.exporterPort)) error(['metrics', 'exporterPort'], `expected a port other than web's 3000 and streaming's 4000, found ${def.metrics.exporterPort}`);
+  if ([WEB_PORT, STREAMING_PORT].includes(def.metrics.exporterPort)) error(['metrics', 'exporterPort'], `expected a port other than web's ${WEB_PORT} and streaming's ${STREAMING_PORT}, found ${def.metrics.exporterPort}`);
   if (def.metrics.serviceMonitors && !def.metrics.prometheus) error(['metrics', 'serviceMonitors'], 'PodMonitors need metrics.prometheus: true');
   const detailedMetrics = def.metrics.prometheus && (def.metrics.detailed ?? def.metrics.alerts);
   if (def.metrics.detailed && !def.metrics.prometheus) error(['metrics', 'detailed'], 'detailed metrics need metrics.prometheus: true');
