@@ -472,7 +472,7 @@ const upgrade = s.object(
       s.enum(['rolling', 'downtime'] as const, 'rolling: zero downtime; downtime: scale to zero, migrate, scale up'),
       'rolling',
     ),
-    jobTtlSeconds: s.def(s.integer('ttlSecondsAfterFinished of migration Jobs', { minimum: 60 }), 86400),
+    jobTtlSeconds: s.def(s.integer('ttlSecondsAfterFinished of migration Jobs', { minimum: 60, maximum: 2147483647 }), 86400),
     migrationTimeoutSeconds: s.def(s.integer('activeDeadlineSeconds of migration Jobs', { minimum: 60 }), 3600),
     kubectlImage: s.def(imageReference('image with kubectl, used by the downtime flow to scale down'), 'registry.k8s.io/kubectl:v1.34.1'),
   },

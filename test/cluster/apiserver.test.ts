@@ -13,7 +13,8 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { LineCounter, parse, parseDocument, stringify } from 'yaml';
+import { cronProblem } from '../../src/model/schedule';
 import { SchemaGate } from '../../src/output/schema-gate';
 import { VENDOR_DIR } from '../../src/paths';
 import { synthesize } from '../../src/synth';
@@ -114,6 +115,44 @@ describe.skipIf(missing !== undefined)('what the API server refuses, synth refus
     const refused = [...outcomes.values()].filter((o) => o.errors.length);
     const unlocated = refused.filter((o) => !/^[^\n]+\.yaml:\d+:\d+: error: /.test(o.errors[0])).map((o) => `${o.id}: ${o.errors[0].slice(0, 300)}`);
     expect(unlocated).toEqual([]);
+    // how many name the mutated field itself (or the entry it sits in) rather than another one
+    const byId = new Map(mutations.map((m) => [m.id, m]));
+    const atField = refused.filter((o) => {
+      const m = byId.get(o.id);
+      if (!m) return false;
+      const counter = new LineCounter();
+      const doc = parseDocument(fs.readFileSync(o.definitionFile, 'utf8'), { lineCounter: counter });
+      for (let n = m.path.length; n > 0; n--) {
+        const node = doc.getIn(m.path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+        if (node?.range) {
+          const line = counter.linePos(node.range[0]).line;
+          return o.errors.some((e) => Number(/\.yaml:(\d+):/.exec(e)?.[1]) === line || Number(/\.yaml:(\d+):/.exec(e)?.[1]) === line - 1);
+        }
+      }
+      return false;
+    }).length;
+    report.push(`- refusals whose error names the mutated field's line (or its key's): ${atField} of ${refused.filter((o) => byId.has(o.id)).length}`);
+  });
+
+  it('reads a CronJob schedule as the API server does, both ways', async () => {
+    const api = new ApiClient(cluster.api.url, cluster.api.token);
+    try {
+      await api.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'cron-probe' } }, { dryRun: false, fieldManager: FIELD_MANAGER });
+      const schedules = ['30 3 * * *', '0 0 * * 7', '0 0 * * sun', '0 0 * * SUN-SAT', '@every 1h', '@every 90x', '@midnight', '0 0 1-31/2 * *', '*/0 * * * *', '5-3 * * * *', '0/15 * * * *', '0 0 ? * *', '0 0 * * 0X', '0 0 32 * *', '0 0 * 13 *', '+5 * * * *', 'TZ=UTC 0 0 * * *', '0 0 * * 1,2,3', '* * * *', '0 0 * jan-mar *'];
+      const verdicts = await pool(schedules, 4, async (schedule) => {
+        const cron: KubeObject = {
+          apiVersion: 'batch/v1',
+          kind: 'CronJob',
+          metadata: { name: `probe-${digest(schedule).slice(0, 8)}`, namespace: 'cron-probe' },
+          spec: { schedule, jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } } },
+        };
+        const a = await api.apply(cron, { dryRun: true, fieldManager: FIELD_MANAGER });
+        return { schedule, apiServer: a.status < 300, synth: cronProblem(schedule) === undefined };
+      });
+      expect(verdicts.filter((v) => v.apiServer !== v.synth)).toEqual([]);
+    } finally {
+      api.close();
+    }
   });
 
   it('sends every object of every accepted definition to the API server, which refuses none', async () => {
