@@ -117,6 +117,7 @@ describe.skipIf(missing !== undefined)('what the API server refuses, synth refus
     expect(unlocated).toEqual([]);
     // how many name the mutated field itself (or the entry it sits in) rather than another one
     const byId = new Map(mutations.map((m) => [m.id, m]));
+    const elsewhere: string[] = [];
     const atField = refused.filter((o) => {
       const m = byId.get(o.id);
       if (!m) return false;
@@ -126,12 +127,14 @@ describe.skipIf(missing !== undefined)('what the API server refuses, synth refus
         const node = doc.getIn(m.path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
         if (node?.range) {
           const line = counter.linePos(node.range[0]).line;
-          return o.errors.some((e) => Number(/\.yaml:(\d+):/.exec(e)?.[1]) === line || Number(/\.yaml:(\d+):/.exec(e)?.[1]) === line - 1);
+          const found = o.errors.some((e) => Number(/\.yaml:(\d+):/.exec(e)?.[1]) === line || Number(/\.yaml:(\d+):/.exec(e)?.[1]) === line - 1);
+          if (!found) elsewhere.push(`${o.id} (line ${line}): ${o.errors[0].replace(/^.*?\.yaml:/, '').slice(0, 200)}`);
+          return found;
         }
       }
       return false;
     }).length;
-    report.push(`- refusals whose error names the mutated field's line (or its key's): ${atField} of ${refused.filter((o) => byId.has(o.id)).length}`);
+    report.push(`- refusals whose error names the mutated field's line (or its key's): ${atField} of ${refused.filter((o) => byId.has(o.id)).length}; elsewhere:`, ...elsewhere.map((e) => `  - ${e}`));
   });
 
   it('reads a CronJob schedule as the API server does, both ways', async () => {
