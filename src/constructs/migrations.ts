@@ -1,7 +1,9 @@
 /**
  * Versioned Jobs of an upgrade: pre-deployment migrations, post-deployment migrations, the search
  * index, and the downtime flow. A Job is named after the Mastodon version, so a new version is a new
- * Job (Jobs are immutable) and re-applying the same version changes nothing.
+ * Job (Jobs are immutable) and re-applying the same version changes nothing. The finished Job stays
+ * (no TTL unless the definition asks): a deleted one would be created, and run, again by the next
+ * reconcile; Flux prunes it when the next release's Job takes its place.
  */
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -37,8 +39,9 @@ export interface MastodonJobProps extends RailsTaskProps {
   readonly id: InstanceIdentity;
   readonly kind: MastodonJobKind;
   /**
-   * Delete the finished Job after the definition's TTL. Flux then creates it again on its next
-   * reconcile, which is harmless for migrations (nothing pending) but not for long Jobs.
+   * Delete the finished Job after the definition's `upgrade.jobTtlSeconds`, when it sets one. Flux
+   * then creates it again on its next reconcile (test/cluster/flux.test.ts), which re-runs it: false
+   * for Jobs that must never run twice.
    * @default true
    */
   readonly ttl?: boolean;
@@ -76,7 +79,7 @@ export function mastodonJobPod(props: MastodonJobPodProps): k8s.PodTemplateSpec 
       serviceAccountName: props.serviceAccountName ?? jobs.serviceAccount?.name,
       enableServiceLinks: false,
       securityContext: POD_SECURITY,
-      ...typedPlacement(jobs),
+      ...typedPlacement(jobs, m.def.scheduling),
       affinity: pinned ? mediaVolumeAffinity(props.mediaClaim!) : undefined,
       imagePullSecrets: m.def.image.pullSecrets.length ? m.def.image.pullSecrets.map((name) => ({ name })) : undefined,
       initContainers: [...(props.initContainers ?? []), seedTmpContainer(image, m.def.image.pullPolicy)],
@@ -273,7 +276,7 @@ export class ScaleUpJob extends Construct {
             serviceAccountName: UpgradeAccess.serviceAccountName(props.model),
             automountServiceAccountToken: true,
             securityContext: POD_SECURITY,
-            ...typedPlacement(props.model.def.jobs),
+            ...typedPlacement(props.model.def.jobs, props.model.def.scheduling),
             initContainers: steps.length > 1 ? steps.slice(0, -1) : undefined,
             containers: steps.slice(-1),
           },

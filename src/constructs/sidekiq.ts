@@ -76,6 +76,7 @@ export class SidekiqGroup extends Construct {
       podAnnotations: pod.podAnnotations,
       podLabels: pod.podLabels,
       imagePullSecrets: pod.imagePullSecrets,
+      scheduling: m.def.scheduling,
       size: g.def.resources,
     });
     if (queueScaled) new QueueScaler(this, 'queue-scaler', { id: props.id, name: this.name, component: `sidekiq-${g.name}`, group: g, redis: m.redis.sidekiq });

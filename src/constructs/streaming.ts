@@ -52,6 +52,7 @@ export class Streaming extends Construct {
       placement: st,
       podAnnotations: pod.podAnnotations,
       imagePullSecrets: pod.imagePullSecrets,
+      scheduling: m.def.scheduling,
       size: st.resources,
     });
 

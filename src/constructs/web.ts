@@ -86,6 +86,7 @@ export class Web extends Construct {
       podAnnotations: pod.podAnnotations,
       podLabels: pod.podLabels,
       imagePullSecrets: pod.imagePullSecrets,
+      scheduling: m.def.scheduling,
       size: web.resources,
     });
 

@@ -17,7 +17,7 @@ import {
   selectorLabels,
   topologySpread,
 } from './common';
-import { PodPlacement, PodResources } from '../definition/schema';
+import { Instance, PodPlacement, PodResources } from '../definition/schema';
 import { InstanceModel } from '../model/model';
 import { MastodonEnvironment, ProcessKind } from './environment';
 
@@ -51,6 +51,8 @@ export interface MastodonDeploymentProps {
   readonly affinity?: k8s.Affinity;
   /** the definition's placement and additions for this component @default {} */
   readonly placement?: PodPlacement;
+  /** the definition's scheduling section (node-loss tolerations) */
+  readonly scheduling: Instance['scheduling'];
   /** annotations of the pod template (config checksum, ...) @default {} */
   readonly podAnnotations?: Record<string, string>;
   /** extra pod labels @default {} */
@@ -94,7 +96,7 @@ export class MastodonDeployment extends Construct {
             securityContext: POD_SECURITY,
             terminationGracePeriodSeconds: props.terminationGracePeriodSeconds,
             imagePullSecrets: props.imagePullSecrets?.length ? props.imagePullSecrets.map((name) => ({ name })) : undefined,
-            ...typedPlacement(placement),
+            ...typedPlacement(placement, props.scheduling),
             affinity: props.affinity,
             topologySpreadConstraints: props.spread && highestReplicas >= 2 ? topologySpread(selector, props.spread) : undefined,
             initContainers: props.initContainers?.length ? props.initContainers : undefined,
@@ -229,11 +231,24 @@ export function processPodSettings(props: MastodonProcessProps, kind: ProcessKin
   };
 }
 
-/** The definition's typed placement fields, as PodSpec fields (copied: the definition is read-only). */
-export function typedPlacement(p: PodPlacement): Pick<k8s.PodSpec, 'nodeSelector' | 'tolerations' | 'priorityClassName' | 'hostAliases'> {
+/** The taints a lost node gets: a pod tolerating them stays bound to it, so each pod says for how long. */
+export const NODE_LOSS_TAINTS = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'] as const;
+
+/**
+ * The definition's typed placement fields, as PodSpec fields (copied: the definition is read-only),
+ * and the node-loss tolerations every pod gets, unless the component tolerates that taint itself.
+ */
+export function typedPlacement(p: PodPlacement, scheduling: Instance['scheduling']): Pick<k8s.PodSpec, 'nodeSelector' | 'tolerations' | 'priorityClassName' | 'hostAliases'> {
+  const own = p.tolerations ?? [];
+  const nodeLoss = NODE_LOSS_TAINTS.filter((key) => !own.some((t) => t.key === key)).map((key) => ({
+    key,
+    operator: 'Exists',
+    effect: 'NoExecute',
+    tolerationSeconds: scheduling.nodeLossTolerationSeconds,
+  }));
   return {
     nodeSelector: p.nodeSelector ? { ...p.nodeSelector } : undefined,
-    tolerations: p.tolerations?.map((t) => ({ ...t })),
+    tolerations: [...own.map((t) => ({ ...t })), ...nodeLoss],
     priorityClassName: p.priorityClassName,
     hostAliases: p.hostAliases?.map((h) => ({ ip: h.ip, hostnames: [...h.hostnames] })),
   };

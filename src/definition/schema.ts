@@ -472,7 +472,12 @@ const upgrade = s.object(
       s.enum(['rolling', 'downtime'] as const, 'rolling: zero downtime; downtime: scale to zero, migrate, scale up'),
       'rolling',
     ),
-    jobTtlSeconds: s.def(s.integer('ttlSecondsAfterFinished of migration Jobs', { minimum: 60, maximum: 2147483647 }), 86400),
+    jobTtlSeconds: s.opt(
+      s.integer(
+        'ttlSecondsAfterFinished of the pre- and post-deployment migration Jobs. Unset by default: the finished Job stays until the next release\'s Job replaces it (Flux prunes it), so a reconcile finds it and changes nothing. With a TTL, the next reconcile after the deletion creates the Job again: the migration runs again (nothing pending) and the stages after it wait for it, or stop when it fails',
+        { minimum: 60, maximum: 2147483647 },
+      ),
+    ),
     migrationTimeoutSeconds: s.def(s.integer('activeDeadlineSeconds of migration Jobs', { minimum: 60 }), 3600),
     kubectlImage: s.def(imageReference('image with kubectl, used by the downtime flow to scale down'), 'registry.k8s.io/kubectl:v1.34.1'),
   },
@@ -691,6 +696,13 @@ export const instanceSchema = s.object(
           'preferred',
         ),
         nodeSpread: s.def(s.enum(['required', 'preferred'] as const, 'spread replicas across nodes'), 'preferred'),
+        nodeLossTolerationSeconds: s.def(
+          s.integer(
+            'seconds every pod stays bound to a node once it is tainted unreachable or not-ready (NoExecute tolerations of node.kubernetes.io/unreachable and not-ready) before it is evicted and replaced elsewhere; the taint comes after the controller-manager\'s node-monitor-grace-period (50 s upstream); without this the API server gives every pod 300 s. A component\'s own toleration of either key wins',
+            { minimum: 0, maximum: 86400 },
+          ),
+          30,
+        ),
         nodeAllocatable: s.opt(
           s.object(
             {

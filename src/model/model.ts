@@ -189,6 +189,10 @@ export function buildModel(def: Instance, context: ModelContext = {}): InstanceM
     warn(['upgrade', 'from'], `upgrading from ${formatVersion(upgradeFrom!)}: the migration Jobs read OTP_SECRET from the core Secret to re-encrypt two-factor secrets (post-deployment migration of ${OTP_SECRET_MIGRATED_IN}); keep it there until this upgrade is done`);
   }
 
+  if (def.upgrade.jobTtlSeconds !== undefined) {
+    warn(['upgrade', 'jobTtlSeconds'], `the migration Jobs are deleted ${def.upgrade.jobTtlSeconds} s after they finish, and ${def.flux ? 'Flux\'s next reconcile' : 'the next apply'} creates them again: the migrations run again (nothing pending) and the stages after them wait for them, or stop when one fails; leave jobTtlSeconds unset to keep the finished Jobs until the next release replaces them`);
+  }
+
   // --- exactly-one choices
   exactlyOne(def.storage, ['s3', 'volume'], ['storage'], error);
   exactlyOne(def.traffic, ['ingress', 'gateway'], ['traffic'], error);

@@ -6,6 +6,7 @@
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import { generateKeyPairSync, randomBytes } from 'crypto';
 import fs from 'fs';
+import https from 'https';
 import net from 'net';
 import os from 'os';
 import path from 'path';
@@ -74,11 +75,21 @@ function git(cwd: string, args: string[]): string {
   return r.stdout;
 }
 
+/** one event of a Kubernetes watch */
+export interface WatchEvent {
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  readonly object: any;
+}
+
+export interface Watch {
+  stop(): void;
+}
+
 export class Cluster {
   readonly dir: string;
   readonly kubeconfig: string;
-  /** the API server's address and a system:masters token, for tests that talk REST */
-  api = { url: '', token: '' };
+  private server = '';
+  private token = '';
   private readonly procs: { name: string; proc: ChildProcess }[] = [];
   /** what the cluster did, with timestamps relative to its start: for the report */
   readonly events: string[] = [];
@@ -101,6 +112,11 @@ export class Cluster {
     return c;
   }
 
+  /** the API server's address and a system:masters token, for tests that talk REST */
+  get api(): { url: string; token: string } {
+    return { url: this.server, token: this.token };
+  }
+
   log(line: string): void {
     this.events.push(`${((Date.now() - this.started) / 1000).toFixed(1).padStart(6)} s  ${line}`);
   }
@@ -114,13 +130,14 @@ export class Cluster {
   private async boot(kwokStages: readonly string[], apiServerOnly: boolean): Promise<void> {
     const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
     const token = randomBytes(24).toString('hex');
+    this.token = token;
+    this.server = `https://127.0.0.1:${apiPort}`;
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const saKey = path.join(this.dir, 'sa.key');
     const saPub = path.join(this.dir, 'sa.pub');
     fs.writeFileSync(saKey, privateKey.export({ type: 'pkcs1', format: 'pem' }));
     fs.writeFileSync(saPub, publicKey.export({ type: 'spki', format: 'pem' }));
     fs.writeFileSync(path.join(this.dir, 'tokens.csv'), `${token},admin,admin,"system:masters"\n`);
-    this.api = { url: `https://127.0.0.1:${apiPort}`, token };
     fs.writeFileSync(
       this.kubeconfig,
       [
@@ -157,9 +174,8 @@ export class Cluster {
       // dual-stack when only the API server runs (the differential test sends IPv6 Services); single-stack otherwise
       `--service-cluster-ip-range=10.96.0.0/16${apiServerOnly ? ',fd00:10:96::/112' : ''}`,
       '--endpoint-reconciler-type=none',
-      // pods leave an unreachable node after 20 s instead of 5 min, so a zone loss plays out in a test
-      '--default-not-ready-toleration-seconds=20',
-      '--default-unreachable-toleration-seconds=20',
+      // eviction and node monitoring keep their upstream defaults (300 s default tolerations, 50 s
+      // node-monitor grace period): the manifests' own tolerations must make a zone loss short
     ]);
     this.log('etcd and kube-apiserver started');
     await waitFor('the API server to be ready', 90_000, () => this.kubectl(['get', '--raw', '/readyz']).status === 0, 1000);
@@ -172,7 +188,6 @@ export class Cluster {
       `--service-account-private-key-file=${saKey}`,
       '--controllers=*,-nodeipam,-service-lb-controller,-cloud-node-lifecycle',
       '--terminated-pod-gc-threshold=100',
-      '--node-monitor-grace-period=40s',
     ]);
     this.run('kube-scheduler', [`--kubeconfig=${this.kubeconfig}`, '--bind-address=127.0.0.1', '--secure-port=0', '--leader-elect=false']);
     this.run('kwok', [
@@ -223,6 +238,44 @@ export class Cluster {
         git(work, ['commit', '--quiet', '--allow-empty', '-m', message]);
         git(work, ['push', '--quiet', 'origin', 'main']);
         return git(work, ['rev-parse', 'HEAD']).trim();
+      },
+    };
+  }
+
+  /**
+   * Watches a collection (e.g. `/api/v1/namespaces/x/pods`) from `resourceVersion` on: every change
+   * reaches `onEvent` in order, as the API server sends it. `onError` gets a broken or expired watch.
+   */
+  watch(collection: string, resourceVersion: string, onEvent: (e: WatchEvent) => void, onError: (e: Error) => void): Watch {
+    const url = new URL(`${this.server}${collection}?watch=true&allowWatchBookmarks=true&resourceVersion=${resourceVersion}`);
+    let buffer = '';
+    let stopped = false;
+    const req = https.get(url, { headers: { Authorization: `Bearer ${this.token}` }, rejectUnauthorized: false }, (res) => {
+      if (res.statusCode !== 200) {
+        onError(new Error(`watch ${collection}: HTTP ${res.statusCode}`));
+        res.resume();
+        return;
+      }
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let nl: number;
+        while ((nl = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, nl).trim();
+          buffer = buffer.slice(nl + 1);
+          if (!line) continue;
+          const e = JSON.parse(line) as WatchEvent;
+          if (e.type === 'ERROR') onError(new Error(`watch ${collection}: ${JSON.stringify(e.object)}`));
+          else onEvent(e);
+        }
+      });
+      res.on('end', () => stopped || onError(new Error(`watch ${collection} ended by the API server`)));
+    });
+    req.on('error', (e) => stopped || onError(e));
+    return {
+      stop: () => {
+        stopped = true;
+        req.destroy();
       },
     };
   }

@@ -242,7 +242,8 @@ describe('what the manifests tell Mastodon is what Mastodon reads', () => {
   });
 
   const instances = path.join(__dirname, '../../instances');
-  it.each(fs.readdirSync(instances).filter((f) => f.endsWith('.yaml')))('bundled instance %s', (file) => {
+  const bundled = fs.existsSync(instances) ? fs.readdirSync(instances).filter((f) => f.endsWith('.yaml')) : [];
+  it.skipIf(!bundled.length).each(bundled)('bundled instance %s', (file) => {
     const def = parse(fs.readFileSync(path.join(instances, file), 'utf8')) as Json;
     expect(violations(synth(def), def)).toEqual([]);
   });
