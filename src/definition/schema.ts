@@ -490,7 +490,7 @@ const upgrade = s.object(
     jobTtlSeconds: s.opt(
       s.integer(
         'ttlSecondsAfterFinished of the pre- and post-deployment migration Jobs. Unset by default: the finished Job stays until the next release\'s Job replaces it (Flux prunes it), so a reconcile finds it and changes nothing. With a TTL, the next reconcile after the deletion creates the Job again: the migration runs again (nothing pending) and the stages after it wait for it, or stop when it fails',
-        { minimum: 60 },
+        { minimum: 60, maximum: 2147483647 },
       ),
     ),
     migrationTimeoutSeconds: s.def(s.integer('activeDeadlineSeconds of migration Jobs', { minimum: 60 }), 3600),

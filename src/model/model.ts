@@ -10,7 +10,7 @@ import { RedisEndpoint, resolveRedis } from './redis';
 import { checkNamespace, checkResources, checkTrustedProxies } from './inputs';
 import { isCredentialName } from './credentials';
 import { checkMail } from './mail';
-import { peakOverlap } from './schedule';
+import { cronProblem, peakOverlap } from './schedule';
 import { checkFreeFormEnv } from '../constructs/environment';
 import { ingressSettingsProblems } from '../constructs/traffic';
 import { STREAMING_PORT, WEB_PORT } from '../constructs/common';
@@ -315,6 +315,8 @@ export function buildModel(def: Instance, context: ModelContext = {}): InstanceM
   for (const [task, settings] of Object.entries(def.maintenance)) {
     const name = `${def.name}-${MAINTENANCE_TASKS[task as MaintenanceTask].suffix}`;
     if (settings.enabled && name.length > CRONJOB_NAME_MAX) error(['maintenance', task], `the CronJob name ${name} is ${name.length} characters, more than the ${CRONJOB_NAME_MAX} Kubernetes allows; use a shorter instance name or turn the task off`);
+    const cron = settings.enabled ? cronProblem(settings.schedule) : undefined;
+    if (cron) error(['maintenance', task, 'schedule'], `expected ${cron}, found ${show(settings.schedule)}`);
   }
 
   // --- Redis
