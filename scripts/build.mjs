@@ -24,7 +24,27 @@ if (!force && existsSync(stamp) && Math.max(...inputs.map(newest)) < statSync(st
 
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', absWorkingDir: root };
 mkdirSync(build, { recursive: true });
-await esbuild.build({ ...common, entryPoints: ['src/bin.ts'], outfile: join(build, 'cli.js'), banner: { js: '#!/usr/bin/env node' } });
+await esbuild.build({ ...common, entryPoints: ['src/bin.ts'], outfile: join(build, 'cli.bundle.js') });
+// the bin: loads the bundle with V8's code cache of it, made below by a synthesis of this repository's instances
+// (the cache then holds the bytecode of every function a synth runs, not only the top level)
+writeFileSync(
+  join(build, 'cli.js'),
+  `#!/usr/bin/env node
+'use strict';
+// Written by scripts/build.mjs: runs cli.bundle.js (src/bin.ts bundled) with V8's code cache when this Node accepts it.
+const fs = require('fs');
+const path = require('path');
+const vm = require('vm');
+const file = path.join(__dirname, 'cli.bundle.js');
+const cache = file + '.v8';
+let cachedData;
+try { cachedData = fs.readFileSync(cache); } catch { /* none: slower start only */ }
+const script = new vm.Script(require('module').wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
+if (process.env.MASTODON_CDK8S_WRITE_CODE_CACHE === '1') process.on('exit', () => fs.writeFileSync(cache, script.createCachedData()));
+script.runInThisContext().call(module.exports, module.exports, require, module, file, __dirname);
+`,
+  { mode: 0o755 },
+);
 
 // the validators: compiled by the sources' own code (the same keys a run looks up), stale modules removed
 const compiler = join(build, '.precompile.js');
@@ -51,4 +71,11 @@ await esbuild.build({
 const compiled = spawnSync(process.execPath, [compiler], { stdio: 'inherit' });
 rmSync(compiler, { force: true });
 if (compiled.status !== 0) process.exit(compiled.status ?? 1);
+rmSync(join(build, 'cli.bundle.js.v8'), { force: true });
+const out = join(build, '.code-cache-run');
+spawnSync(process.execPath, [join(build, 'cli.js'), 'synth', '--check', '--quiet', '--instances', join(root, 'instances'), '--out', out], {
+  stdio: 'ignore',
+  env: { ...process.env, MASTODON_CDK8S_WRITE_CODE_CACHE: '1' },
+});
+rmSync(out, { recursive: true, force: true });
 writeFileSync(stamp, '');
