@@ -8,6 +8,7 @@ import * as cnpg from '../../imports/cnpg-cluster-postgresql.cnpg.io';
 import * as pooler from '../../imports/cnpg-pooler-postgresql.cnpg.io';
 import * as backup from '../../imports/cnpg-scheduledbackup-postgresql.cnpg.io';
 import { InstanceModel } from '../model/model';
+import * as L1 from './objects';
 import { InstanceIdentity, metadata } from './common';
 
 /** externalClusters entry the import bootstrap reads from */
@@ -34,7 +35,7 @@ export class CloudnativePgCluster extends Construct {
     // required zone spreading: one instance per zone (model.ts checks instances against scheduling.zones);
     // otherwise one per node as nodeSpread says, with zones preferred
     const zoneRequired = spread.zoneSpread === 'required';
-    new cnpg.Cluster(this, 'Resource', {
+    new L1.PostgresCluster(this, 'Resource', {
       metadata: metadata(props.id, pg.clusterName, 'postgres'),
       spec: {
         instances: d.instances,
@@ -97,7 +98,7 @@ export class CloudnativePgCluster extends Construct {
     if (pg.poolerName) {
       const p = d.pooler;
       const poolerLabels = { 'cnpg.io/poolerName': pg.poolerName };
-      new pooler.Pooler(this, 'pooler', {
+      new L1.Pooler(this, 'pooler', {
         metadata: metadata(props.id, pg.poolerName, 'postgres-pooler'),
         spec: {
           cluster: { name: pg.clusterName },
@@ -137,7 +138,7 @@ export class CloudnativePgCluster extends Construct {
     }
 
     if (bak) {
-      new backup.ScheduledBackup(this, 'backup', {
+      new L1.ScheduledBackup(this, 'backup', {
         metadata: metadata(props.id, `${pg.clusterName}-backup`, 'postgres'),
         spec: {
           cluster: { name: pg.clusterName },
