@@ -112,6 +112,27 @@ export function featureBases(): Base[] {
         storage: { s3: undefined, volume: { size: '10Gi', accessMode: 'ReadWriteOnce', existingClaim: 'media' } },
       }),
     },
+    {
+      name: 'feature-cloudnative-pg',
+      definition: definition({
+        scheduling: { zoneSpread: 'required', zones: 3 },
+        database: {
+          host: undefined,
+          passwordSecret: undefined,
+          maxConnections: 300,
+          cloudnativePg: {
+            image: 'ghcr.io/cloudnative-pg/postgresql:17.6',
+            storageClass: 'fast-ssd',
+            resources: { cpu: '1', memory: '2Gi', memoryLimit: '2Gi', cpuLimit: '2' },
+            pooler: { mode: 'session', poolSize: 100 },
+            replica: { streaming: true },
+            backup: { destinationPath: 's3://backups/pg', endpointUrl: 'https://s3.example.net', accessKeyIdSecret: { name: 's3', key: 'id' }, secretAccessKeySecret: { name: 's3', key: 'secret' } },
+            import: { host: 'old-postgresql', passwordSecret: { name: 'old-postgresql', key: 'password' } },
+          },
+        },
+        metrics: { prometheus: true, serviceMonitors: true },
+      }),
+    },
   ];
 }
 
