@@ -55,6 +55,11 @@ export function resolveDatabase(input: InstanceDefinition, error: ErrorFn, warn:
     if (db[field] !== undefined) error(['database', field], `database.${field} is CloudNativePG's with cloudnativePg; remove it (the Cluster's settings are under cloudnativePg)`);
   }
   if (db.port !== CLOUDNATIVE_PG_PORT) error(['database', 'port'], `CloudNativePG's Services listen on ${CLOUDNATIVE_PG_PORT}, found ${db.port}`);
+  // the minimum-version check reads postgresVersion: an image tagged with another major would escape it
+  const tagMajor = cnpg.image ? /:(\d+)(?:[.-][^/@]*)?(?:@|$)/.exec(cnpg.image)?.[1] : undefined;
+  if (tagMajor !== undefined && Number(tagMajor) !== cnpg.postgresVersion) {
+    error([...at, 'image'], `the image is tagged with PostgreSQL ${tagMajor}, but postgresVersion is ${cnpg.postgresVersion}; make them agree`);
+  }
   if (cnpg.replica && cnpg.instances < 2) error([...at, 'replica'], `a read replica needs standbys: instances must be at least 2, found ${cnpg.instances}`);
   const zones = input.scheduling.zones;
   if (input.scheduling.zoneSpread === 'required' && cnpg.instances > 1) {

@@ -109,6 +109,8 @@ describe('database.cloudnativePg', () => {
   it('refuses a PostgreSQL major below the Mastodon minimum', () => {
     expect(problems(cnpg({ postgresVersion: 13 })).join()).toMatch(/Mastodon 4.5 needs PostgreSQL 14 or newer, found 13/);
     expect(problems(cnpg({ postgresVersion: 14 }))).toEqual([]);
+    expect(problems(cnpg({ postgresVersion: 16, image: 'registry.example/postgresql:17.6-bookworm@sha256:' + 'a'.repeat(64) })).join()).toMatch(/tagged with PostgreSQL 17, but postgresVersion is 16/);
+    expect(problems(cnpg({ postgresVersion: 17, image: 'registry.example:5000/postgresql:17.6' }))).toEqual([]);
     // 4.4 runs on 13
     expect(problems(definition({ version: '4.4.5', database: { host: undefined, passwordSecret: undefined, cloudnativePg: { postgresVersion: 13 } } }))).toEqual([]);
   });
