@@ -23,7 +23,7 @@ import { ApiClient, KubeObject, pool } from './dry-run';
 import { BIN, Cluster, ROOT, missingComponents } from './harness';
 import { Base, Mutation, crossFieldMutations, everythingBases, featureBases, importedBases, instanceBases, kubernetesMutations, schemaMutations } from './mutations';
 
-const missing = missingComponents(['etcd', 'kube-apiserver']) ?? (fs.existsSync(path.join(ROOT, 'build/src/import/main.js')) ? undefined : 'build/ is absent (npm run build)');
+const missing = missingComponents(['etcd', 'kube-apiserver']) ?? (fs.existsSync(path.join(ROOT, 'build/cli.js')) ? undefined : 'build/ is absent (npm run build)');
 if (missing) console.log(`API-server differential test skipped: ${missing}`);
 
 const FIELD_MANAGER = 'mastodon-apiserver-test';
