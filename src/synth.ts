@@ -77,7 +77,7 @@ export function synthesize(files: readonly string[], gate = new SchemaGate(VENDO
       result.warnings.push(...warnings.map((w) => formatProblem(w, 'warning')));
       const rendered = renderInstance(model, `instances/${path.basename(file)}`);
       for (const { file: out, object } of rendered.objects) {
-        const findings = [...gate.validate(object).map((message) => ({ message, culprit: undefined })), ...ruleFindings(object)];
+        const findings = [...gate.validate(object).map((message) => ({ message, culprit: schemaCulprit(object, message) })), ...ruleFindings(object)];
         for (const f of findings) {
           const where = source.locate({ path: definitionPathOf(model.def, object, f.culprit), message: `dist/${model.name}/${out} (${object.kind} ${object.metadata?.name}): ${f.message}` });
           errors.push(formatProblem(where));
@@ -106,6 +106,14 @@ export function synthesize(files: readonly string[], gate = new SchemaGate(VENDO
   result.errors.push(...crossInstanceConflicts(accepted));
   gate.save();
   return result;
+}
+
+/** The string value a schema problem is about (`CRD: spec.parentRefs[0].sectionName: must match ...`), which locates the definition field that wrote it. */
+function schemaCulprit(object: unknown, message: string): string | undefined {
+  const at = /^(?:Kubernetes [0-9.]+|CRD): ([^:\s]+): /.exec(message)?.[1];
+  if (!at || at === '(root)') return undefined;
+  const value = (at.match(/[^.[\]]+/g) ?? []).reduce<unknown>((node, k) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[k] : undefined), object);
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /** Two instances must never emit the same object (shared namespace, same Flux namespace, ...): said once per pair, at the second one's field. */

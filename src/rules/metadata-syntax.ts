@@ -30,7 +30,8 @@ export const MetadataSyntax: Rule = {
         expect(`${where}annotation key`, k, qualifiedName);
         size += k.length + String(v).length;
       }
-      if (size > MAX_ANNOTATION_BYTES) findings.push({ message: `${where}annotations hold ${size} bytes, more than the ${MAX_ANNOTATION_BYTES} the API server accepts` });
+      const largest = Object.entries(meta?.annotations ?? {}).sort((a, b) => String(b[1]).length - String(a[1]).length)[0]?.[0];
+      if (size > MAX_ANNOTATION_BYTES) findings.push({ message: `${where}annotations hold ${size} bytes, more than the ${MAX_ANNOTATION_BYTES} the API server accepts (largest: ${largest})`, culprit: largest });
     };
     metadata('', obj.metadata as ObjectMetaLike | undefined);
     metadata('pod template ', podMetadata(obj));

@@ -145,7 +145,7 @@ export function everythingBases(): Base[] {
   return ['4.3.9', '4.5.6', '4.7.2'].map((v) => ({ name: `everything-${v}`, definition: everything(v) }));
 }
 
-/** The importer run as an admin runs it on each file of its test corpus (needs the build: npm run build). */
+/** The importer run as an admin runs it on each file of its test corpus (needs the build: npm run build, which writes build/cli.js). */
 export function importedBases(): Base[] {
   const corpus = path.join(ROOT, 'test/fixtures/helm/corpus');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mutations-import-'));
@@ -154,7 +154,7 @@ export function importedBases(): Base[] {
       const text = fs.readFileSync(path.join(corpus, file), 'utf8');
       const args = (/^# import: (.*)$/m.exec(text)?.[1] ?? '').split(/\s+/).filter(Boolean);
       const out = path.join(work, `${file}.out.yaml`);
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'build/src/import/main.js'), path.join(corpus, file), ...args, '--out', out, '--force'], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'build/cli.js'), 'import', path.join(corpus, file), ...args, '--out', out, '--force'], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`import of ${file} failed (${r.status}): ${r.stderr}`);
       return { name: `imported-${file.replace(/\.ya?ml$/, '')}`, definition: parse(fs.readFileSync(out, 'utf8')) as Json };
     });

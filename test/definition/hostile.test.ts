@@ -143,6 +143,8 @@ describe('values that would break at run time', () => {
   });
 });
 
+const proxy = { name: 'proxy', image: 'busybox:1.37', resources: { requests: { cpu: '1m', memory: '1Mi', 'ephemeral-storage': '1Mi' }, limits: { memory: '8Mi', 'ephemeral-storage': '8Mi' } }, securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } } };
+
 describe('what the API server refuses, located at the definition field that wrote it', () => {
   const synthErrors = (patch: object): string[] => {
     const dir = tmp();
@@ -163,6 +165,12 @@ describe('what the API server refuses, located at the definition field that wrot
     ['a selector operator that does not exist', { web: { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchExpressions: [{ key: 'app', operator: 'Equals', values: ['x'] }] } }] } } } }, 'operator: Equals', /operator: expected one of In, NotIn, Exists, DoesNotExist/],
     ['an empty topologyKey', { web: { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: '', labelSelector: { matchLabels: { a: 'b' } } }] } } } }, 'topologyKey:', /empty topologyKey/],
     ['a hostPath volume', { web: { extraVolumes: [{ name: 'host', hostPath: { path: '/var/log' } }] } }, 'name: host', /volume host is a hostPath volume/],
+    ['a toleration with tolerationSeconds on NoSchedule', { jobs: { tolerations: [{ key: 'dedicated', operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 30 }] } }, 'key: dedicated', /tolerationSeconds needs effect NoExecute/],
+    ['a sidecar probe with two handlers', { web: { sidecars: [{ ...proxy, livenessProbe: { tcpSocket: { port: 81 }, exec: { command: ['true'] } } }] } }, 'name: proxy', /livenessProbe: expected exactly one of exec, httpGet, tcpSocket, grpc/],
+    ['a sidecar port with a protocol that does not exist', { web: { sidecars: [{ ...proxy, ports: [{ containerPort: 81, protocol: 'HTTP' }] }] } }, 'protocol: HTTP', /port protocol: expected TCP, UDP or SCTP/],
+    ['two host aliases for one address', { streaming: { hostAliases: [{ ip: '10.0.0.9', hostnames: ['a'] }, { ip: '10.0.0.9', hostnames: ['b'] }] } }, 'ip: 10.0.0.9', /two entries for 10.0.0.9; server-side apply refuses duplicate keys/],
+    ['a subPath that climbs out of its volume', { web: { extraVolumes: [{ name: 'extra', emptyDir: { sizeLimit: '1Gi' } }], extraVolumeMounts: [{ name: 'extra', mountPath: '/x', subPath: '../up' }] } }, 'subPath: ../up', /subPath: expected a path without ".." elements/],
+    ['a Gateway listener name the HTTPRoute CRD refuses', { traffic: { ingress: undefined, gateway: { name: 'public', namespace: 'gateway-system', sectionName: 'HTTPS_Listener' } } }, 'sectionName: HTTPS_Listener', /CRD: spec.parentRefs\[0\].sectionName: must match pattern/],
   ])('%s', (_what, patch, needle, message) => {
     const errors = synthErrors(patch);
     const line = lineOf(patch, needle);
