@@ -121,7 +121,7 @@ describe.skipIf(missing !== undefined).each(instances)('%s on a real control pla
     report.push('- second server-side apply: no change, no conflict');
   });
 
-  it.runIf(shape.zoneLoss)('keeps every redundant component serving through the loss of a zone, and brings every component back within 90 s', async () => {
+  it.runIf(shape.zoneLoss)('keeps every redundant component serving through the loss of a zone, and brings every component back within 90 s (a zone of more than four nodes: at the node controller\'s pace)', async () => {
     const minimum = expectedMinimum();
     expect(deployedComponents()).toEqual(Object.keys(minimum).sort());
     const zone = 'zone-a';
@@ -152,7 +152,12 @@ describe.skipIf(missing !== undefined).each(instances)('%s on a real control pla
         `- zone loss (${zone}), upstream eviction and node-monitor defaults, tolerations of ${tolerationSeconds()}: time to full strength per component: ${summary(back, ' s')}; lowest ready pods on live nodes: ${summary(tracker.worst)} (${tracker.events} pod events watched)`,
       );
       expect(Object.keys(minimum).filter((c) => minimum[c] >= 2 && tracker.worst[c] < 1)).toEqual([]);
-      expect(Object.entries(back).filter(([, s]) => s > 90).map(([c, s]) => `${c} ${s} s`)).toEqual([]);
+      // the node controller taints a lost node at most 55 s after its last heartbeat (grace period 50 s,
+      // monitor period 5 s) and a lost zone's nodes one every 10 s (--node-eviction-rate 0.1): past four
+      // nodes in a zone that pace alone passes 90 s, and no manifest can change it
+      const limit = Math.max(90, 55 + 10 * (lost.length - 1) + instanceModel().def.scheduling.unreachableTolerationSeconds + 10);
+      report.push(`  (limit for ${lost.length} lost node(s): ${limit} s)`);
+      expect(Object.entries(back).filter(([, s]) => s > limit).map(([c, s]) => `${c} ${s} s`)).toEqual([]);
     } finally {
       tracker.stop();
     }
