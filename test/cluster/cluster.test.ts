@@ -121,10 +121,13 @@ describe.skipIf(missing !== undefined).each(instances)('%s on a real control pla
     report.push('- second server-side apply: no change, no conflict');
   });
 
-  it.runIf(shape.zoneLoss)('keeps every redundant component serving through the loss of a zone, and brings every component back within 90 s', async () => {
+  it.runIf(shape.zoneLoss)('keeps every redundant component serving through the loss of a zone, and brings every component back within 90 s (a zone of more than four nodes: at the node controller\'s pace)', async () => {
     const minimum = expectedMinimum();
     expect(deployedComponents()).toEqual(Object.keys(minimum).sort());
-    const zone = 'zone-a';
+    // the zone lost is the Sidekiq scheduler's: the one component with a single replica must come back too
+    const scheduler = `sidekiq-${instanceModel().sidekiqGroups.find((g) => g.scheduler)!.name}`;
+    const schedulerNode = (cluster.json(['get', 'pods', '-n', ns, '-l', `app.kubernetes.io/component=${scheduler}`]).items as any[])[0]?.spec.nodeName;
+    const zone = shape.nodes.find((n) => n.name === schedulerNode)?.zone ?? 'zone-a';
     const lost = shape.nodes.filter((n) => n.zone === zone).map((n) => n.name);
     const tracker = await trackReady(minimum);
     try {
@@ -137,7 +140,7 @@ describe.skipIf(missing !== undefined).each(instances)('%s on a real control pla
       // now on their pods count for nothing, whatever the API server still says about them
       for (const n of lost) cluster.k(['label', 'node', n, 'kwok.x-k8s.io/fake-']);
       tracker.lose(lost);
-      cluster.log(`zone ${zone} lost (${lost.join(', ')})`);
+      cluster.log(`zone ${zone} lost (${lost.join(', ')}), with ${scheduler} on ${schedulerNode}`);
       let pending: string[] = [];
       await waitFor('every component to be back at its minimum on the nodes still alive', 300_000, () => {
         tracker.assertWatching();
@@ -149,10 +152,15 @@ describe.skipIf(missing !== undefined).each(instances)('%s on a real control pla
       const back = tracker.fullStrengthAfter(t);
       cluster.log(`every component back to its minimum outside ${zone}: ${summary(back, ' s')}`);
       report.push(
-        `- zone loss (${zone}), upstream eviction and node-monitor defaults, tolerations of ${tolerationSeconds()}: time to full strength per component: ${summary(back, ' s')}; lowest ready pods on live nodes: ${summary(tracker.worst)} (${tracker.events} pod events watched)`,
+        `- zone loss (${zone}, the ${scheduler} pod's), upstream eviction and node-monitor defaults, tolerations of ${tolerationSeconds()}: time to full strength per component: ${summary(back, ' s')}; lowest ready pods on live nodes: ${summary(tracker.worst)} (${tracker.events} pod events watched)`,
       );
       expect(Object.keys(minimum).filter((c) => minimum[c] >= 2 && tracker.worst[c] < 1)).toEqual([]);
-      expect(Object.entries(back).filter(([, s]) => s > 90).map(([c, s]) => `${c} ${s} s`)).toEqual([]);
+      // the node controller taints a lost node at most 55 s after its last heartbeat (grace period 50 s,
+      // monitor period 5 s) and a lost zone's nodes one every 10 s (--node-eviction-rate 0.1): past four
+      // nodes in a zone that pace alone passes 90 s, and no manifest can change it
+      const limit = Math.max(90, 55 + 10 * (lost.length - 1) + instanceModel().def.scheduling.unreachableTolerationSeconds + 10);
+      report.push(`  (limit for ${lost.length} lost node(s): ${limit} s)`);
+      expect(Object.entries(back).filter(([, s]) => s > limit).map(([c, s]) => `${c} ${s} s`)).toEqual([]);
     } finally {
       tracker.stop();
     }
