@@ -1,9 +1,29 @@
 /**
- * The library's one import path: `import { ... } from 'mastodon-cdk8s'` (package.json main/types/exports).
+ * The library's one import path: `import { MastodonInstance, SidekiqGroup, ... } from 'mastodon-cdk8s'`.
  * Everything else under src/ is the CLI's and may change without notice.
  */
-export { InstanceCharts } from '../charts/instance';
+export { MastodonInstance, addInstance } from './constructs/instance';
+export type { MastodonInstanceProps, InstanceParts, InstanceStageScopes } from './constructs/instance';
+export { SidekiqGroup } from './constructs/sidekiq';
+export type { SidekiqGroupProps, ProcessResources } from './constructs/sidekiq';
+export { WebService } from './constructs/web';
+export type { WebServiceProps } from './constructs/web';
+export { StreamingService } from './constructs/streaming';
+export type { StreamingServiceProps } from './constructs/streaming';
+export { NginxIngress, NginxControllerConfig, GatewayRoutes, IngressPolicies, GENERATED_INGRESS_ANNOTATIONS } from './constructs/traffic';
+export type { NginxIngressProps, InstanceHosts } from './constructs/traffic';
+export { DragonflyRedis, SentinelRedis } from './constructs/redis';
+export type { OperatorRedisProps, DragonflyRedisProps, SentinelRedisProps } from './constructs/redis';
+export { MastodonEnvironment } from './constructs/environment';
+export type { ProcessKind } from './constructs/environment';
+export { MastodonDeployment, ProcessEnvironment } from './constructs/workload';
+export type { IProcessEnvironment, ProcessEnvironmentSources, ProcessProps, MastodonDeploymentProps } from './constructs/workload';
+export type { InstanceIdentity, ServiceSettings, SpreadOptions } from './constructs/common';
+export type { PatchesLast } from './constructs/objects';
+export { checkDefinition, loadDefinition, parseDefinition } from './definition/load';
+export type { Instance, InstanceInput, PodPlacement, PodResources, Resources, SecretKeyRef, SidekiqGroupDef } from './definition/schema';
 export { buildModel, ModelError } from './model/model';
-export type { InstanceModel } from './model/model';
-export { loadDefinition, parseDefinition } from './definition/load';
-export type { Instance } from './definition/schema';
+export type { InstanceModel, SidekiqGroupModel } from './model/model';
+export type { RedisEndpoint } from './model/redis';
+export { RULES, checkRules } from './rules';
+export type { Rule, Finding } from './rules';

@@ -63,6 +63,14 @@ export function synth(def: Json = baseDefinition()): KubeObject[] {
   return [...charts.stages.map((s) => s.chart), ...(charts.flux ? [charts.flux] : [])].flatMap((c) => c.toJson() as KubeObject[]);
 }
 
+/** The synthesized objects of each apply stage (base, pre-deploy, app, post-deploy) and of the Flux objects (flux). */
+export function synthStages(def: Json = baseDefinition()): Record<string, KubeObject[]> {
+  const charts = new InstanceCharts(model(def));
+  const stages: Record<string, KubeObject[]> = Object.fromEntries(charts.stages.map((s) => [s.id, s.chart.toJson() as KubeObject[]]));
+  if (charts.flux) stages.flux = charts.flux.toJson() as KubeObject[];
+  return stages;
+}
+
 export function find(objects: KubeObject[], kind: string, name: string): any {
   const found = objects.find((o) => o.kind === kind && o.metadata?.name === name);
   if (!found) throw new Error(`no ${kind} ${name} among ${objects.map((o) => `${o.kind}/${o.metadata?.name}`).join(', ')}`);

@@ -1,6 +1,7 @@
 /** Namespace and local media volume: objects whose deletion would lose data are never pruned by Flux. */
 import { JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
+import * as L1 from './objects';
 import { k8s } from 'cdk8s-plus-28';
 import { InstanceModel } from '../model/model';
 import { InstanceIdentity, metadata, standardLabels } from './common';
@@ -10,7 +11,7 @@ export const NO_PRUNE = { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' };
 export class InstanceNamespace extends Construct {
   constructor(scope: Construct, id: string, props: { readonly id: InstanceIdentity }) {
     super(scope, id);
-    const ns = new k8s.KubeNamespace(this, 'namespace', {
+    const ns = new L1.KubeNamespace(this, 'Resource', {
       metadata: { name: props.id.namespace, labels: standardLabels(props.id, 'namespace'), annotations: NO_PRUNE },
     });
     // the chart's default namespace must not leak into a cluster-scoped object
@@ -31,7 +32,7 @@ export class MediaVolume extends Construct {
     this.claimName = mediaClaimName(props.model);
     // an existing claim (kept from a Helm release) is mounted, never created or pruned from here
     if (v.existingClaim) return;
-    new k8s.KubePersistentVolumeClaim(this, 'pvc', {
+    new L1.KubePersistentVolumeClaim(this, 'Resource', {
       metadata: metadata(props.id, this.claimName, 'media', { annotations: NO_PRUNE }),
       spec: {
         accessModes: [v.accessMode],

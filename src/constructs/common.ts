@@ -1,5 +1,6 @@
 /** Building blocks every Mastodon workload shares: labels, hardening, spreading, disruption budgets, autoscaling. */
 import { Construct } from 'constructs';
+import * as L1 from './objects';
 import { k8s } from 'cdk8s-plus-28';
 import { PodResources, Resources } from '../definition/schema';
 
@@ -15,7 +16,8 @@ export const MEDIA_VOLUME_LABEL = 'mastodon.cdk8s/media-volume';
 export interface InstanceIdentity {
   /** instance name, prefix of every object name */
   readonly instance: string;
-  readonly namespace: string;
+  /** @default - the Chart's namespace */
+  readonly namespace?: string;
   /** image tag, e.g. v4.5.6 */
   readonly version: string;
 }
@@ -96,13 +98,14 @@ export interface SpreadOptions {
  * controller) out of the skew: otherwise a lost zone counts as an empty domain and, with required
  * spreading, no replacement may be scheduled in the zones that are left (seen on a real control plane).
  */
-export function topologySpread(selector: Record<string, string>, spread: SpreadOptions): k8s.TopologySpreadConstraint[] {
+export function topologySpread(selector: Record<string, string>, spread: SpreadOptions, rollouts = true): k8s.TopologySpreadConstraint[] {
   const constraint = (topologyKey: string, mode: 'required' | 'preferred'): k8s.TopologySpreadConstraint => ({
     topologyKey,
     maxSkew: 1,
     whenUnsatisfiable: mode === 'required' ? 'DoNotSchedule' : 'ScheduleAnyway',
     labelSelector: { matchLabels: selector },
-    matchLabelKeys: ['pod-template-hash'],
+    // operators' pods (rollouts = false) have no ReplicaSet hash to tell rollouts apart
+    ...(rollouts ? { matchLabelKeys: ['pod-template-hash'] } : {}),
     nodeTaintsPolicy: 'Honor',
   });
   return [constraint('topology.kubernetes.io/zone', spread.zone), constraint('kubernetes.io/hostname', spread.node)];
@@ -116,7 +119,7 @@ export interface DisruptionBudgetProps {
 
 /** At most one pod of the component down at a time for voluntary disruptions (drains, upgrades). */
 export function disruptionBudget(scope: Construct, props: DisruptionBudgetProps): k8s.KubePodDisruptionBudget {
-  return new k8s.KubePodDisruptionBudget(scope, 'pdb', {
+  return new L1.KubePodDisruptionBudget(scope, 'pdb', {
     metadata: metadata(props.id, props.name, props.component),
     spec: {
       maxUnavailable: k8s.IntOrString.fromNumber(1),
@@ -149,7 +152,7 @@ export function autoscaler(scope: Construct, props: AutoscalerProps): k8s.KubeHo
   });
   const metrics = [metric('cpu', props.targetCpuPercent)];
   if (props.targetMemoryPercent !== undefined) metrics.push(metric('memory', props.targetMemoryPercent));
-  return new k8s.KubeHorizontalPodAutoscalerV2(scope, 'hpa', {
+  return new L1.KubeHorizontalPodAutoscalerV2(scope, 'hpa', {
     metadata: metadata(props.id, props.name, props.component),
     spec: {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: props.name },
@@ -170,7 +173,7 @@ export interface ServiceSettings {
 
 /** A Service in front of a component's `http` container port. */
 export function httpService(scope: Construct, id: InstanceIdentity, name: string, component: string, port: number, settings: ServiceSettings): k8s.KubeService {
-  return new k8s.KubeService(scope, 'service', {
+  return new L1.KubeService(scope, 'service', {
     metadata: metadata(id, name, component, Object.keys(settings.annotations).length ? { annotations: { ...settings.annotations } } : {}),
     spec: {
       type: settings.type,

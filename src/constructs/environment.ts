@@ -4,10 +4,11 @@
  */
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
+import * as L1 from './objects';
 import { k8s } from 'cdk8s-plus-28';
 import { Instance, SecretKeyRef } from '../definition/schema';
 import { FieldPath, Problem } from '../definition/problems';
-import { InstanceModel, SidekiqGroupModel } from '../model/model';
+import { InstanceModel } from '../model/model';
 import { RedisEndpoint } from '../model/redis';
 import { STREAMING_REDIS_USERNAME_UNTIL, compareVersions, parseVersion } from '../model/versions';
 import { InstanceIdentity, STREAMING_PORT, metadata } from './common';
@@ -73,7 +74,7 @@ export class MastodonEnvironment extends Construct {
     this.configMapName = `${model.name}-env`;
     this.data = sharedEnv(model);
     this.checksum = createHash('sha256').update(JSON.stringify(Object.entries(this.data))).digest('hex').slice(0, 16);
-    new k8s.KubeConfigMap(this, 'configmap', {
+    new L1.KubeConfigMap(this, 'Resource', {
       metadata: metadata(ident, this.configMapName, 'config'),
       data: { ...this.data },
     });
@@ -346,42 +347,46 @@ function sharedEnv(m: InstanceModel, withDefinitionEnv = true): Record<string, s
 
 /** Puma's settings and the exporter switches of the web container. */
 export function webProcessEnv(m: InstanceModel): k8s.EnvVar[] {
-  const web = m.def.web;
+  return pumaEnv(m.def.web, m.def.metrics.prometheus ? m.def.metrics.exporterPort : undefined, m.detailedMetrics);
+}
+
+export interface PumaSettings {
+  readonly workers: number;
+  readonly threads: number;
+  readonly minThreads?: number;
+  readonly persistentTimeoutSeconds: number;
+}
+
+export function pumaEnv(web: PumaSettings, metricsPort: number | undefined, detailed: boolean): k8s.EnvVar[] {
   return [
     plain('WEB_CONCURRENCY', web.workers),
     plain('MAX_THREADS', web.threads),
     plain('MIN_THREADS', web.minThreads ?? web.threads),
     plain('PERSISTENT_TIMEOUT', web.persistentTimeoutSeconds),
     plain('DB_POOL', web.threads),
-    ...(m.def.metrics.prometheus
-      ? [
-          plain('MASTODON_PROMETHEUS_EXPORTER_ENABLED', 'true'),
-          plain('PROMETHEUS_EXPORTER_HOST', '127.0.0.1'),
-          plain('PROMETHEUS_EXPORTER_PORT', m.def.metrics.exporterPort),
-          ...(m.detailedMetrics ? [plain('MASTODON_PROMETHEUS_EXPORTER_WEB_DETAILED_METRICS', 'true')] : []),
-        ]
-      : []),
+    ...(metricsPort !== undefined ? prometheusExporterEnv('web', metricsPort, detailed) : []),
   ];
+}
+
+/**
+ * Mastodon's Prometheus exporter switches. Web (several Puma processes) sends to the exporter container next
+ * to it on 127.0.0.1; Sidekiq runs the exporter in its own process (LOCAL) and serves it on every address.
+ */
+export function prometheusExporterEnv(kind: 'web' | 'sidekiq', port: number, detailed: boolean): k8s.EnvVar[] {
+  const where =
+    kind === 'web'
+      ? [plain('PROMETHEUS_EXPORTER_HOST', '127.0.0.1'), plain('PROMETHEUS_EXPORTER_PORT', port)]
+      : [plain('MASTODON_PROMETHEUS_EXPORTER_LOCAL', 'true'), plain('MASTODON_PROMETHEUS_EXPORTER_HOST', '0.0.0.0'), plain('MASTODON_PROMETHEUS_EXPORTER_PORT', port)];
+  return [plain('MASTODON_PROMETHEUS_EXPORTER_ENABLED', 'true'), ...where, ...(detailed ? [plain(`MASTODON_PROMETHEUS_EXPORTER_${kind.toUpperCase()}_DETAILED_METRICS`, 'true')] : [])];
 }
 
 /** A Sidekiq group's pool and its own metrics server (Mastodon's local exporter). */
-export function sidekiqProcessEnv(m: InstanceModel, g: SidekiqGroupModel): k8s.EnvVar[] {
-  return [
-    plain('DB_POOL', g.concurrency),
-    ...(m.def.metrics.prometheus
-      ? [
-          plain('MASTODON_PROMETHEUS_EXPORTER_ENABLED', 'true'),
-          plain('MASTODON_PROMETHEUS_EXPORTER_LOCAL', 'true'),
-          plain('MASTODON_PROMETHEUS_EXPORTER_HOST', '0.0.0.0'),
-          plain('MASTODON_PROMETHEUS_EXPORTER_PORT', m.def.metrics.exporterPort),
-          ...(m.detailedMetrics ? [plain('MASTODON_PROMETHEUS_EXPORTER_SIDEKIQ_DETAILED_METRICS', 'true')] : []),
-        ]
-      : []),
-  ];
+export function sidekiqProcessEnv(concurrency: number, metricsPort: number | undefined, detailed: boolean): k8s.EnvVar[] {
+  return [plain('DB_POOL', concurrency), ...(metricsPort !== undefined ? prometheusExporterEnv('sidekiq', metricsPort, detailed) : [])];
 }
 
-export function streamingProcessEnv(m: InstanceModel): k8s.EnvVar[] {
-  return [plain('DB_POOL', m.def.streaming.dbPool), plain('PORT', STREAMING_PORT)];
+export function streamingProcessEnv(dbPool: number): k8s.EnvVar[] {
+  return [plain('DB_POOL', dbPool), plain('PORT', STREAMING_PORT)];
 }
 
 /** The pre-deployment migrations leave the post-deployment ones for after the rollout. */
@@ -436,8 +441,8 @@ export function generatedVariables(m: InstanceModel): Set<string> {
     ...Object.keys(sharedEnv(m, false)),
     ...(['web', 'sidekiq', 'streaming', 'job'] as const).flatMap((kind) => processEnv(m, kind, false)),
     ...webProcessEnv(m),
-    ...streamingProcessEnv(m),
-    ...m.sidekiqGroups.flatMap((g) => [...sidekiqProcessEnv(m, g), ...otelEnv(m, g.def.otel)]),
+    ...streamingProcessEnv(m.def.streaming.dbPool),
+    ...m.sidekiqGroups.flatMap((g) => [...sidekiqProcessEnv(g.concurrency, m.def.metrics.prometheus ? m.def.metrics.exporterPort : undefined, m.detailedMetrics), ...otelEnv(m, g.def.otel)]),
     ...otelEnv(m, m.def.web.otel),
     ...PRE_DEPLOY_ENV,
     ...(m.def.admin ? adminEnv(m.def.admin) : []),

@@ -1,6 +1,7 @@
 /** Flux Kustomizations that apply an instance's stages in order: each waits for the one before it. */
 import { Construct } from 'constructs';
-import { Kustomization, KustomizationSpecSourceRefKind } from '../../imports/flux-kustomize-kustomize.toolkit.fluxcd.io';
+import * as L1 from './objects';
+import { KustomizationSpecSourceRefKind } from '../../imports/flux-kustomize-kustomize.toolkit.fluxcd.io';
 import { InstanceModel } from '../model/model';
 import { InstanceIdentity, standardLabels } from './common';
 
@@ -32,7 +33,7 @@ export class FluxPipeline extends Construct {
     const root = (flux.path ?? `./dist/${m.name}`).replace(/\/+$/, '');
     props.stages.forEach((stage, i) => {
       const previous = props.stages[i - 1];
-      new Kustomization(this, stage.id, {
+      new L1.Kustomization(this, stage.id, {
         metadata: { name: fluxKustomizationName(m, stage), namespace: flux.namespace, labels: standardLabels(props.id, 'flux') },
         spec: {
           interval: flux.interval,

@@ -1,6 +1,6 @@
 /** ServiceAccounts the definition asks to create, once each, for the components that run as them. */
 import { Construct } from 'constructs';
-import { k8s } from 'cdk8s-plus-28';
+import * as L1 from './objects';
 import { PodPlacement } from '../definition/schema';
 import { InstanceModel } from '../model/model';
 import { InstanceIdentity, metadata } from './common';
@@ -13,7 +13,7 @@ export class ServiceAccounts extends Construct {
     const created = new Map(placements.flatMap((p) => (p.serviceAccount?.create ? [[p.serviceAccount.name, p.serviceAccount] as const] : [])));
     for (const name of [...created.keys()].sort()) {
       const sa = created.get(name)!;
-      new k8s.KubeServiceAccount(this, name, {
+      new L1.KubeServiceAccount(this, name, {
         metadata: metadata(props.id, name, 'identity', Object.keys(sa.annotations).length ? { annotations: { ...sa.annotations } } : {}),
         automountServiceAccountToken: sa.automountToken,
       });

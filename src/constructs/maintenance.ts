@@ -5,7 +5,7 @@
  * hardened like every Job.
  */
 import { Construct } from 'constructs';
-import { k8s } from 'cdk8s-plus-28';
+import * as L1 from './objects';
 import { InstanceModel, MAINTENANCE_TASKS, MaintenanceTask } from '../model/model';
 import { InstanceIdentity, metadata } from './common';
 import { MastodonEnvironment } from './environment';
@@ -38,7 +38,7 @@ export class Maintenance extends Construct {
         // every task deletes files (attachments of what it removes), on local media too
         mediaClaim: props.mediaClaim,
       });
-      const cronJob = new k8s.KubeCronJob(this, task, {
+      const cronJob = new L1.KubeCronJob(this, task, {
         metadata: meta,
         spec: {
           schedule: settings.schedule,

@@ -1,10 +1,13 @@
 /**
  * Versioned Jobs of an upgrade: pre-deployment migrations, post-deployment migrations, the search
  * index, and the downtime flow. A Job is named after the Mastodon version, so a new version is a new
- * Job (Jobs are immutable) and re-applying the same version changes nothing.
+ * Job (Jobs are immutable) and re-applying the same version changes nothing. The finished Job stays
+ * (no TTL unless the definition asks): a deleted one would be created, and run, again by the next
+ * reconcile; Flux prunes it when the next release's Job takes its place.
  */
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import * as L1 from './objects';
+import { PatchesLast } from './objects';
 import { k8s } from 'cdk8s-plus-28';
 import { InstanceModel } from '../model/model';
 import { formatVersion } from '../model/versions';
@@ -41,8 +44,9 @@ export interface MastodonJobProps extends RailsTaskProps {
   readonly id: InstanceIdentity;
   readonly kind: MastodonJobKind;
   /**
-   * Delete the finished Job after the definition's TTL. Flux then creates it again on its next
-   * reconcile, which is harmless for migrations (nothing pending) but not for long Jobs.
+   * Delete the finished Job after the definition's `upgrade.jobTtlSeconds`, when it sets one. Flux
+   * then creates it again on its next reconcile (test/cluster/flux.test.ts), which re-runs it: false
+   * for Jobs that must never run twice.
    * @default true
    */
   readonly ttl?: boolean;
@@ -82,7 +86,7 @@ export function mastodonJobPod(props: MastodonJobPodProps): k8s.PodTemplateSpec 
       serviceAccountName: props.serviceAccountName ?? jobs.serviceAccount?.name,
       enableServiceLinks: false,
       securityContext: POD_SECURITY,
-      ...typedPlacement(jobs),
+      ...typedPlacement(jobs, m.def.scheduling),
       affinity: pinned ? mediaVolumeAffinity(props.mediaClaim!) : undefined,
       imagePullSecrets: m.def.image.pullSecrets.length ? m.def.image.pullSecrets.map((name) => ({ name })) : undefined,
       initContainers: [...(props.initContainers ?? []), seedTmpContainer(image, m.def.image.pullPolicy)],
@@ -104,7 +108,7 @@ export function mastodonJobPod(props: MastodonJobPodProps): k8s.PodTemplateSpec 
 }
 
 /** The definition's `jobs` additions given as written (see addToPod). */
-export function addToJobPod(obj: ApiObject, podPath: string, model: InstanceModel, template: k8s.PodTemplateSpec): void {
+export function addToJobPod(obj: PatchesLast, podPath: string, model: InstanceModel, template: k8s.PodTemplateSpec): void {
   addToPod(obj, podPath, model.def.jobs, { affinity: template.spec?.affinity, hasInitContainers: true, hasVolumes: true, size: model.def.jobs.resources });
 }
 
@@ -117,7 +121,7 @@ export class MastodonJob extends Construct {
     this.name = props.name ?? jobName(m, props.kind);
     const meta = metadata(props.id, this.name, props.kind, { annotations: { ...FLUX_FORCE, ...props.annotations } });
     const template = mastodonJobPod({ ...props, labels: meta.labels!, containerName: props.kind });
-    const job = new k8s.KubeJob(this, 'job', {
+    const job = new L1.KubeJob(this, 'Resource', {
       metadata: meta,
       spec: {
         backoffLimit: 3,
@@ -205,15 +209,15 @@ export class UpgradeAccess extends Construct {
     super(scope, id);
     const name = UpgradeAccess.serviceAccountName(props.model);
     const meta = metadata(props.id, name, 'upgrade');
-    new k8s.KubeServiceAccount(this, 'sa', { metadata: meta, automountServiceAccountToken: false });
-    new k8s.KubeRole(this, 'role', {
+    new L1.KubeServiceAccount(this, 'sa', { metadata: meta, automountServiceAccountToken: false });
+    new L1.KubeRole(this, 'role', {
       metadata: meta,
       rules: [
         { apiGroups: ['apps'], resources: ['deployments', 'deployments/scale'], verbs: ['get', 'list', 'patch', 'update'] },
         { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
       ],
     });
-    new k8s.KubeRoleBinding(this, 'binding', {
+    new L1.KubeRoleBinding(this, 'binding', {
       metadata: meta,
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
       subjects: [{ kind: 'ServiceAccount', name, namespace: props.id.namespace }],
@@ -237,7 +241,7 @@ function kubectlContainer(model: InstanceModel, name: string, args: string[]): k
  * at once. The app stage then applies the new Deployments, which brings the processes back.
  */
 export function downtimeMigration(scope: Construct, props: DowntimeUpgradeProps): MastodonJob {
-  const ns = props.id.namespace;
+  const ns = props.model.namespace;
   const instanceSelector = `app.kubernetes.io/instance=${props.model.name},app.kubernetes.io/part-of=mastodon`;
   const podSelector = `app.kubernetes.io/instance=${props.model.name},app.kubernetes.io/component in (${props.components.join(',')})`;
   return new MastodonJob(scope, 'db-migrate-downtime', {
@@ -265,11 +269,11 @@ export class ScaleUpJob extends Construct {
     super(scope, id);
     const name = jobName(props.model, 'scale-up');
     const meta = metadata(props.id, name, 'scale-up', { annotations: FLUX_FORCE });
-    const ns = props.id.namespace;
+    const ns = props.model.namespace;
     const steps = props.autoscaled.map((d, i) =>
       kubectlContainer(props.model, `scale-${i}`, ['scale', 'deployment', d.name, '--namespace', ns, `--replicas=${d.replicas}`]),
     );
-    new k8s.KubeJob(this, 'job', {
+    new L1.KubeJob(this, 'Resource', {
       metadata: meta,
       spec: {
         backoffLimit: 3,
@@ -282,7 +286,7 @@ export class ScaleUpJob extends Construct {
             serviceAccountName: UpgradeAccess.serviceAccountName(props.model),
             automountServiceAccountToken: true,
             securityContext: POD_SECURITY,
-            ...typedPlacement(props.model.def.jobs),
+            ...typedPlacement(props.model.def.jobs, props.model.def.scheduling),
             initContainers: steps.length > 1 ? steps.slice(0, -1) : undefined,
             containers: steps.slice(-1),
           },

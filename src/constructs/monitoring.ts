@@ -1,7 +1,7 @@
 /** prometheus-operator resources: PodMonitors for every process, and the alerts that take an instance down. */
 import { Construct } from 'constructs';
-import { PodMonitor } from '../../imports/podmonitor-monitoring.coreos.com';
-import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheusrule-monitoring.coreos.com';
+import * as L1 from './objects';
+import { PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheusrule-monitoring.coreos.com';
 import { InstanceModel } from '../model/model';
 import { InstanceIdentity, metadata } from './common';
 
@@ -11,11 +11,11 @@ export class Monitoring extends Construct {
     const m = props.model;
     const instanceSelector = { matchLabels: { 'app.kubernetes.io/name': 'mastodon', 'app.kubernetes.io/instance': m.name } };
     if (m.def.metrics.serviceMonitors) {
-      new PodMonitor(this, 'rails', {
+      new L1.PodMonitor(this, 'rails', {
         metadata: metadata(props.id, `${m.name}-rails`, 'monitoring'),
         spec: { selector: instanceSelector, podMetricsEndpoints: [{ port: 'metrics', path: '/metrics', interval: '30s' }] },
       });
-      new PodMonitor(this, 'streaming', {
+      new L1.PodMonitor(this, 'streaming', {
         metadata: metadata(props.id, `${m.name}-streaming`, 'monitoring'),
         spec: {
           selector: { matchLabels: { ...instanceSelector.matchLabels, 'app.kubernetes.io/component': 'streaming' } },
@@ -24,8 +24,8 @@ export class Monitoring extends Construct {
       });
     }
     if (m.def.metrics.alerts) {
-      const rules = mastodonAlerts(m, props.id.namespace).filter((a) => a.needs !== 'detailed' || m.detailedMetrics);
-      new PrometheusRule(this, 'alerts', {
+      const rules = mastodonAlerts(m, m.namespace).filter((a) => a.needs !== 'detailed' || m.detailedMetrics);
+      new L1.PrometheusRule(this, 'alerts', {
         metadata: metadata(props.id, `${m.name}-alerts`, 'monitoring'),
         spec: {
           groups: [

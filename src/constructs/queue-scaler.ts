@@ -4,9 +4,8 @@
  * Sidekiq threads waiting on the network. Checked against KEDA v2.20.2 CRDs.
  */
 import { Construct } from 'constructs';
-import { ScaledObject, ScaledObjectSpecTriggersAuthenticationRefKind } from '../../imports/keda-scaledobject-keda.sh';
-import { TriggerAuthentication } from '../../imports/keda-triggerauthentication-keda.sh';
-import { SidekiqGroupModel } from '../model/model';
+import * as L1 from './objects';
+import { ScaledObjectSpecTriggersAuthenticationRefKind } from '../../imports/keda-scaledobject-keda.sh';
 import { RedisEndpoint } from '../model/redis';
 import { InstanceIdentity, SCALING_BEHAVIOR, metadata } from './common';
 
@@ -15,38 +14,44 @@ export interface QueueScalerProps {
   /** the Deployment to scale */
   readonly name: string;
   readonly component: string;
-  readonly group: SidekiqGroupModel;
+  /** the queues whose lengths are read */
+  readonly queues: readonly string[];
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** jobs waiting per replica */
+  readonly lengthPerReplica: number;
   /** the Redis Sidekiq uses */
-  readonly redis: RedisEndpoint;
+  readonly redis: Pick<RedisEndpoint, 'host' | 'port' | 'passwordSecret' | 'tls' | 'db' | 'sentinel'>;
 }
 
 export class QueueScaler extends Construct {
   constructor(scope: Construct, id: string, props: QueueScalerProps) {
     super(scope, id);
-    const { group: g, redis: r } = props;
-    const auth = r.passwordSecret ? `${props.name}-redis` : undefined;
-    if (auth) {
-      new TriggerAuthentication(this, 'auth', {
+    const r = props.redis;
+    const secret = r.passwordSecret;
+    const auth = secret ? `${props.name}-redis` : undefined;
+    if (auth && secret) {
+      new L1.TriggerAuthentication(this, 'auth', {
         metadata: metadata(props.id, auth, props.component),
-        spec: { secretTargetRef: [{ parameter: 'password', name: r.passwordSecret!.name, key: r.passwordSecret!.key }] },
+        spec: { secretTargetRef: [{ parameter: 'password', name: secret.name, key: secret.key }] },
       });
     }
     const server: Record<string, string> = r.sentinel
       ? { addresses: r.sentinel.hosts, sentinelMaster: r.sentinel.master }
       : { address: `${r.host}:${r.port}`, ...(r.tls ? { enableTLS: 'true' } : {}), ...(r.db !== undefined ? { databaseIndex: String(r.db) } : {}) };
-    new ScaledObject(this, 'scaled-object', {
+    new L1.ScaledObject(this, 'Resource', {
       metadata: metadata(props.id, props.name, props.component),
       spec: {
         scaleTargetRef: { name: props.name },
-        minReplicaCount: g.replicas,
-        maxReplicaCount: g.maxReplicas!,
+        minReplicaCount: props.minReplicas,
+        maxReplicaCount: props.maxReplicas,
         pollingInterval: 15,
         cooldownPeriod: 300,
         advanced: { horizontalPodAutoscalerConfig: { behavior: SCALING_BEHAVIOR } },
-        triggers: g.queues.map((q) => ({
+        triggers: props.queues.map((q) => ({
           type: r.sentinel ? 'redis-sentinel' : 'redis',
-          name: `queue-${q.name}`,
-          metadata: { ...server, listName: `queue:${q.name}`, listLength: String(g.def.queueLengthPerReplica) },
+          name: `queue-${q}`,
+          metadata: { ...server, listName: `queue:${q}`, listLength: String(props.lengthPerReplica) },
           authenticationRef: auth ? { name: auth, kind: ScaledObjectSpecTriggersAuthenticationRefKind.TRIGGER_AUTHENTICATION } : undefined,
         })),
       },

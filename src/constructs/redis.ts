@@ -2,55 +2,102 @@
  * Redis roles run by operators: a Dragonfly resource (dragonfly-operator) or a RedisReplication with a
  * RedisSentinel (OT redis-operator). Checked against dragonfly-operator v1.6.1 and redis-operator v0.26.0 CRDs.
  */
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { k8s } from 'cdk8s-plus-28';
+import * as L1 from './objects';
 import * as df from '../../imports/dragonfly-dragonflydb.io';
 import * as rr from '../../imports/redis-replication-redis.redis.opstreelabs.in';
 import * as rs from '../../imports/redis-sentinel-redis.redis.opstreelabs.in';
 import { memoryBytes } from '../model/quantity';
-import { RedisEndpoint, SENTINEL_MASTER } from '../model/redis';
-import { InstanceIdentity, SpreadOptions, metadata } from './common';
+import { RedisEndpoint, RedisRole, SENTINEL_MASTER, redisResourceName } from '../model/redis';
+import { InstanceModel } from '../model/model';
+import { formatVersion, parseVersion } from '../model/versions';
+import { formatPath } from '../definition/problems';
+import { Resources, SecretKeyRef, dragonfly as dragonflySchema, redisOperator as redisOperatorSchema } from '../definition/schema';
+import { Schema } from '../definition/schema-builder';
+import { checkPart } from '../definition/load';
+import { SpreadOptions, metadata, topologySpread } from './common';
 
 /** Pod label used to spread each operator's pods; set through the CRD so it does not depend on operator internals. */
 export const REDIS_POD_LABEL = 'mastodon.cdk8s/redis';
 
+/** What both operator-run Redis constructs take besides their backend's definition fields. */
 export interface OperatorRedisProps {
-  readonly id: InstanceIdentity;
-  readonly endpoint: RedisEndpoint;
-  readonly spread: SpreadOptions;
+  /** the instance: prefix of the resource name and app.kubernetes.io/instance */
+  readonly instance: string;
+  /** the Mastodon release, e.g. 4.5.6: the version label */
+  readonly version: string;
+  /** which Redis of Mastodon: cache evicts and keeps no data; main and sidekiq never evict and persist */
+  readonly role: RedisRole;
+  /** @default - the Chart's namespace */
+  readonly namespace?: string;
+  /** the resource name @default `<instance>-redis-<role>` */
+  readonly name?: string;
+  /** spreading of the pods across zones and nodes @default { zone: 'preferred', node: 'preferred' } */
+  readonly spread?: SpreadOptions;
 }
 
-/** As the processes' (common.ts topologySpread): untolerated nodes, such as a lost zone's, do not count. */
-function spreadConstraints(labels: Record<string, string>, spread: SpreadOptions) {
-  const constraint = (topologyKey: string, mode: 'required' | 'preferred') => ({
-    topologyKey,
-    maxSkew: 1,
-    whenUnsatisfiable: mode === 'required' ? 'DoNotSchedule' : 'ScheduleAnyway',
-    labelSelector: { matchLabels: labels },
-    nodeTaintsPolicy: 'Honor',
-  });
-  return [constraint('topology.kubernetes.io/zone', spread.zone), constraint('kubernetes.io/hostname', spread.node)];
+/** Checks the backend's fields with their piece of the definition schema; problems become construct validations. */
+function checkBackend<T>(scope: Construct, schema: Schema<unknown, T>, fields: Record<string, unknown>): T | undefined {
+  const { value, problems } = checkPart(schema, fields);
+  if (problems.length || !value) {
+    scope.node.addValidation({ validate: () => problems.map((p) => `${formatPath(p.path)}: ${p.message}`) });
+    return undefined;
+  }
+  return value;
+}
+
+function identOf(props: OperatorRedisProps) {
+  const v = parseVersion(props.version);
+  return { instance: props.instance, namespace: props.namespace, version: v ? `v${formatVersion(v)}` : props.version };
 }
 
 /**
  * Dragonfly for one role. Cache: cache mode (evicts near maxmemory), no snapshots. Main and Sidekiq:
  * never evict, snapshots on a schedule to a volume or to S3. The operator fails over and makes the PDB.
  */
+export interface DragonflyRedisProps extends OperatorRedisProps {
+  /** @default 'docker.dragonflydb.io/dragonflydb/dragonfly:v1.34.2' */
+  readonly image?: string;
+  /** pods: 1 master and replicas @default 2 */
+  readonly replicas?: number;
+  /** requests and limits; maxmemory is 80% of the memory limit @default { cpu: '250m', memory: '512Mi', memoryLimit: '1Gi' } */
+  readonly resources?: Resources;
+  /** snapshot schedule (main and sidekiq) @default '*\/5 * * * *' */
+  readonly snapshotCron?: string;
+  /** snapshot volume size @default '10Gi' */
+  readonly snapshotSize?: string;
+  /** storage class of the snapshot volume @default - the cluster's default */
+  readonly storageClass?: string;
+  /** snapshots to S3 instead of a volume @default - a volume */
+  readonly snapshotS3?: { readonly uri: string; readonly endpoint?: string; readonly accessKeyIdSecret: SecretKeyRef; readonly secretAccessKeySecret: SecretKeyRef };
+  /** @default - no password */
+  readonly passwordSecret?: SecretKeyRef;
+}
+
 export class DragonflyRedis extends Construct {
-  constructor(scope: Construct, id: string, props: OperatorRedisProps) {
+  /** the Dragonfly resource: `ApiObject.of(redis)`; undefined when the props were refused */
+  readonly dragonfly?: df.Dragonfly;
+
+  constructor(scope: Construct, id: string, props: DragonflyRedisProps) {
     super(scope, id);
-    const ep = props.endpoint;
-    const d = ep.def.dragonfly!;
-    const name = ep.resourceName!;
-    const cache = ep.role === 'cache';
+    const d = checkBackend(this, dragonflySchema, {
+      image: props.image, replicas: props.replicas, resources: props.resources, snapshotCron: props.snapshotCron, snapshotSize: props.snapshotSize,
+      storageClass: props.storageClass, snapshotS3: props.snapshotS3, passwordSecret: props.passwordSecret,
+    });
+    if (!d) return;
+    const ident = identOf(props);
+    const spread = props.spread ?? { zone: 'preferred', node: 'preferred' };
+    const name = props.name ?? redisResourceName(props.instance, props.role);
+    const cache = props.role === 'cache';
     const podLabels = { [REDIS_POD_LABEL]: name };
     // leave room for Dragonfly's own overhead below the container limit
     const maxMemory = Math.floor(memoryBytes(d.resources.memoryLimit) * 0.8);
     const s3 = cache ? undefined : d.snapshotS3;
     const args = cache ? ['--cache_mode=true', `--maxmemory=${maxMemory}`] : ['--dbfilename=dump', `--maxmemory=${maxMemory}`];
     if (s3?.endpoint) args.push(`--s3_endpoint=${s3.endpoint}`);
-    new df.Dragonfly(this, 'dragonfly', {
-      metadata: metadata(props.id, name, `redis-${ep.role}`),
+    this.dragonfly = new L1.Dragonfly(this, 'Resource', {
+      metadata: metadata(ident, name, `redis-${props.role}`),
       spec: {
         image: d.image,
         replicas: d.replicas,
@@ -79,7 +126,7 @@ export class DragonflyRedis extends Construct {
                   resources: { requests: { storage: df.DragonflySpecSnapshotPersistentVolumeClaimSpecResourcesRequests.fromString(d.snapshotSize) } },
                 },
               },
-        topologySpreadConstraints: d.replicas >= 2 ? spreadConstraints(podLabels, props.spread) : undefined,
+        topologySpreadConstraints: d.replicas >= 2 ? topologySpread(podLabels, spread, false) : undefined,
         pdb: d.replicas >= 2 ? { maxUnavailable: df.DragonflySpecPdbMaxUnavailable.fromNumber(1) } : undefined,
       },
     });
@@ -87,26 +134,56 @@ export class DragonflyRedis extends Construct {
 }
 
 /** OT redis-operator: a replicated Redis watched by Sentinels; Mastodon (4.3+) follows the master through Sentinel. */
+export interface SentinelRedisProps extends OperatorRedisProps {
+  /** @default 'quay.io/opstree/redis:v7.2.7' */
+  readonly image?: string;
+  /** Redis pods in the replication @default 3 */
+  readonly replicas?: number;
+  /** Sentinel pods @default 3 */
+  readonly sentinels?: number;
+  /** @default 'quay.io/opstree/redis-sentinel:v7.2.7' */
+  readonly sentinelImage?: string;
+  /** requests and limits; maxmemory is 80% of the memory limit @default { cpu: '100m', memory: '256Mi', memoryLimit: '512Mi' } */
+  readonly resources?: Resources;
+  /** volume size per Redis pod @default '5Gi' */
+  readonly storageSize?: string;
+  /** @default - the cluster's default */
+  readonly storageClass?: string;
+  /** @default - no password */
+  readonly passwordSecret?: SecretKeyRef;
+}
+
 export class SentinelRedis extends Construct {
-  constructor(scope: Construct, id: string, props: OperatorRedisProps) {
+  /** the RedisReplication: `ApiObject.of(redis)` */
+  readonly replication?: rr.RedisReplication;
+  readonly sentinel?: rs.RedisSentinel;
+  /** the additional Redis configuration (maxmemory, eviction, persistence) */
+  readonly config?: ApiObject;
+
+  constructor(scope: Construct, id: string, props: SentinelRedisProps) {
     super(scope, id);
-    const ep = props.endpoint;
-    const r = ep.def.redisOperator!;
-    const name = ep.resourceName!;
-    const cache = ep.role === 'cache';
+    const r = checkBackend(this, redisOperatorSchema, {
+      image: props.image, replicas: props.replicas, sentinels: props.sentinels, sentinelImage: props.sentinelImage, resources: props.resources,
+      storageSize: props.storageSize, storageClass: props.storageClass, passwordSecret: props.passwordSecret,
+    });
+    if (!r) return;
+    const ident = identOf(props);
+    const spread = props.spread ?? { zone: 'preferred', node: 'preferred' };
+    const name = props.name ?? redisResourceName(props.instance, props.role);
+    const cache = props.role === 'cache';
     const maxMemory = Math.floor(memoryBytes(r.resources.memoryLimit) * 0.8);
     const redisConfig = cache
       ? `maxmemory ${maxMemory}\nmaxmemory-policy allkeys-lru\nsave ""\nappendonly no\n`
       : `maxmemory ${maxMemory}\nmaxmemory-policy noeviction\nappendonly yes\n`;
     const secret = r.passwordSecret ? { name: r.passwordSecret.name, key: r.passwordSecret.key } : undefined;
     const configName = `${name}-config`;
-    new k8s.KubeConfigMap(this, 'config', {
-      metadata: metadata(props.id, configName, `redis-${ep.role}`),
+    this.config = new L1.KubeConfigMap(this, 'config', {
+      metadata: metadata(ident, configName, `redis-${props.role}`),
       data: { 'redis-additional.conf': redisConfig },
     });
 
-    new rr.RedisReplication(this, 'replication', {
-      metadata: metadata(props.id, name, `redis-${ep.role}`),
+    this.replication = new L1.RedisReplication(this, 'Resource', {
+      metadata: metadata(ident, name, `redis-${props.role}`),
       spec: {
         clusterSize: r.replicas,
         kubernetesConfig: {
@@ -129,12 +206,12 @@ export class SentinelRedis extends Construct {
           },
         },
         pdb: r.replicas >= 2 ? { enabled: true, maxUnavailable: 1 } : undefined,
-        topologySpreadConstraints: r.replicas >= 2 ? spreadConstraints({ app: name }, props.spread) : undefined,
+        topologySpreadConstraints: r.replicas >= 2 ? topologySpread({ app: name }, spread, false) : undefined,
       },
     });
 
-    new rs.RedisSentinel(this, 'sentinel', {
-      metadata: metadata(props.id, name, `redis-${ep.role}`),
+    this.sentinel = new L1.RedisSentinel(this, 'sentinel', {
+      metadata: metadata(ident, name, `redis-${props.role}`),
       spec: {
         clusterSize: r.sentinels,
         kubernetesConfig: {
@@ -153,8 +230,20 @@ export class SentinelRedis extends Construct {
           redisReplicationPassword: secret ? { secretKeyRef: secret } : undefined,
         },
         pdb: r.sentinels >= 2 ? { enabled: true, maxUnavailable: 1 } : undefined,
-        topologySpreadConstraints: r.sentinels >= 2 ? spreadConstraints({ app: `${name}-sentinel` }, props.spread) : undefined,
+        topologySpreadConstraints: r.sentinels >= 2 ? topologySpread({ app: `${name}-sentinel` }, spread, false) : undefined,
       },
     });
   }
+}
+
+/** The props of an operator-run Redis role of a validated instance. */
+export function operatorRedisPropsOf(m: InstanceModel, ep: RedisEndpoint): OperatorRedisProps {
+  return {
+    instance: m.name,
+    namespace: m.namespace,
+    version: formatVersion(m.version),
+    role: ep.role,
+    name: ep.resourceName,
+    spread: { zone: m.def.scheduling.zoneSpread, node: m.def.scheduling.nodeSpread },
+  };
 }

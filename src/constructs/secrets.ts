@@ -1,7 +1,7 @@
 /** Secrets the generator delivers without ever holding a value: ExternalSecret (remote keys) or SealedSecret (ciphertext). */
 import { Construct } from 'constructs';
-import { ExternalSecret, ExternalSecretSpecSecretStoreRefKind } from '../../imports/external-secrets-external-secrets.io';
-import { SealedSecret } from '../../imports/sealed-secrets-bitnami.com';
+import * as L1 from './objects';
+import { ExternalSecretSpecSecretStoreRefKind } from '../../imports/external-secrets-external-secrets.io';
 import { Instance } from '../definition/schema';
 import { InstanceIdentity, metadata } from './common';
 
@@ -20,7 +20,7 @@ export class SecretSource extends Construct {
     const { source, secretName } = props;
     if (source.externalSecret) {
       const es = source.externalSecret;
-      new ExternalSecret(this, 'external-secret', {
+      new L1.ExternalSecret(this, 'Resource', {
         metadata: metadata(props.id, secretName, 'secrets'),
         spec: {
           refreshInterval: es.refreshInterval,
@@ -44,7 +44,7 @@ export class SecretSource extends Construct {
       const ss = source.sealedSecret;
       const annotations: Record<string, string> =
         ss.scope === 'strict' ? {} : { [`sealedsecrets.bitnami.com/${ss.scope}`]: 'true' };
-      new SealedSecret(this, 'sealed-secret', {
+      new L1.SealedSecret(this, 'Resource', {
         metadata: metadata(props.id, secretName, 'secrets', Object.keys(annotations).length ? { annotations } : {}),
         spec: { encryptedData: { ...ss.encryptedData } },
       });

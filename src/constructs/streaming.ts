@@ -1,27 +1,74 @@
 /** The streaming API (WebSockets and server-sent events): Deployment, Service, disruption budget, autoscaler. */
 import { Construct } from 'constructs';
-import { STREAMING_PORT, httpService, resourceRequirements } from './common';
+import { k8s } from 'cdk8s-plus-28';
+import { InstanceModel } from '../model/model';
+import { MASTODON_STREAMING_REPOSITORY, NOT_READY_TOLERATION_SECONDS, UNREACHABLE_TOLERATION_SECONDS, streaming as streamingSchema } from '../definition/schema';
+import { STREAMING_PORT, ServiceSettings, httpService, resourceRequirements } from './common';
 import { streamingProcessEnv } from './environment';
-import { MastodonDeployment, MastodonProcessProps, extraEnvOf, httpProbe, mastodonContainer, processPodSettings } from './workload';
+import { PatchesLast } from './objects';
+import { ProcessResources } from './sidekiq';
+import { IProcessEnvironment, MastodonDeployment, ProcessProps, checkProcess, extraEnvOf, httpProbe, mastodonContainer, podSettings, processPropsOf } from './workload';
 
 const STREAMING_PRESTOP_SECONDS = 10;
 /** long-lived connections get time to be closed cleanly so clients reconnect elsewhere */
 const STREAMING_DRAIN_SECONDS = 50;
 
-export class Streaming extends Construct {
+/** The streaming processes: the definition's `streaming` fields (same checks and defaults) and the instance they belong to. */
+export interface StreamingServiceProps extends Omit<ProcessProps, 'mediaClaim' | 'mediaPinned' | 'metricsPort' | 'detailedMetrics'> {
+  /** replicas, the minimum when maxReplicas is set @default 2 */
+  readonly replicas?: number;
+  /** enables a HorizontalPodAutoscaler between replicas and maxReplicas @default - a fixed replica count */
+  readonly maxReplicas?: number;
+  /** HPA target CPU utilisation (percent of the request) @default 70 */
+  readonly targetCpuPercent?: number;
+  /** HPA target memory utilisation @default - memory is not a scaling signal */
+  readonly targetMemoryPercent?: number;
+  /** DB_POOL of each pod @default 10 */
+  readonly dbPool?: number;
+  /** requests and limits @default { cpu: '100m', memory: '192Mi', memoryLimit: '384Mi', ephemeralStorage: '256Mi', ephemeralStorageLimit: '2Gi' } */
+  readonly resources?: ProcessResources;
+  /** the Service in front of the pods @default { type: 'ClusterIP', annotations: {} } */
+  readonly service?: ServiceSettings;
+}
+
+export class StreamingService extends Construct {
+  /** the Deployment's and the Service's name, `<instance>-streaming` */
   readonly name: string;
   readonly serviceName: string;
+  /** undefined when the props were refused (app.synth() reports why) */
+  readonly workload?: MastodonDeployment;
+  /** the streaming Deployment: `ApiObject.of(streaming)` */
+  readonly deployment?: k8s.KubeDeployment & PatchesLast;
+  readonly service?: k8s.KubeService;
 
-  constructor(scope: Construct, id: string, props: MastodonProcessProps) {
+  constructor(scope: Construct, id: string, props: StreamingServiceProps) {
     super(scope, id);
-    const m = props.model;
-    const st = m.def.streaming;
-    this.name = `${m.name}-streaming`;
+    this.name = `${props.instance}-streaming`;
     this.serviceName = this.name;
-    const pod = processPodSettings(props, 'streaming', st.resources);
+    const checked = checkProcess(this, props, streamingSchema, {
+      replicas: props.replicas,
+      maxReplicas: props.maxReplicas,
+      targetCpuPercent: props.targetCpuPercent,
+      targetMemoryPercent: props.targetMemoryPercent,
+      dbPool: props.dbPool,
+      resources: props.resources,
+    });
+    if (!checked) return;
+    const { def: st, tag, ident } = checked;
+    const image = props.image ?? `${MASTODON_STREAMING_REPOSITORY}:${tag}`;
+    const pullPolicy = props.imagePullPolicy ?? 'IfNotPresent';
+    const pod = podSettings({
+      environment: props.environment,
+      kind: 'streaming',
+      resources: st.resources,
+      image,
+      pullPolicy,
+      spread: props.spread ?? { zone: 'preferred', node: 'preferred' },
+      imagePullSecrets: props.imagePullSecrets,
+    });
 
-    new MastodonDeployment(this, 'workload', {
-      id: props.id,
+    this.workload = new MastodonDeployment(this, 'Resource', {
+      id: ident,
       name: this.name,
       component: 'streaming',
       replicas: st.replicas,
@@ -31,9 +78,9 @@ export class Streaming extends Construct {
       containers: [
         mastodonContainer({
           name: 'streaming',
-          image: m.images.streaming,
-          pullPolicy: m.def.image.pullPolicy,
-          env: [...streamingProcessEnv(m), ...props.environment.env('streaming'), ...extraEnvOf(st).env],
+          image,
+          pullPolicy,
+          env: [...streamingProcessEnv(st.dbPool), ...props.environment.env('streaming'), ...(props.env ?? []), ...extraEnvOf(st).env],
           envFrom: [...props.environment.envFrom(), ...extraEnvOf(st).envFrom],
           resources: resourceRequirements(st.resources),
           ports: [{ name: 'http', containerPort: STREAMING_PORT, protocol: 'TCP' }],
@@ -50,11 +97,21 @@ export class Streaming extends Construct {
       terminationGracePeriodSeconds: STREAMING_PRESTOP_SECONDS + STREAMING_DRAIN_SECONDS,
       spread: pod.spread,
       placement: st,
+      scheduling: {
+        unreachableTolerationSeconds: props.unreachableTolerationSeconds ?? UNREACHABLE_TOLERATION_SECONDS,
+        notReadyTolerationSeconds: props.notReadyTolerationSeconds ?? NOT_READY_TOLERATION_SECONDS,
+      },
       podAnnotations: pod.podAnnotations,
       imagePullSecrets: pod.imagePullSecrets,
       size: st.resources,
     });
-
-    httpService(this, props.id, this.serviceName, 'streaming', STREAMING_PORT, m.def.traffic.service);
+    this.deployment = this.workload.deployment;
+    this.service = httpService(this, ident, this.serviceName, 'streaming', STREAMING_PORT, props.service ?? { type: 'ClusterIP', annotations: {} });
   }
+}
+
+/** The props of the streaming processes of a validated instance. */
+export function streamingServicePropsOf(m: InstanceModel, environment: IProcessEnvironment): StreamingServiceProps {
+  const { mediaClaim, mediaPinned, metricsPort, detailedMetrics, ...shared } = processPropsOf(m, environment);
+  return { ...m.def.streaming, ...shared, image: m.images.streaming, service: m.def.traffic.service };
 }

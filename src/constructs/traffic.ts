@@ -4,9 +4,15 @@
  * NetworkPolicies that admit only the ingress controller or gateway.
  */
 import { Construct } from 'constructs';
+import * as L1 from './objects';
 import { k8s } from 'cdk8s-plus-28';
 import * as gw from '../../imports/gateway-httproute-gateway.networking.k8s.io';
 import { InstanceModel } from '../model/model';
+import { formatVersion, parseVersion } from '../model/versions';
+import { Problem, formatPath } from '../definition/problems';
+import { hostsSchema, ingress as ingressSchema } from '../definition/schema';
+import { InOf } from '../definition/schema-builder';
+import { checkPart } from '../definition/load';
 import { InstanceIdentity, STREAMING_PORT, WEB_PORT, metadata, selectorLabels } from './common';
 
 export const STREAMING_PATH = '/api/v1/streaming';
@@ -23,101 +29,189 @@ export interface TrafficProps {
   readonly streamingService: string;
 }
 
-/** Host names served by the web front end: WEB_DOMAIN first, then alternate domains. */
-export function webHosts(m: InstanceModel): string[] {
-  return [m.webDomain, ...m.def.alternateDomains.filter((h) => h !== m.webDomain)];
+/** The host names an instance answers on. */
+export interface InstanceHosts {
+  /** LOCAL_DOMAIN, the account domain */
+  readonly localDomain: string;
+  /** WEB_DOMAIN */
+  readonly webDomain: string;
+  /** ALTERNATE_DOMAINS @default [] */
+  readonly alternateDomains?: readonly string[];
+  /** a separate streaming host (STREAMING_API_BASE_URL) @default - streaming on WEB_DOMAIN */
+  readonly streamingHost?: string;
 }
 
-function streamingHosts(m: InstanceModel): string[] {
-  return m.def.traffic.streamingHost ? [m.webDomain, m.def.traffic.streamingHost] : [m.webDomain];
+export function hostsOf(m: InstanceModel): InstanceHosts {
+  return { localDomain: m.localDomain, webDomain: m.webDomain, alternateDomains: m.def.alternateDomains, streamingHost: m.def.traffic.streamingHost };
+}
+
+/** Host names served by the web front end: WEB_DOMAIN first, then alternate domains. */
+export function webHosts(h: InstanceHosts): string[] {
+  return [h.webDomain, ...(h.alternateDomains ?? []).filter((d) => d !== h.webDomain)];
+}
+
+function streamingHosts(h: InstanceHosts): string[] {
+  return h.streamingHost ? [h.webDomain, h.streamingHost] : [h.webDomain];
 }
 
 /** hosts only streaming is served on */
-function streamingOnly(m: InstanceModel): string[] {
-  return streamingHosts(m).filter((h) => !webHosts(m).includes(h));
+function streamingOnly(h: InstanceHosts): string[] {
+  return streamingHosts(h).filter((d) => !webHosts(h).includes(d));
 }
 
-function redirectsWebfinger(m: InstanceModel): boolean {
-  return m.localDomain !== m.webDomain;
+function redirectsWebfinger(h: InstanceHosts): boolean {
+  return h.localDomain !== h.webDomain;
 }
 
 function ingressRule(host: string, path: string, service: string, port: number): k8s.IngressRule {
   return { host, http: { paths: [{ path, pathType: 'Prefix', backend: { service: { name: service, port: { number: port } } } }] } };
 }
 
+/** Annotations the Ingresses set from their fields: never given as annotations (the model and NginxIngress refuse them). */
+export const GENERATED_INGRESS_ANNOTATIONS = {
+  clusterIssuer: 'cert-manager.io/cluster-issuer',
+  issuer: 'cert-manager.io/issuer',
+  bodySize: 'nginx.ingress.kubernetes.io/proxy-body-size',
+  readTimeout: 'nginx.ingress.kubernetes.io/proxy-read-timeout',
+  sendTimeout: 'nginx.ingress.kubernetes.io/proxy-send-timeout',
+  buffering: 'nginx.ingress.kubernetes.io/proxy-buffering',
+  redirect: 'nginx.ingress.kubernetes.io/permanent-redirect',
+  cors: 'nginx.ingress.kubernetes.io/enable-cors',
+  corsOrigin: 'nginx.ingress.kubernetes.io/cors-allow-origin',
+} as const;
+const A = GENERATED_INGRESS_ANNOTATIONS;
+
+type IngressSettings = InOf<typeof ingressSchema>;
+
+/** Problems of the ingress settings beyond their schema: one TLS source, no annotation the Ingresses generate. */
+export function ingressSettingsProblems(ing: IngressSettings): Problem[] {
+  const problems: Problem[] = [];
+  const tlsModes = (['clusterIssuer', 'issuer', 'tlsSecret', 'tls'] as const).filter((k) => ing[k] !== undefined);
+  if (tlsModes.length !== 1) {
+    problems.push({ path: [], message: `expected exactly one TLS source (clusterIssuer, issuer or tlsSecret), or tls: external when TLS ends before the Ingress; found ${tlsModes.length ? tlsModes.join(' and ') : 'none'}` });
+  }
+  const generated: readonly string[] = Object.values(GENERATED_INGRESS_ANNOTATIONS);
+  for (const key of Object.keys(ing.annotations ?? {})) {
+    if (generated.includes(key)) problems.push({ path: ['annotations', key], message: `${key} is set by the generator from the definition (maxBodySize, clusterIssuer, ...); set it there` });
+  }
+  return problems;
+}
+
+/** The ingress-nginx Ingresses: the definition's `traffic.ingress` fields (same checks and defaults) and the hosts they route. */
+export interface NginxIngressProps extends InstanceHosts {
+  /** the instance: prefix of every object name and app.kubernetes.io/instance */
+  readonly instance: string;
+  /** the Mastodon release, e.g. 4.5.6: the version label */
+  readonly version: string;
+  /** @default - the Chart's namespace */
+  readonly namespace?: string;
+  /** the web Service @default `<instance>-web` */
+  readonly webService?: string;
+  /** the streaming Service @default `<instance>-streaming` */
+  readonly streamingService?: string;
+  /** ingressClassName @default 'nginx' */
+  readonly className?: string;
+  /** cert-manager ClusterIssuer of the certificate (one of clusterIssuer, issuer, tlsSecret, tls) @default - none */
+  readonly clusterIssuer?: string;
+  /** cert-manager Issuer of the certificate @default - none */
+  readonly issuer?: string;
+  /** an existing TLS Secret @default - none */
+  readonly tlsSecret?: string;
+  /** 'external': TLS ends before the Ingress, which has no tls section @default - none */
+  readonly tls?: 'external';
+  /** upload limit (proxy-body-size) @default '100m' */
+  readonly maxBodySize?: string;
+  /** extra annotations of every Ingress, not the generated ones @default {} */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** the streaming Ingress on its own class or certificate @default - the web Ingress's */
+  readonly streaming?: { readonly className?: string; readonly tlsSecret?: string; readonly annotations?: Readonly<Record<string, string>> };
+}
+
 /** ingress-nginx: one Ingress per behaviour, since annotations apply to a whole Ingress. */
 export class NginxIngress extends Construct {
-  constructor(scope: Construct, id: string, props: TrafficProps) {
+  /** the web Ingress: `ApiObject.of(ingress)`; undefined when the props were refused */
+  readonly web?: k8s.KubeIngress;
+  /** the streaming Ingress (no buffering, long timeouts) */
+  readonly streaming?: k8s.KubeIngress;
+  /** the redirect of the account domain's well-known paths to WEB_DOMAIN @default - none (LOCAL_DOMAIN = WEB_DOMAIN) */
+  readonly webfinger?: k8s.KubeIngress;
+
+  constructor(scope: Construct, id: string, props: NginxIngressProps) {
     super(scope, id);
-    const m = props.model;
-    const ing = m.def.traffic.ingress!;
-    const tlsSecret = ing.tlsSecret ?? `${m.name}-tls`;
-    const allHosts = [...new Set([...webHosts(m), ...streamingHosts(m), ...(redirectsWebfinger(m) ? [m.localDomain] : [])])];
+    const { value: ing, problems: invalid } = checkPart(ingressSchema, {
+      className: props.className,
+      clusterIssuer: props.clusterIssuer,
+      issuer: props.issuer,
+      tlsSecret: props.tlsSecret,
+      tls: props.tls,
+      maxBodySize: props.maxBodySize,
+      annotations: props.annotations,
+      streaming: props.streaming,
+    });
+    const { problems: badHosts } = checkPart(hostsSchema, { localDomain: props.localDomain, webDomain: props.webDomain, alternateDomains: props.alternateDomains, streamingHost: props.streamingHost });
+    const problems = [...invalid, ...badHosts, ...(ing ? ingressSettingsProblems(ing) : [])];
+    if (problems.length || !ing) {
+      this.node.addValidation({ validate: () => problems.map((p) => `${formatPath(p.path)}: ${p.message}`) });
+      return;
+    }
+    const parsed = parseVersion(props.version);
+    const ident = { instance: props.instance, namespace: props.namespace, version: parsed ? `v${formatVersion(parsed)}` : props.version };
+    const h: InstanceHosts = props;
+    const webService = props.webService ?? `${props.instance}-web`;
+    const streamingService = props.streamingService ?? `${props.instance}-streaming`;
+    const tlsSecret = ing.tlsSecret ?? `${props.instance}-tls`;
+    const allHosts = [...new Set([...webHosts(h), ...streamingHosts(h), ...(redirectsWebfinger(h) ? [h.localDomain] : [])])];
     const own = ing.streaming;
     // with its own certificate the streaming hosts leave the shared one
     // tls: external: TLS ends before the Ingress, which then has no tls section
-    const tls: k8s.IngressTls[] | undefined = ing.tls === 'external' ? undefined : [{ hosts: own?.tlsSecret ? allHosts.filter((h) => !streamingOnly(m).includes(h)) : allHosts, secretName: tlsSecret }];
+    const tls: k8s.IngressTls[] | undefined = ing.tls === 'external' ? undefined : [{ hosts: own?.tlsSecret ? allHosts.filter((d) => !streamingOnly(h).includes(d)) : allHosts, secretName: tlsSecret }];
     // only the web Ingress asks cert-manager for the certificate, so one Certificate covers every host
-    const certManager: Record<string, string> = ing.clusterIssuer
-      ? { 'cert-manager.io/cluster-issuer': ing.clusterIssuer }
-      : ing.issuer
-        ? { 'cert-manager.io/issuer': ing.issuer }
-        : {};
+    const certManager: Record<string, string> = ing.clusterIssuer ? { [A.clusterIssuer]: ing.clusterIssuer } : ing.issuer ? { [A.issuer]: ing.issuer } : {};
 
-    new k8s.KubeIngress(this, 'web', {
-      metadata: metadata(props.id, `${m.name}-web`, 'web', {
-        annotations: {
-          ...ing.annotations,
-          ...certManager,
-          'nginx.ingress.kubernetes.io/proxy-body-size': ing.maxBodySize,
-          'nginx.ingress.kubernetes.io/proxy-read-timeout': '120',
-        },
+    this.web = new L1.KubeIngress(this, 'Resource', {
+      metadata: metadata(ident, `${props.instance}-web`, 'web', {
+        annotations: { ...ing.annotations, ...certManager, [A.bodySize]: ing.maxBodySize, [A.readTimeout]: '120' },
       }),
-      spec: { ingressClassName: ing.className, tls, rules: webHosts(m).map((h) => ingressRule(h, '/', props.webService, WEB_PORT)) },
+      spec: { ingressClassName: ing.className, tls, rules: webHosts(h).map((d) => ingressRule(d, '/', webService, WEB_PORT)) },
     });
 
-    new k8s.KubeIngress(this, 'streaming', {
-      metadata: metadata(props.id, `${m.name}-streaming`, 'streaming', {
+    this.streaming = new L1.KubeIngress(this, 'streaming', {
+      metadata: metadata(ident, `${props.instance}-streaming`, 'streaming', {
         annotations: {
           ...ing.annotations,
           ...own?.annotations,
           ...(own?.tlsSecret ? certManager : {}),
           // WebSockets and server-sent events stay open: no buffering, no 60 s idle cut
-          'nginx.ingress.kubernetes.io/proxy-buffering': 'off',
-          'nginx.ingress.kubernetes.io/proxy-read-timeout': '3600',
-          'nginx.ingress.kubernetes.io/proxy-send-timeout': '3600',
+          [A.buffering]: 'off',
+          [A.readTimeout]: '3600',
+          [A.sendTimeout]: '3600',
         },
       }),
       spec: {
         ingressClassName: own?.className ?? ing.className,
-        tls: own?.tlsSecret ? [{ hosts: streamingHosts(m), secretName: own.tlsSecret }] : tls,
-        rules: streamingHosts(m).map((h) => ingressRule(h, STREAMING_PATH, props.streamingService, STREAMING_PORT)),
+        tls: own?.tlsSecret ? [{ hosts: streamingHosts(h), secretName: own.tlsSecret }] : tls,
+        rules: streamingHosts(h).map((d) => ingressRule(d, STREAMING_PATH, streamingService, STREAMING_PORT)),
       },
     });
 
-    if (redirectsWebfinger(m)) {
-      new k8s.KubeIngress(this, 'webfinger', {
-        metadata: metadata(props.id, `${m.name}-webfinger`, 'web', {
-          annotations: {
-            ...ing.annotations,
-            'nginx.ingress.kubernetes.io/permanent-redirect': `https://${m.webDomain}$request_uri`,
-            'nginx.ingress.kubernetes.io/enable-cors': 'true',
-            'nginx.ingress.kubernetes.io/cors-allow-origin': '*',
-          },
+    if (redirectsWebfinger(h)) {
+      this.webfinger = new L1.KubeIngress(this, 'webfinger', {
+        metadata: metadata(ident, `${props.instance}-webfinger`, 'web', {
+          annotations: { ...ing.annotations, [A.redirect]: `https://${h.webDomain}$request_uri`, [A.cors]: 'true', [A.corsOrigin]: '*' },
         }),
         spec: {
           ingressClassName: ing.className,
           tls,
-          rules: [
-            {
-              host: m.localDomain,
-              http: { paths: WELL_KNOWN_PATHS.map((path) => ({ path, pathType: 'Prefix', backend: { service: { name: props.webService, port: { number: WEB_PORT } } } })) },
-            },
-          ],
+          rules: [{ host: h.localDomain, http: { paths: WELL_KNOWN_PATHS.map((path) => ({ path, pathType: 'Prefix', backend: { service: { name: webService, port: { number: WEB_PORT } } } })) } }],
         },
       });
     }
   }
+}
+
+/** The props of the Ingresses of a validated instance (with traffic.ingress). */
+export function nginxIngressPropsOf(m: InstanceModel, ing: NonNullable<InstanceModel['def']['traffic']['ingress']>, services: { readonly webService: string; readonly streamingService: string }): NginxIngressProps {
+  return { ...ing, ...hostsOf(m), ...services, instance: m.name, namespace: m.namespace, version: formatVersion(m.version) };
 }
 
 /**
@@ -128,7 +222,7 @@ export class NginxControllerConfig extends Construct {
   constructor(scope: Construct, id: string, props: { readonly model: InstanceModel; readonly id: InstanceIdentity }) {
     super(scope, id);
     const ing = props.model.def.traffic.ingress!;
-    new k8s.KubeConfigMap(this, 'config', {
+    new L1.KubeConfigMap(this, 'Resource', {
       metadata: { ...metadata(props.id, ing.controllerConfigName, 'ingress-controller'), namespace: ing.controllerNamespace },
       data: {
         'ssl-protocols': 'TLSv1.2 TLSv1.3',
@@ -155,10 +249,10 @@ export class GatewayRoutes extends Construct {
     const prefix = (value: string) => ({ path: { type: gw.HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value } });
     const ownStreaming = g.streamingParents !== undefined;
     const routeMeta = Object.keys(g.annotations).length ? { annotations: { ...g.annotations } } : {};
-    const hostnames = [...new Set([...webHosts(m), ...(ownStreaming ? [] : streamingHosts(m))])];
+    const hostnames = [...new Set([...webHosts(hostsOf(m)), ...(ownStreaming ? [] : streamingHosts(hostsOf(m)))])];
     const streamingRule = { matches: [prefix(STREAMING_PATH)], backendRefs: [{ name: props.streamingService, port: STREAMING_PORT }] };
 
-    new gw.HttpRoute(this, 'route', {
+    new L1.HttpRoute(this, 'Resource', {
       metadata: metadata(props.id, `${m.name}-web`, 'web', routeMeta),
       spec: {
         parentRefs,
@@ -167,14 +261,14 @@ export class GatewayRoutes extends Construct {
       },
     });
     if (ownStreaming) {
-      new gw.HttpRoute(this, 'streaming', {
+      new L1.HttpRoute(this, 'streaming', {
         metadata: metadata(props.id, `${m.name}-streaming`, 'streaming', routeMeta),
-        spec: { parentRefs: g.streamingParents!.map((p) => ({ ...p })), hostnames: streamingHosts(m), rules: [streamingRule] },
+        spec: { parentRefs: g.streamingParents!.map((p) => ({ ...p })), hostnames: streamingHosts(hostsOf(m)), rules: [streamingRule] },
       });
     }
 
-    if (redirectsWebfinger(m)) {
-      new gw.HttpRoute(this, 'webfinger', {
+    if (redirectsWebfinger(hostsOf(m))) {
+      new L1.HttpRoute(this, 'webfinger', {
         metadata: metadata(props.id, `${m.name}-webfinger`, 'web', routeMeta),
         spec: {
           parentRefs,
@@ -196,11 +290,11 @@ export class GatewayRoutes extends Construct {
     }
 
     if (g.httpSectionName) {
-      new gw.HttpRoute(this, 'https-redirect', {
+      new L1.HttpRoute(this, 'https-redirect', {
         metadata: metadata(props.id, `${m.name}-https-redirect`, 'web', routeMeta),
         spec: {
           parentRefs: [{ name: g.name, namespace: g.namespace, sectionName: g.httpSectionName }],
-          hostnames: [...new Set([...hostnames, ...(redirectsWebfinger(m) ? [m.localDomain] : [])])],
+          hostnames: [...new Set([...hostnames, ...(redirectsWebfinger(hostsOf(m)) ? [m.localDomain] : [])])],
           rules: [
             {
               filters: [
@@ -227,7 +321,7 @@ export class IngressPolicies extends Construct {
       g ? [g, ...g.extraParents, ...(component === 'streaming' ? (g.streamingParents ?? []) : [])].map((p) => p.namespace) : [m.def.traffic.ingress!.controllerNamespace];
     const policy = (component: string, port: number) => {
       const from = [...new Set(namespaces(component))].sort().map((ns) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } }));
-      new k8s.KubeNetworkPolicy(this, component, {
+      new L1.KubeNetworkPolicy(this, component, {
         metadata: metadata(props.id, `${m.name}-${component}`, component),
         spec: {
           podSelector: { matchLabels: selectorLabels(props.id, component) },

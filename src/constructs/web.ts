@@ -1,42 +1,92 @@
 /** Puma web processes: Deployment, Service, disruption budget, autoscaler. */
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { EXPORTER_RESOURCES } from '../model/model';
-import { WEB_PORT, httpService, resourceRequirements } from './common';
-import { otelEnv, webProcessEnv } from './environment';
-import { MastodonDeployment, MastodonProcessProps, extraEnvOf, httpProbe, mastodonContainer, processPodSettings } from './workload';
+import { EXPORTER_RESOURCES, InstanceModel } from '../model/model';
+import { MASTODON_REPOSITORY, NOT_READY_TOLERATION_SECONDS, UNREACHABLE_TOLERATION_SECONDS, web as webSchema } from '../definition/schema';
+import { ServiceSettings, WEB_PORT, httpService, resourceRequirements } from './common';
+import { otelEnv, pumaEnv } from './environment';
+import { PatchesLast } from './objects';
+import { ProcessResources } from './sidekiq';
+import { IProcessEnvironment, MastodonDeployment, ProcessProps, checkProcess, extraEnvOf, httpProbe, mastodonContainer, podSettings, processPropsOf } from './workload';
 
 /** seconds the pod keeps serving after it is marked terminating, while endpoints are withdrawn */
 export const WEB_PRESTOP_SECONDS = 10;
 /** time Puma gets to finish in-flight requests after SIGTERM */
 const WEB_DRAIN_SECONDS = 30;
 
-export class Web extends Construct {
+/** The Puma processes: the definition's `web` fields (same checks and defaults) and the instance they belong to. */
+export interface WebServiceProps extends ProcessProps {
+  /** replicas, the minimum when maxReplicas is set @default 2 */
+  readonly replicas?: number;
+  /** enables a HorizontalPodAutoscaler between replicas and maxReplicas @default - a fixed replica count */
+  readonly maxReplicas?: number;
+  /** HPA target CPU utilisation (percent of the request) @default 70 */
+  readonly targetCpuPercent?: number;
+  /** HPA target memory utilisation @default - memory is not a scaling signal */
+  readonly targetMemoryPercent?: number;
+  /** Puma processes per pod (WEB_CONCURRENCY) @default 2 */
+  readonly workers?: number;
+  /** Puma threads per process (MAX_THREADS and DB_POOL) @default 5 */
+  readonly threads?: number;
+  /** MIN_THREADS @default - threads */
+  readonly minThreads?: number;
+  /** PERSISTENT_TIMEOUT @default 20 */
+  readonly persistentTimeoutSeconds?: number;
+  /** requests and limits @default { cpu: '500m', memory: '1Gi', memoryLimit: '1536Mi', ephemeralStorage: '256Mi', ephemeralStorageLimit: '2Gi' } */
+  readonly resources?: ProcessResources;
+  /** the Service in front of the pods @default { type: 'ClusterIP', annotations: {} } */
+  readonly service?: ServiceSettings;
+}
+
+export class WebService extends Construct {
+  /** the Deployment's and the Service's name, `<instance>-web` */
   readonly name: string;
   readonly serviceName: string;
-  readonly workload: MastodonDeployment;
+  /** undefined when the props were refused (app.synth() reports why) */
+  readonly workload?: MastodonDeployment;
+  /** the Puma Deployment: `ApiObject.of(web)` */
+  readonly deployment?: k8s.KubeDeployment & PatchesLast;
+  readonly service?: k8s.KubeService;
 
-  constructor(scope: Construct, id: string, props: MastodonProcessProps) {
+  constructor(scope: Construct, id: string, props: WebServiceProps) {
     super(scope, id);
-    const m = props.model;
-    const web = m.def.web;
-    this.name = `${m.name}-web`;
+    this.name = `${props.instance}-web`;
     this.serviceName = this.name;
-    const pod = processPodSettings(props, 'web', web.resources);
-    const prometheus = m.def.metrics.prometheus;
+    const checked = checkProcess(this, props, webSchema, {
+      replicas: props.replicas,
+      maxReplicas: props.maxReplicas,
+      targetCpuPercent: props.targetCpuPercent,
+      targetMemoryPercent: props.targetMemoryPercent,
+      workers: props.workers,
+      threads: props.threads,
+      minThreads: props.minThreads,
+      persistentTimeoutSeconds: props.persistentTimeoutSeconds,
+      resources: props.resources,
+    }, (def) => (def.minThreads !== undefined && def.minThreads > def.threads ? [{ path: ['minThreads'], message: `expected minThreads <= threads (${def.threads}), found ${def.minThreads}` }] : []));
+    if (!checked) return;
+    const { def: web, tag, ident } = checked;
+    const image = props.image ?? `${MASTODON_REPOSITORY}:${tag}`;
+    const pullPolicy = props.imagePullPolicy ?? 'IfNotPresent';
+    const pod = podSettings({
+      environment: props.environment,
+      kind: 'web',
+      resources: web.resources,
+      image,
+      pullPolicy,
+      spread: props.spread ?? { zone: 'preferred', node: 'preferred' },
+      mediaClaim: props.mediaClaim,
+      mediaPinned: props.mediaPinned,
+      imagePullSecrets: props.imagePullSecrets,
+    });
+    const metricsPort = props.metricsPort;
 
     const containers: k8s.Container[] = [
       mastodonContainer({
         name: 'web',
-        image: m.images.rails,
-        pullPolicy: m.def.image.pullPolicy,
+        image,
+        pullPolicy,
         args: ['bundle', 'exec', 'puma', '-C', 'config/puma.rb'],
-        env: [
-          ...webProcessEnv(m),
-          ...props.environment.env('web'),
-          ...otelEnv(m, web.otel),
-          ...extraEnvOf(web).env,
-        ],
+        env: [...pumaEnv(web, metricsPort, props.detailedMetrics ?? false), ...props.environment.env('web'), ...(props.env ?? []), ...extraEnvOf(web).env],
         envFrom: [...props.environment.envFrom(), ...extraEnvOf(web).envFrom],
         resources: resourceRequirements(web.resources),
         ports: [{ name: 'http', containerPort: WEB_PORT, protocol: 'TCP' }],
@@ -48,18 +98,18 @@ export class Web extends Construct {
         preStopSleepSeconds: WEB_PRESTOP_SECONDS,
       }),
     ];
-    if (prometheus) {
+    if (metricsPort !== undefined) {
       // Puma runs several processes, so metrics are collected by the exporter next to it
       containers.push(
         mastodonContainer({
           name: 'exporter',
-          image: m.images.rails,
-          pullPolicy: m.def.image.pullPolicy,
-          args: ['./bin/prometheus_exporter', '--bind', '0.0.0.0', '--port', String(m.def.metrics.exporterPort)],
+          image,
+          pullPolicy,
+          args: ['./bin/prometheus_exporter', '--bind', '0.0.0.0', '--port', String(metricsPort)],
           env: [],
           envFrom: [],
           resources: resourceRequirements(EXPORTER_RESOURCES),
-          ports: [{ name: 'metrics', containerPort: m.def.metrics.exporterPort, protocol: 'TCP' }],
+          ports: [{ name: 'metrics', containerPort: metricsPort, protocol: 'TCP' }],
           volumeMounts: pod.volumeMounts.filter((v) => v.name.startsWith('tmp')),
           // restarts a hung exporter; no readiness probe: metrics must never take web out of its Service
           livenessProbe: httpProbe('/metrics', 'metrics', 30, 3, 5),
@@ -67,8 +117,8 @@ export class Web extends Construct {
       );
     }
 
-    this.workload = new MastodonDeployment(this, 'workload', {
-      id: props.id,
+    this.workload = new MastodonDeployment(this, 'Resource', {
+      id: ident,
       name: this.name,
       component: 'web',
       replicas: web.replicas,
@@ -83,12 +133,21 @@ export class Web extends Construct {
       spread: pod.spread,
       affinity: pod.affinity,
       placement: web,
+      scheduling: {
+        unreachableTolerationSeconds: props.unreachableTolerationSeconds ?? UNREACHABLE_TOLERATION_SECONDS,
+        notReadyTolerationSeconds: props.notReadyTolerationSeconds ?? NOT_READY_TOLERATION_SECONDS,
+      },
       podAnnotations: pod.podAnnotations,
       podLabels: pod.podLabels,
       imagePullSecrets: pod.imagePullSecrets,
       size: web.resources,
     });
-
-    httpService(this, props.id, this.serviceName, 'web', WEB_PORT, m.def.traffic.service);
+    this.deployment = this.workload.deployment;
+    this.service = httpService(this, ident, this.serviceName, 'web', WEB_PORT, props.service ?? { type: 'ClusterIP', annotations: {} });
   }
+}
+
+/** The props of the web processes of a validated instance. */
+export function webServicePropsOf(m: InstanceModel, environment: IProcessEnvironment, mediaClaim?: string): WebServiceProps {
+  return { ...m.def.web, ...processPropsOf(m, environment, mediaClaim), image: m.images.rails, env: otelEnv(m, m.def.web.otel), service: m.def.traffic.service };
 }

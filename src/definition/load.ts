@@ -9,6 +9,7 @@ import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, Node } from 'yaml';
 import { DefinitionError, FieldPath, LocatedProblem, Problem, show } from './problems';
 import { Instance, instanceJsonSchema } from './schema';
+import { Schema } from './schema-builder';
 import { cachedValidators } from '../ajv-cache';
 import { describeFsError } from '../cli';
 
@@ -123,12 +124,9 @@ export function parseDefinition(text: string, file: string, expectedName?: strin
     throw new DefinitionError([source.locate({ path: [], message: `expected a mapping of fields, found ${show(data)}` })]);
   }
 
-  const validate = instanceValidator();
-  if (!validate(data)) {
-    const problems = (validate.errors ?? []).filter((e) => e.keyword !== 'propertyNames').map((e) => describeError(e, data));
-    throw new DefinitionError(dedupe(problems.map((p) => source.locate(p))));
-  }
-  const instance = data as Instance;
+  const checked = checkDefinition(data);
+  if (!checked.instance) throw new DefinitionError(dedupe(checked.problems.map((p) => source.locate(p))));
+  const instance = checked.instance;
   if (expectedName !== undefined && instance.name !== expectedName) {
     throw new DefinitionError([
       source.locate({
@@ -138,6 +136,40 @@ export function parseDefinition(text: string, file: string, expectedName?: strin
     ]);
   }
   return { instance, source };
+}
+
+/**
+ * Validates a definition given as data (a cdk8s app's props, or parsed YAML) against the instance schema,
+ * and returns a copy with every static default filled in; the input is not changed.
+ */
+export function checkDefinition(input: unknown): { readonly instance?: Instance; readonly problems: readonly Problem[] } {
+  // a copy: ajv writes the defaults into the object it validates
+  const data: unknown = input === undefined ? undefined : JSON.parse(JSON.stringify(input));
+  const validate = instanceValidator();
+  if (validate(data)) return { instance: data as Instance, problems: [] };
+  const problems = (validate.errors ?? []).filter((e) => e.keyword !== 'propertyNames').map((e) => describeError(e, data));
+  return { problems };
+}
+
+const partValidators = new Map<object, ValidateFunction>();
+
+/**
+ * Checks a part of a definition (a construct's props) against its piece of the instance schema and returns a copy
+ * with that piece's defaults filled in: the constructs used on their own share the definition's rules and defaults.
+ */
+export function checkPart<T>(schema: Schema<unknown, T>, input: unknown, at: FieldPath = []): { readonly value?: T; readonly problems: readonly Problem[] } {
+  let validate = partValidators.get(schema);
+  if (!validate) {
+    const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: true });
+    ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
+    ajv.addKeyword({ keyword: 'x-sensitive', schemaType: 'boolean' });
+    validate = ajv.compile(schema.json);
+    partValidators.set(schema, validate);
+  }
+  const data: unknown = input === undefined ? undefined : JSON.parse(JSON.stringify(input));
+  if (validate(data)) return { value: data as T, problems: [] };
+  const problems = (validate.errors ?? []).filter((e) => e.keyword !== 'propertyNames').map((e) => describeError(e, data));
+  return { problems: problems.map((p) => ({ ...p, path: [...at, ...p.path] })) };
 }
 
 function dedupe(problems: LocatedProblem[]): LocatedProblem[] {

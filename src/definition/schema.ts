@@ -7,6 +7,13 @@
 import type { k8s } from 'cdk8s-plus-28';
 import { OutOf, InOf, s } from './schema-builder';
 
+/** scheduling's node-loss toleration defaults, also the defaults of the constructs used on their own */
+export const UNREACHABLE_TOLERATION_SECONDS = 0;
+export const NOT_READY_TOLERATION_SECONDS = 30;
+/** the official images, the defaults of image.repository and image.streamingRepository */
+export const MASTODON_REPOSITORY = 'ghcr.io/mastodon/mastodon';
+export const MASTODON_STREAMING_REPOSITORY = 'ghcr.io/mastodon/mastodon-streaming';
+
 const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 const HOSTNAME = '^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$';
 const CPU = '^([0-9]+m|[0-9]+(\\.[0-9]+)?)$';
@@ -52,6 +59,14 @@ const imageReference = (description: string) =>
   s.string(description, { pattern: `^${REPOSITORY}(?::${TAG})?(?:@sha256:[a-f0-9]{64})?$`, 'x-expected': 'an image reference such as registry.k8s.io/kubectl:v1.34.1' });
 const headerValue = (description: string, extra: { minLength?: number } = {}) =>
   s.string(description, { ...extra, pattern: HEADER_VALUE, 'x-expected': 'one line of text (no line breaks: it becomes a mail header)' });
+
+/** The host names an Ingress routes (the top-level domain fields and traffic.streamingHost), for the constructs used on their own. */
+export const hostsSchema = s.object({
+  localDomain: s.req(hostname('LOCAL_DOMAIN')),
+  webDomain: s.req(hostname('WEB_DOMAIN')),
+  alternateDomains: s.opt(s.array(hostname('alternate domain'), 'ALTERNATE_DOMAINS', { uniqueItems: true })),
+  streamingHost: s.opt(hostname('separate streaming host')),
+});
 
 export const secretKeyRef = s.object(
   {
@@ -145,7 +160,7 @@ const replicaRange = (defaultReplicas: number) => ({
   targetMemoryPercent: s.opt(s.integer('HPA target memory utilisation (of the request)', { minimum: 10, maximum: 100 })),
 });
 
-const web = s.object(
+export const web = s.object(
   {
     ...replicaRange(2),
     workers: s.def(s.integer('Puma processes per pod (WEB_CONCURRENCY)', { minimum: 1, maximum: 32 }), 2),
@@ -159,7 +174,7 @@ const web = s.object(
   'Puma web processes',
 );
 
-const streaming = s.object(
+export const streaming = s.object(
   {
     ...replicaRange(2),
     dbPool: s.def(s.integer('DB_POOL of each streaming pod', { minimum: 1, maximum: 100 }), 10),
@@ -169,7 +184,7 @@ const streaming = s.object(
   'streaming API (WebSocket / server-sent events)',
 );
 
-const sidekiqGroup = s.object({
+export const sidekiqGroup = s.object({
   name: s.req(dnsLabel('group name; the Deployment is <instance>-sidekiq-<name>')),
   queues: s.req(
     s.array(
@@ -264,7 +279,7 @@ const database = s.object(
   'PostgreSQL',
 );
 
-const dragonfly = s.object(
+export const dragonfly = s.object(
   {
     image: s.def(imageReference('Dragonfly image'), 'docker.dragonflydb.io/dragonflydb/dragonfly:v1.34.2'),
     replicas: s.def(s.integer('Dragonfly pods (1 master + replicas)', { minimum: 1, maximum: 9 }), 2),
@@ -288,7 +303,7 @@ const dragonfly = s.object(
   'a Dragonfly resource run by the Dragonfly operator',
 );
 
-const redisOperator = s.object(
+export const redisOperator = s.object(
   {
     image: s.def(imageReference('Redis image'), 'quay.io/opstree/redis:v7.2.7'),
     replicas: s.def(s.integer('Redis pods in the replication', { minimum: 1, maximum: 9 }), 3),
@@ -472,14 +487,19 @@ const upgrade = s.object(
       s.enum(['rolling', 'downtime'] as const, 'rolling: zero downtime; downtime: scale to zero, migrate, scale up'),
       'rolling',
     ),
-    jobTtlSeconds: s.def(s.integer('ttlSecondsAfterFinished of migration Jobs', { minimum: 60 }), 86400),
+    jobTtlSeconds: s.opt(
+      s.integer(
+        'ttlSecondsAfterFinished of the pre- and post-deployment migration Jobs. Unset by default: the finished Job stays until the next release\'s Job replaces it (Flux prunes it), so a reconcile finds it and changes nothing. With a TTL, the next reconcile after the deletion creates the Job again: the migration runs again (nothing pending) and the stages after it wait for it, or stop when it fails',
+        { minimum: 60, maximum: 2147483647 },
+      ),
+    ),
     migrationTimeoutSeconds: s.def(s.integer('activeDeadlineSeconds of migration Jobs', { minimum: 60 }), 3600),
     kubectlImage: s.def(imageReference('image with kubectl, used by the downtime flow to scale down'), 'registry.k8s.io/kubectl:v1.34.1'),
   },
   'upgrade path',
 );
 
-const ingress = s.object(
+export const ingress = s.object(
   {
     className: s.def(className('ingressClassName'), 'nginx'),
     clusterIssuer: s.opt(s.string('cert-manager ClusterIssuer for the TLS certificate')),
@@ -673,8 +693,8 @@ export const instanceSchema = s.object(
     upgrade: s.def(upgrade, {}),
     image: s.def(
       s.object({
-        repository: s.def(repository('web/Sidekiq/job image'), 'ghcr.io/mastodon/mastodon'),
-        streamingRepository: s.def(repository('streaming image'), 'ghcr.io/mastodon/mastodon-streaming'),
+        repository: s.def(repository('web/Sidekiq/job image'), MASTODON_REPOSITORY),
+        streamingRepository: s.def(repository('streaming image'), MASTODON_STREAMING_REPOSITORY),
         pullPolicy: s.def(s.enum(['IfNotPresent', 'Always'] as const, 'imagePullPolicy of every container'), 'IfNotPresent'),
         pullSecrets: s.def(s.array(dnsLabel('image pull Secret'), 'image pull Secrets of every pod'), []),
         tag: s.opt(imageTag('tag of the web/Sidekiq/job image when it is not v<version> (a patched build); version still names the release')),
@@ -691,6 +711,20 @@ export const instanceSchema = s.object(
           'preferred',
         ),
         nodeSpread: s.def(s.enum(['required', 'preferred'] as const, 'spread replicas across nodes'), 'preferred'),
+        unreachableTolerationSeconds: s.def(
+          s.integer(
+            'seconds every pod stays bound to a node tainted node.kubernetes.io/unreachable (no heartbeat for the controller-manager\'s node-monitor-grace-period, 50 s upstream) before it is evicted and replaced elsewhere; the API server\'s default is 300 s. The grace period already absorbs short outages, and a lost zone\'s nodes are tainted one every 10 s (--node-eviction-rate), so any wait here comes on top of both. A component\'s own toleration of the taint wins',
+            { minimum: 0, maximum: 86400 },
+          ),
+          UNREACHABLE_TOLERATION_SECONDS,
+        ),
+        notReadyTolerationSeconds: s.def(
+          s.integer(
+            'seconds every pod stays bound to a node whose kubelet reports it not ready (taint node.kubernetes.io/not-ready: a container runtime restarting, a failing node check) before it is evicted; the API server\'s default is 300 s. Long enough not to empty a node that recovers at once. A component\'s own toleration of the taint wins',
+            { minimum: 0, maximum: 86400 },
+          ),
+          NOT_READY_TOLERATION_SECONDS,
+        ),
         nodeAllocatable: s.opt(
           s.object(
             {

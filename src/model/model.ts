@@ -10,10 +10,13 @@ import { RedisEndpoint, resolveRedis } from './redis';
 import { checkNamespace, checkResources, checkTrustedProxies } from './inputs';
 import { isCredentialName } from './credentials';
 import { checkMail } from './mail';
-import { peakOverlap } from './schedule';
+import { cronProblem, peakOverlap } from './schedule';
 import { checkFreeFormEnv } from '../constructs/environment';
+import { ingressSettingsProblems } from '../constructs/traffic';
+import { STREAMING_PORT, WEB_PORT } from '../constructs/common';
 import {
   ALL_QUEUES,
+  CORE_SECRET_VARIABLES,
   OTP_SECRET_MIGRATED_IN,
   Queue,
   Semver,
@@ -126,8 +129,6 @@ export const MAINTENANCE_TASKS: Record<MaintenanceTask, { readonly suffix: strin
 /** Longest name a CronJob may have: its Jobs add an 11-character suffix to a 63-character label. */
 export const CRONJOB_NAME_MAX = 52;
 
-/** What the core Secret may hold, every release together (src/model/versions.ts). */
-const CORE_SECRET_VARIABLES = ['SECRET_KEY_BASE', 'OTP_SECRET', 'VAPID_PRIVATE_KEY', 'VAPID_PUBLIC_KEY', 'ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY', 'ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY', 'ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT'];
 
 /** Provider variables the definition types (src/constructs/environment.ts authEnv). */
 const TYPED_AUTH_SUFFIXES: Record<string, string[]> = {
@@ -138,18 +139,6 @@ const TYPED_AUTH_SUFFIXES: Record<string, string[]> = {
   PAM: ['ENABLED', 'EMAIL_DOMAIN'],
 };
 
-/** Ingress annotations the generator sets from structured fields (src/constructs/traffic.ts). */
-const GENERATED_INGRESS_ANNOTATIONS = [
-  'cert-manager.io/cluster-issuer',
-  'cert-manager.io/issuer',
-  'nginx.ingress.kubernetes.io/proxy-body-size',
-  'nginx.ingress.kubernetes.io/proxy-read-timeout',
-  'nginx.ingress.kubernetes.io/proxy-send-timeout',
-  'nginx.ingress.kubernetes.io/proxy-buffering',
-  'nginx.ingress.kubernetes.io/permanent-redirect',
-  'nginx.ingress.kubernetes.io/enable-cors',
-  'nginx.ingress.kubernetes.io/cors-allow-origin',
-];
 
 
 
@@ -197,6 +186,10 @@ export function buildModel(def: Instance, context: ModelContext = {}): InstanceM
     warn(['upgrade', 'from'], `upgrading from ${formatVersion(upgradeFrom!)}: the migration Jobs read OTP_SECRET from the core Secret to re-encrypt two-factor secrets (post-deployment migration of ${OTP_SECRET_MIGRATED_IN}); keep it there until this upgrade is done`);
   }
 
+  if (def.upgrade.jobTtlSeconds !== undefined) {
+    warn(['upgrade', 'jobTtlSeconds'], `the migration Jobs are deleted ${def.upgrade.jobTtlSeconds} s after they finish, and ${def.flux ? 'Flux\'s next reconcile' : 'the next apply'} creates them again: the migrations run again (nothing pending) and the stages after them wait for them, or stop when one fails; leave jobTtlSeconds unset to keep the finished Jobs until the next release replaces them`);
+  }
+
   // --- exactly-one choices
   exactlyOne(def.storage, ['s3', 'volume'], ['storage'], error);
   exactlyOne(def.traffic, ['ingress', 'gateway'], ['traffic'], error);
@@ -208,12 +201,7 @@ export function buildModel(def: Instance, context: ModelContext = {}): InstanceM
     }
   }
   const ing = def.traffic.ingress;
-  if (ing) {
-    const tlsModes = (['clusterIssuer', 'issuer', 'tlsSecret', 'tls'] as const).filter((k) => ing[k] !== undefined);
-    if (tlsModes.length !== 1) {
-      error(['traffic', 'ingress'], `expected exactly one TLS source (clusterIssuer, issuer or tlsSecret), or tls: external when TLS ends before the Ingress; found ${tlsModes.length ? tlsModes.join(' and ') : 'none'}`);
-    }
-  }
+  if (ing) for (const p of ingressSettingsProblems(ing)) error(['traffic', 'ingress', ...p.path], p.message);
 
   // --- replica ranges
   const ranged: [FieldPath, { replicas: number; maxReplicas?: number }][] = [
@@ -255,9 +243,6 @@ export function buildModel(def: Instance, context: ModelContext = {}): InstanceM
 
   for (const label of Object.keys(def.labels)) {
     if (label.startsWith('app.kubernetes.io/')) error(['labels', label], `${label} is set by the generator; use a label outside app.kubernetes.io/`);
-  }
-  for (const key of Object.keys(def.traffic.ingress?.annotations ?? {})) {
-    if (GENERATED_INGRESS_ANNOTATIONS.includes(key)) error(['traffic', 'ingress', 'annotations', key], `${key} is set by the generator from the definition (maxBodySize, clusterIssuer, ...); set it there`);
   }
   if (def.traffic.service.type !== 'ClusterIP' && def.traffic.networkPolicies) {
     warn(['traffic', 'service', 'type'], `a ${def.traffic.service.type} Service receives traffic from outside the cluster, which the generated NetworkPolicies drop (only the ingress controller or gateway namespace may connect); set traffic.networkPolicies: false if that traffic must reach the pods`);
@@ -324,7 +309,7 @@ export function buildModel(def: Instance, context: ModelContext = {}): InstanceM
   if (def.database.postgresVersion !== undefined && def.database.postgresVersion < facts.minPostgres) {
     error(['database', 'postgresVersion'], `Mastodon ${facts.minor} needs PostgreSQL ${facts.minPostgres} or newer, found ${def.database.postgresVersion}`);
   }
-  if ([3000, 4000].includes(def.metrics.exporterPort)) error(['metrics', 'exporterPort'], `expected a port other than web's 3000 and streaming's 4000, found ${def.metrics.exporterPort}`);
+  if ([WEB_PORT, STREAMING_PORT].includes(def.metrics.exporterPort)) error(['metrics', 'exporterPort'], `expected a port other than web's ${WEB_PORT} and streaming's ${STREAMING_PORT}, found ${def.metrics.exporterPort}`);
   if (def.metrics.serviceMonitors && !def.metrics.prometheus) error(['metrics', 'serviceMonitors'], 'PodMonitors need metrics.prometheus: true');
   const detailedMetrics = def.metrics.prometheus && (def.metrics.detailed ?? def.metrics.alerts);
   if (def.metrics.detailed && !def.metrics.prometheus) error(['metrics', 'detailed'], 'detailed metrics need metrics.prometheus: true');
@@ -338,6 +323,8 @@ export function buildModel(def: Instance, context: ModelContext = {}): InstanceM
   for (const [task, settings] of Object.entries(def.maintenance)) {
     const name = `${def.name}-${MAINTENANCE_TASKS[task as MaintenanceTask].suffix}`;
     if (settings.enabled && name.length > CRONJOB_NAME_MAX) error(['maintenance', task], `the CronJob name ${name} is ${name.length} characters, more than the ${CRONJOB_NAME_MAX} Kubernetes allows; use a shorter instance name or turn the task off`);
+    const cron = settings.enabled ? cronProblem(settings.schedule) : undefined;
+    if (cron) error(['maintenance', task, 'schedule'], `expected ${cron}, found ${show(settings.schedule)}`);
   }
 
   // --- Redis
@@ -484,14 +471,8 @@ function checkSidekiq(def: Instance, facts: VersionFacts, error: (p: FieldPath, 
     const at: FieldPath = ['sidekiq', 'groups', gi];
     if (seenNames.has(g.name)) error([...at, 'name'], `duplicate group name ${show(g.name)} (also groups[${seenNames.get(g.name)}])`);
     seenNames.set(g.name, gi);
-    const queues: QueueSpec[] = [];
-    g.queues.forEach((raw, qi) => {
-      const { spec, problem } = parseQueue(raw);
-      if (problem) return error([...at, 'queues', qi], problem);
-      if (!facts.queues.includes(spec!.name)) return error([...at, 'queues', qi], `queue ${show(spec!.name)} does not exist in Mastodon ${facts.minor}`);
-      if (queues.some((q) => q.name === spec!.name)) return error([...at, 'queues', qi], `queue ${show(spec!.name)} is listed twice in this group`);
-      queues.push(spec!);
-    });
+    const { queues, problems } = groupQueues(g.queues, facts);
+    for (const p of problems) error([...at, 'queues', p.index], p.message);
     if (g.concurrency > 20) {
       warn([...at, 'concurrency'], `concurrency ${g.concurrency} is above about 20 threads per process: more threads mostly add CPU contention and database connections; prefer more replicas or groups`);
     }
@@ -516,16 +497,36 @@ function checkSidekiq(def: Instance, facts: VersionFacts, error: (p: FieldPath, 
     error(['sidekiq', 'groups', schedulers[1].i, 'queues'], `the scheduler queue must be consumed by exactly one group, found ${schedulers.length}: ${schedulers.map(({ g }) => g.name).join(', ')}`);
   }
   groups.forEach((g, i) => {
-    const at: FieldPath = ['sidekiq', 'groups', i];
-    if (g.scheduler) {
-      if (g.replicas !== 1) error([...at, 'replicas'], `the group consuming scheduler must run exactly 1 replica (scheduled jobs would run more than once), found ${g.replicas}`);
-      if (g.maxReplicas !== undefined) error([...at, 'maxReplicas'], 'the group consuming scheduler must not autoscale; remove maxReplicas');
-      if (g.def.queueLengthPerReplica !== undefined) error([...at, 'queueLengthPerReplica'], 'the group consuming scheduler must not autoscale; remove queueLengthPerReplica');
-    } else if (g.def.queueLengthPerReplica !== undefined && g.maxReplicas === undefined) {
-      error([...at, 'queueLengthPerReplica'], 'scaling on queue length needs a replica range: set maxReplicas');
-    }
+    for (const p of groupScalingProblems({ ...g, queueLengthPerReplica: g.def.queueLengthPerReplica })) error(['sidekiq', 'groups', i, p.field], p.message);
   });
   return groups;
+}
+
+/** The queues of one group ("name" or "name,weight"), checked against the version's; problems by position. */
+export function groupQueues(raw: readonly string[], facts: VersionFacts): { queues: QueueSpec[]; problems: { index: number; message: string }[] } {
+  const queues: QueueSpec[] = [];
+  const problems: { index: number; message: string }[] = [];
+  raw.forEach((text, index) => {
+    const { spec, problem } = parseQueue(text);
+    if (!spec) problems.push({ index, message: problem ?? `invalid queue ${show(text)}` });
+    else if (!facts.queues.includes(spec.name)) problems.push({ index, message: `queue ${show(spec.name)} does not exist in Mastodon ${facts.minor}` });
+    else if (queues.some((q) => q.name === spec.name)) problems.push({ index, message: `queue ${show(spec.name)} is listed twice in this group` });
+    else queues.push(spec);
+  });
+  return { queues, problems };
+}
+
+/** Replica rules of one group: the scheduler queue runs exactly once; queue-length scaling needs a range. */
+export function groupScalingProblems(g: { readonly scheduler: boolean; readonly replicas: number; readonly maxReplicas?: number; readonly queueLengthPerReplica?: number }): { field: string; message: string }[] {
+  const problems: { field: string; message: string }[] = [];
+  if (g.scheduler) {
+    if (g.replicas !== 1) problems.push({ field: 'replicas', message: `the group consuming scheduler must run exactly 1 replica (scheduled jobs would run more than once), found ${g.replicas}` });
+    if (g.maxReplicas !== undefined) problems.push({ field: 'maxReplicas', message: 'the group consuming scheduler must not autoscale; remove maxReplicas' });
+    if (g.queueLengthPerReplica !== undefined) problems.push({ field: 'queueLengthPerReplica', message: 'the group consuming scheduler must not autoscale; remove queueLengthPerReplica' });
+  } else if (g.queueLengthPerReplica !== undefined && g.maxReplicas === undefined) {
+    problems.push({ field: 'queueLengthPerReplica', message: 'scaling on queue length needs a replica range: set maxReplicas' });
+  }
+  return problems;
 }
 
 /** Arguments of the `tootctl search deploy` this synth needs: what every minor crossed asks for. */

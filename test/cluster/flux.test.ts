@@ -229,6 +229,45 @@ describe.skipIf(missing !== undefined)('upgrades under Flux', () => {
     report.push(`- re-reconcile of the same revision: ${Object.keys(before).length} objects, none changed or recreated`);
   }, 240_000);
 
+  it('the day after an upgrade: the finished Jobs stay and a reconcile runs nothing; a TTL would have Flux create and run them again', async () => {
+    const [pre, post] = [`${INSTANCE}-db-migrate-pre-4-6-6`, `${INSTANCE}-db-migrate-post-4-6-6`];
+    const jobs = () => Object.fromEntries(sample().jobs.filter((j) => /-db-migrate-|-scale-up-/.test(j.metadata.name)).map((j) => [j.metadata.name, { uid: j.metadata.uid as string, ttl: j.spec.ttlSecondsAfterFinished, done: succeeded(j) }]));
+    const runs = (job: string) => (cluster.json(['get', 'pods', '-n', NS, '-l', `job-name=${job}`]).items as any[]).length;
+    const reconcile = async (what: string) => {
+      const token = `${Date.now()}`;
+      for (const k of STAGES) cluster.k(['annotate', '--overwrite', 'kustomization', k, '-n', 'flux-system', `reconcile.fluxcd.io/requestedAt=${token}`]);
+      await waitFor(what, 180_000, () => kustomizations().filter((k) => STAGES.includes(k.metadata.name)).every((k) => k.status?.lastHandledReconcileAt === token && condition(k, 'Ready')?.status === 'True'));
+    };
+    // only the running release's upgrade Jobs are left (Flux pruned the previous release's), finished, with no TTL
+    const kept = jobs();
+    expect(kept).toEqual({ [post]: { uid: expect.any(String), ttl: undefined, done: true }, [pre]: { uid: expect.any(String), ttl: undefined, done: true } });
+    const before = { pre: runs(pre), post: runs(post) };
+    await reconcile('a reconcile of every stage with the finished Jobs in place');
+    expect({ jobs: jobs(), runs: { pre: runs(pre), post: runs(post) } }).toEqual({ jobs: kept, runs: before });
+    report.push(`- the day after the upgrade (no TTL, the default): ${pre} and ${post} kept, a reconcile of every stage re-ran nothing (${before.pre} and ${before.post} pod(s))`);
+
+    // what a TTL does: the same release with 60 s; the Jobs finished long enough ago to go at once
+    const t = Date.now();
+    commit('4.6.6, migration Jobs with a 60 s TTL', { version: '4.6.6', upgrade: { from: '4.5.6', jobTtlSeconds: 60 } });
+    await waitFor('the TTL controller to delete both finished Jobs', 180_000, () => ![pre, post].some((j) => jobs()[j]?.uid === kept[j].uid));
+    const deletedAfter = (Date.now() - t) / 1000;
+    cluster.log('finished migration Jobs deleted by their TTL');
+    await reconcile('Flux to reconcile after the deletion');
+    const again = jobs();
+    const rerun = { pre: runs(pre), post: runs(post) };
+    report.push(`- with \`upgrade.jobTtlSeconds: 60\`: both Jobs deleted ${deletedAfter.toFixed(0)} s after the push; the next reconcile created them again (new uids) and ran them: ${rerun.pre} and ${rerun.post} new pod(s), the later stages waiting for each`);
+    expect(again).toEqual({ [post]: { uid: expect.not.stringMatching(kept[post].uid), ttl: 60, done: true }, [pre]: { uid: expect.not.stringMatching(kept[pre].uid), ttl: 60, done: true } });
+    expect(rerun).toEqual({ pre: 1, post: 1 });
+
+    // back to the default: the Jobs stay again, and nothing runs on later reconciles
+    const sha = commit('4.6.6, migration Jobs without a TTL', { version: '4.6.6', upgrade: { from: '4.5.6' } });
+    await waitFor('Flux to apply the definition without a TTL', 180_000, () => appliedEverywhere(sha) && [pre, post].every((j) => jobs()[j]?.done && jobs()[j]?.ttl === undefined));
+    const settled = jobs();
+    await reconcile('a reconcile without a TTL');
+    expect(jobs()).toEqual(settled);
+    expectNothingFailing();
+  }, 600_000);
+
   it('stops before the app stage when a migration fails, old pods serving, and carries on once the definition is fixed', async () => {
     const t = Date.now();
     const faulty = commit(`upgrade to ${FAULT_VERSION}, a release whose migration fails`, {

@@ -6,6 +6,7 @@
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import { generateKeyPairSync, randomBytes } from 'crypto';
 import fs from 'fs';
+import https from 'https';
 import net from 'net';
 import os from 'os';
 import path from 'path';
@@ -14,9 +15,9 @@ export const ROOT = path.resolve(__dirname, '../..');
 export const BIN = path.join(ROOT, '.cluster/bin');
 const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'kwok-stages.yaml', 'source-controller', 'kustomize-controller', 'gitserver', 'flux-crds'];
 
-/** Why the cluster tests cannot run here, or undefined when every component is built. */
-export function missingComponents(): string | undefined {
-  const missing = COMPONENTS.filter((c) => !fs.existsSync(path.join(BIN, c)));
+/** Why the cluster tests cannot run here, or undefined when every component (of `components`: all) is built. */
+export function missingComponents(components: readonly string[] = COMPONENTS): string | undefined {
+  const missing = components.filter((c) => !fs.existsSync(path.join(BIN, c)));
   if (spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status !== 0) missing.push('kubectl');
   return missing.length ? `missing ${missing.join(', ')} (run npm run test:cluster, which builds them)` : undefined;
 }
@@ -74,9 +75,21 @@ function git(cwd: string, args: string[]): string {
   return r.stdout;
 }
 
+/** one event of a Kubernetes watch */
+export interface WatchEvent {
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  readonly object: any;
+}
+
+export interface Watch {
+  stop(): void;
+}
+
 export class Cluster {
   readonly dir: string;
   readonly kubeconfig: string;
+  private server = '';
+  private token = '';
   private readonly procs: { name: string; proc: ChildProcess }[] = [];
   /** what the cluster did, with timestamps relative to its start: for the report */
   readonly events: string[] = [];
@@ -87,16 +100,21 @@ export class Cluster {
     this.kubeconfig = path.join(this.dir, 'kubeconfig');
   }
 
-  /** `kwokStages`: more kwok Stage files, e.g. to make some pods fail */
-  static async start(options: { readonly kwokStages?: readonly string[] } = {}): Promise<Cluster> {
+  /** `kwokStages`: more kwok Stage files, e.g. to make some pods fail; `apiServerOnly`: etcd and kube-apiserver alone (no controllers, nodes or scheduler) */
+  static async start(options: { readonly kwokStages?: readonly string[]; readonly apiServerOnly?: boolean } = {}): Promise<Cluster> {
     const c = new Cluster();
     try {
-      await c.boot(options.kwokStages ?? []);
+      await c.boot(options.kwokStages ?? [], options.apiServerOnly ?? false);
     } catch (e) {
       c.stop();
       throw e;
     }
     return c;
+  }
+
+  /** the API server's address and a system:masters token, for tests that talk REST */
+  get api(): { url: string; token: string } {
+    return { url: this.server, token: this.token };
   }
 
   log(line: string): void {
@@ -109,9 +127,11 @@ export class Cluster {
     this.procs.push({ name, proc });
   }
 
-  private async boot(kwokStages: readonly string[]): Promise<void> {
+  private async boot(kwokStages: readonly string[], apiServerOnly: boolean): Promise<void> {
     const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
     const token = randomBytes(24).toString('hex');
+    this.token = token;
+    this.server = `https://127.0.0.1:${apiPort}`;
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const saKey = path.join(this.dir, 'sa.key');
     const saPub = path.join(this.dir, 'sa.pub');
@@ -151,14 +171,15 @@ export class Cluster {
       '--service-account-issuer=https://kubernetes.default.svc',
       `--service-account-key-file=${saPub}`,
       `--service-account-signing-key-file=${saKey}`,
-      '--service-cluster-ip-range=10.96.0.0/16',
+      // dual-stack when only the API server runs (the differential test sends IPv6 Services); single-stack otherwise
+      `--service-cluster-ip-range=10.96.0.0/16${apiServerOnly ? ',fd00:10:96::/112' : ''}`,
       '--endpoint-reconciler-type=none',
-      // pods leave an unreachable node after 20 s instead of 5 min, so a zone loss plays out in a test
-      '--default-not-ready-toleration-seconds=20',
-      '--default-unreachable-toleration-seconds=20',
+      // eviction and node monitoring keep their upstream defaults (300 s default tolerations, 50 s
+      // node-monitor grace period): the manifests' own tolerations must make a zone loss short
     ]);
     this.log('etcd and kube-apiserver started');
     await waitFor('the API server to be ready', 90_000, () => this.kubectl(['get', '--raw', '/readyz']).status === 0, 1000);
+    if (apiServerOnly) return;
     this.run('kube-controller-manager', [
       `--kubeconfig=${this.kubeconfig}`,
       '--bind-address=127.0.0.1',
@@ -167,7 +188,6 @@ export class Cluster {
       `--service-account-private-key-file=${saKey}`,
       '--controllers=*,-nodeipam,-service-lb-controller,-cloud-node-lifecycle',
       '--terminated-pod-gc-threshold=100',
-      '--node-monitor-grace-period=40s',
     ]);
     this.run('kube-scheduler', [`--kubeconfig=${this.kubeconfig}`, '--bind-address=127.0.0.1', '--secure-port=0', '--leader-elect=false']);
     this.run('kwok', [
@@ -218,6 +238,44 @@ export class Cluster {
         git(work, ['commit', '--quiet', '--allow-empty', '-m', message]);
         git(work, ['push', '--quiet', 'origin', 'main']);
         return git(work, ['rev-parse', 'HEAD']).trim();
+      },
+    };
+  }
+
+  /**
+   * Watches a collection (e.g. `/api/v1/namespaces/x/pods`) from `resourceVersion` on: every change
+   * reaches `onEvent` in order, as the API server sends it. `onError` gets a broken or expired watch.
+   */
+  watch(collection: string, resourceVersion: string, onEvent: (e: WatchEvent) => void, onError: (e: Error) => void): Watch {
+    const url = new URL(`${this.server}${collection}?watch=true&allowWatchBookmarks=true&resourceVersion=${resourceVersion}`);
+    let buffer = '';
+    let stopped = false;
+    const req = https.get(url, { headers: { Authorization: `Bearer ${this.token}` }, rejectUnauthorized: false }, (res) => {
+      if (res.statusCode !== 200) {
+        onError(new Error(`watch ${collection}: HTTP ${res.statusCode}`));
+        res.resume();
+        return;
+      }
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let nl: number;
+        while ((nl = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, nl).trim();
+          buffer = buffer.slice(nl + 1);
+          if (!line) continue;
+          const e = JSON.parse(line) as WatchEvent;
+          if (e.type === 'ERROR') onError(new Error(`watch ${collection}: ${JSON.stringify(e.object)}`));
+          else onEvent(e);
+        }
+      });
+      res.on('end', () => stopped || onError(new Error(`watch ${collection} ended by the API server`)));
+    });
+    req.on('error', (e) => stopped || onError(e));
+    return {
+      stop: () => {
+        stopped = true;
+        req.destroy();
       },
     };
   }

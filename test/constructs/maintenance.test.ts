@@ -66,7 +66,8 @@ describe('Job placement', () => {
       ...objects.filter((o) => o.kind === 'CronJob').map((c: any) => c.spec.jobTemplate.spec.template.spec),
     ];
     expect(pods.length).toBeGreaterThanOrEqual(4);
-    for (const pod of pods) expect(pod).toMatchObject({ nodeSelector: { pool: 'batch' }, tolerations: jobs.tolerations, priorityClassName: 'batch-low' });
+    // the definition's tolerations first, then the generated node-loss ones (test/constructs/workload.test.ts)
+    for (const pod of pods) expect(pod).toMatchObject({ nodeSelector: { pool: 'batch' }, tolerations: [...jobs.tolerations, expect.objectContaining({ key: 'node.kubernetes.io/not-ready' }), expect.objectContaining({ key: 'node.kubernetes.io/unreachable' })], priorityClassName: 'batch-low' });
     const migrate = container(find(objects, "Job", "test-db-migrate-downtime-4-6-6"));
     expect(migrate.resources).toEqual({ requests: { cpu: '1', memory: '2Gi', 'ephemeral-storage': '256Mi' }, limits: { memory: '3Gi', 'ephemeral-storage': '2Gi' } });
   });

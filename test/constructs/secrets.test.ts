@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { definition, find, synth } from '../helpers';
+import { KubeObject } from '../../src/output/schema-gate';
+import { definition, find, synth, synthStages } from '../helpers';
 
 const sealed = 'AgBy3i4OJSWK+PiTySYZZA9rO43cGDEq' + 'x'.repeat(60);
 
 describe('Secret sources', () => {
-  const objects = synth(
-    definition({
+  const def = definition({
       secrets: {
         sources: {
           core: { externalSecret: { store: 'vault', data: { SECRET_KEY_BASE: 'mastodon/core#skb', VAPID_PRIVATE_KEY: 'mastodon/core#vp', VAPID_PUBLIC_KEY: 'mastodon/core#vpub', ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY: 'a', ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY: 'b', ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT: 'c' } } },
@@ -13,8 +13,8 @@ describe('Secret sources', () => {
           s3: { externalSecret: { store: 'aws', storeKind: 'SecretStore', extract: 'mastodon/s3' } },
         },
       },
-    }),
-  );
+    });
+  const objects = synth(def);
 
   it('emits an ExternalSecret that names remote keys only', () => {
     const es = find(objects, 'ExternalSecret', 'core');
@@ -32,7 +32,15 @@ describe('Secret sources', () => {
   });
 
   it('applies them in the base stage and never emits a Secret', () => {
-    expect(objects.some((o) => o.kind === 'Secret')).toBe(false);
+    const stages = synthStages(def);
+    const sources = (objs: KubeObject[]) => objs.filter((o) => o.kind === 'ExternalSecret' || o.kind === 'SealedSecret').map((o) => `${o.kind}/${o.metadata?.name}`).sort();
+    expect(sources(stages.base)).toEqual(['ExternalSecret/core', 'ExternalSecret/s3', 'SealedSecret/db']);
+    for (const [stage, objs] of Object.entries(stages)) {
+      if (stage !== 'base') expect(sources(objs), stage).toEqual([]);
+      expect(objs.filter((o) => o.kind === 'Secret'), stage).toEqual([]);
+    }
+    // every stage and the Flux objects together are what synth emits
+    expect(Object.values(stages).flat().length).toBe(objects.length);
   });
 
   it('refuses what looks like a plain value instead of kubeseal output', async () => {

@@ -3,7 +3,6 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
-import { SIDEKIQ_ALIVE_CHECK } from '../../src/constructs/sidekiq';
 import { container, definition, envOf, find, synth } from '../helpers';
 
 const layout = {
@@ -40,8 +39,15 @@ describe('Sidekiq queue groups', () => {
   it('rolls other groups without losing jobs: grace period longer than the shutdown timeout', () => {
     const dep = find(objects, 'Deployment', 'test-sidekiq-rest');
     expect(dep.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
+    // Sidekiq stops fetching on SIGTERM and pushes unfinished jobs back after -t seconds: the kubelet must not kill it first
+    expect(container(dep).args.slice(container(dep).args.indexOf('-t'), container(dep).args.indexOf('-t') + 2)).toEqual(['-t', '30']);
     expect(dep.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(30);
-    expect(find(objects, 'PodDisruptionBudget', 'test-sidekiq-rest')).toBeDefined();
+    // a drain evicts one pod of the group at a time: the budget selects exactly this group's pods
+    const pdb = find(objects, 'PodDisruptionBudget', 'test-sidekiq-rest').spec;
+    expect(pdb.selector).toEqual(dep.spec.selector);
+    expect(dep.spec.template.metadata.labels).toMatchObject(pdb.selector.matchLabels);
+    expect(objects.filter((o: any) => o.kind === 'Deployment' && o.metadata.name !== 'test-sidekiq-rest' && Object.entries(pdb.selector.matchLabels).every(([k, v]) => o.spec.template.metadata.labels[k] === v))).toEqual([]);
+    expect(pdb.maxUnavailable ?? dep.spec.replicas - pdb.minAvailable).toBeLessThan(dep.spec.replicas);
     expect(find(objects, 'HorizontalPodAutoscaler', 'test-sidekiq-federation').spec).toMatchObject({ minReplicas: 2, maxReplicas: 6 });
   });
 
@@ -67,18 +73,28 @@ describe('Sidekiq queue groups', () => {
   });
 
   it('is ready when the official image touches its ready file', () => {
-    const c = container(find(objects, 'Deployment', 'test-sidekiq-rest'));
-    expect(c.readinessProbe.exec.command).toEqual(['cat', '/opt/mastodon/tmp/sidekiq_process_has_started_and_will_begin_processing_jobs']);
-    expect(c.livenessProbe.exec.command).toEqual(['sh', '-c', SIDEKIQ_ALIVE_CHECK]);
+    // Mastodon's Dockerfile: WORKDIR /opt/mastodon, ENV MASTODON_SIDEKIQ_READY_FILENAME=sidekiq_process_has_started_and_will_begin_processing_jobs;
+    // config/initializers/sidekiq.rb (4.3+): on startup FileUtils.touch(Rails.root.join('tmp', ready_filename))
+    const touched = '/opt/mastodon/tmp/sidekiq_process_has_started_and_will_begin_processing_jobs';
+    for (const dep of objects.filter((o: any) => o.kind === 'Deployment' && o.metadata.name.startsWith('test-sidekiq-')) as any[]) {
+      const c = container(dep);
+      expect(c.readinessProbe.exec.command, dep.metadata.name).toEqual(['cat', touched]);
+      // the file is on the tmp/ volume (read-only root), and the image's variable is not overridden
+      expect(c.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/opt/mastodon/tmp' });
+      expect(envOf(c).MASTODON_SIDEKIQ_READY_FILENAME).toBeUndefined();
+    }
   });
 
   it('has a liveness check that matches every Sidekiq major and nothing else', () => {
-    // run the exact check against fake /proc entries with the process titles of Sidekiq 6, 7 and 8
+    // run the check the Deployment carries against fake /proc entries with the process titles of Sidekiq 6, 7 and 8
+    const [shell, flag, command] = container(find(objects, 'Deployment', 'test-sidekiq-rest')).livenessProbe.exec.command;
+    expect([shell, flag]).toEqual(['sh', '-c']);
+    expect(command).toContain('/proc/');
     const check = (title: string) => {
       const root = fs.mkdtempSync(path.join(os.tmpdir(), 'proc-'));
       fs.mkdirSync(path.join(root, '7'));
       fs.writeFileSync(path.join(root, '7', 'cmdline'), `${title}\0`);
-      const script = SIDEKIQ_ALIVE_CHECK.replace('/proc/', `${root}/`);
+      const script = command.replace('/proc/', `${root}/`);
       try {
         execFileSync('sh', ['-c', script]);
         return true;

@@ -18,8 +18,13 @@ describe('Streaming', () => {
   });
 
   it('gives WebSocket clients time to be closed gracefully', () => {
-    expect(dep.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(60);
-    expect(c.lifecycle.preStop.exec.command[0]).toBe('sleep');
+    // keeps serving while its endpoints are withdrawn, then has the rest of the grace period to close connections
+    const [sleep, seconds, ...rest] = c.lifecycle.preStop.exec.command;
+    expect({ sleep, rest }).toEqual({ sleep: 'sleep', rest: [] });
+    expect(Number(seconds)).toBeGreaterThanOrEqual(5);
+    expect(dep.spec.template.spec.terminationGracePeriodSeconds - Number(seconds)).toBeGreaterThanOrEqual(30);
+    // a rollout never takes a streaming pod away before its replacement is ready
+    expect(dep.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
   });
 
   it('gets no Rails secrets, only the database and main Redis credentials', () => {
@@ -29,7 +34,13 @@ describe('Streaming', () => {
   });
 
   it('autoscales and has a disruption budget', () => {
-    expect(find(objects, 'HorizontalPodAutoscaler', 'test-streaming').spec).toMatchObject({ minReplicas: 3, maxReplicas: 6 });
-    expect(find(objects, 'PodDisruptionBudget', 'test-streaming')).toBeDefined();
+    expect(find(objects, 'HorizontalPodAutoscaler', 'test-streaming').spec).toMatchObject({ minReplicas: 3, maxReplicas: 6, scaleTargetRef: { kind: 'Deployment', name: 'test-streaming' } });
+    expect(dep.spec.replicas).toBeUndefined();
+    // the budget covers exactly the streaming pods and lets a drain take fewer than all of them
+    const pdb = find(objects, 'PodDisruptionBudget', 'test-streaming').spec;
+    expect(pdb.selector).toEqual(dep.spec.selector);
+    expect(dep.spec.template.metadata.labels).toMatchObject(pdb.selector.matchLabels);
+    expect(pdb.maxUnavailable ?? 3 - pdb.minAvailable).toBeLessThan(3);
+    expect(pdb.maxUnavailable ?? 3 - pdb.minAvailable).toBeGreaterThan(0);
   });
 });

@@ -85,7 +85,11 @@ describe('loading a definition', () => {
 
   it('reports every problem at once', () => {
     const errors = errorsOf(stringify(definition({ web: { replicas: 'x', workers: 0 }, streaming: { bogus: true } })));
-    expect(errors).toHaveLength(3);
+    expect(errors).toEqual([
+      expect.stringMatching(/error: web\.replicas: expected integer, found "x"$/),
+      expect.stringMatching(/error: web\.workers: expected a number >= 1, found 0$/),
+      expect.stringMatching(/error: streaming\.bogus: unknown field; expected one of: replicas, /),
+    ]);
   });
 
   it('requires the name to match the file name', () => {

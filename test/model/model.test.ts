@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { definition, model, problems } from '../helpers';
+import { definition, model, problems, synth } from '../helpers';
 
 const ALL_43 = ['default,8', 'push,6', 'ingress,4', 'mailers,2', 'pull', 'scheduler'];
 const groups = (...g: object[]) => ({ sidekiq: { groups: g } });
@@ -12,8 +12,19 @@ describe('version', () => {
   });
 
   it('tags every image with the one version', () => {
-    const m = model(definition({ version: 'v4.6.6' }));
-    expect(m.tag).toBe('v4.6.6');
+    const images = (version: string) =>
+      synth(definition({ version, upgrade: { from: '4.5.6' }, admin: { username: 'owner', email: 'owner@example.social' }, metrics: { prometheus: true } })).flatMap((o: any) => {
+        const pod = (o.spec?.template ?? o.spec?.jobTemplate?.spec?.template)?.spec;
+        return pod ? [...(pod.initContainers ?? []), ...pod.containers].map((c: any) => `${o.kind}/${o.metadata.name}/${c.name} ${c.image}`) : [];
+      });
+    for (const version of ['v4.6.6', '4.6.6']) {
+      const all = images(version);
+      const mastodon = all.filter((i) => / ghcr\.io\/mastodon\//.test(i));
+      // every process, Job and CronJob, main and init containers, Rails and streaming images
+      expect(mastodon.length, version).toBe(all.length);
+      expect(mastodon.map((i) => i.split(' ')[0])).toEqual(expect.arrayContaining(['Deployment/test-web/web', 'Deployment/test-web/seed-tmp', 'Deployment/test-streaming/streaming', 'Deployment/test-sidekiq-all/sidekiq', 'Job/test-db-migrate-pre-4-6-6/db-migrate-pre', 'Job/test-db-migrate-post-4-6-6/db-migrate-post', 'Job/test-create-admin/create-admin', 'CronJob/test-media-remove/media-remove']));
+      expect(mastodon.filter((i) => !/ ghcr\.io\/mastodon\/mastodon(-streaming)?:v4\.6\.6$/.test(i)), version).toEqual([]);
+    }
   });
 });
 

@@ -1,0 +1,111 @@
+/**
+ * The library as a cdk8s user gets it: `npm pack`, a fresh project that installs the tarball (with cdk8s,
+ * cdk8s-plus-28 and constructs from the npm cache, offline), type-checks test/library/app/main.ts against the
+ * packed declarations, runs it, and the YAML it synthesizes is asserted.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(__dirname, '../..');
+const own = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+let dir: string;
+let workers: any[];
+let platform: any[];
+
+function run(cmd: string, args: string[], cwd: string): string {
+  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } });
+}
+
+/**
+ * The project's lockfile: the library's dependencies at the versions (and tarballs, by integrity) this
+ * repository locks, so `npm ci --offline` installs them from the npm cache `npm ci` filled here.
+ */
+function lockfile(dependencies: Record<string, string>, tarball: string) {
+  const locked = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8')).packages as Record<string, Record<string, any>>;
+  const packages: Record<string, unknown> = { '': { name: 'user-app', dependencies } };
+  packages['node_modules/mastodon-cdk8s'] = { version: own.version, resolved: `file:../${tarball}`, license: own.license, dependencies: own.dependencies };
+  const todo = Object.keys(own.dependencies);
+  const seen = new Set<string>();
+  while (todo.length) {
+    const name = todo.pop()!;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    for (const [key, entry] of Object.entries(locked)) {
+      if (key !== `node_modules/${name}` && !key.startsWith(`node_modules/${name}/node_modules/`)) continue;
+      const { dev, devOptional, peer, ...rest } = entry;
+      packages[key] = rest;
+      if (!entry.inBundle) todo.push(...Object.keys(entry.dependencies ?? {}), ...Object.keys(entry.peerDependencies ?? {}));
+    }
+  }
+  return { name: 'user-app', lockfileVersion: 3, requires: true, packages };
+}
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mastodon-cdk8s-library-'));
+  run(process.execPath, [path.join(root, 'scripts', 'build.mjs')], root);
+  const tarball = run('npm', ['pack', '--silent', '--pack-destination', dir], root).trim().split('\n').pop()!;
+  const project = path.join(dir, 'app');
+  fs.mkdirSync(project);
+  const pin = (name: string) => own.dependencies[name];
+  const dependencies = { 'mastodon-cdk8s': `file:../${tarball}`, cdk8s: pin('cdk8s'), 'cdk8s-plus-28': pin('cdk8s-plus-28'), constructs: pin('constructs') };
+  fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'user-app', private: true, dependencies }));
+  fs.writeFileSync(path.join(project, 'package-lock.json'), JSON.stringify(lockfile(dependencies, tarball)));
+  fs.writeFileSync(
+    path.join(project, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'commonjs', moduleResolution: 'node', strict: true, types: [], outDir: 'build', skipLibCheck: false }, files: ['main.ts'] }),
+  );
+  fs.copyFileSync(path.join(__dirname, 'app', 'main.ts'), path.join(project, 'main.ts'));
+  run('npm', ['ci', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], project);
+  // type-checks against the packed .d.ts (and cdk8s' own), never against src/
+  run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], project);
+  run(process.execPath, ['build/main.js'], project);
+  const read = (chart: string) => parseAllDocuments(fs.readFileSync(path.join(project, 'dist', `${chart}.k8s.yaml`), 'utf8')).map((d) => d.toJS());
+  workers = read('workers');
+  platform = read('platform');
+}, 600_000);
+
+afterAll(() => {
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const names = (objects: any[]) => objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
+
+describe('the packed library in a cdk8s app', () => {
+  it('installs from the tarball with the library\'s files only', () => {
+    const installed = path.join(dir, 'app', 'node_modules', 'mastodon-cdk8s');
+    expect(fs.existsSync(path.join(installed, 'build', 'src', 'index.d.ts'))).toBe(true);
+    expect(fs.existsSync(path.join(installed, 'src'))).toBe(false);
+    expect(fs.existsSync(path.join(installed, 'test'))).toBe(false);
+  });
+
+  it('(a) one SidekiqGroup in the user\'s Chart: a Deployment and its disruption budget', () => {
+    expect(names(workers)).toEqual(['Deployment/social/social-sidekiq-mailers', 'PodDisruptionBudget/social/social-sidekiq-mailers']);
+    const c = workers[0].spec.template.spec.containers[0];
+    expect(c.args).toEqual(['bundle', 'exec', 'sidekiq', '-c', '10', '-t', '25', '-q', 'mailers']);
+    expect(c.envFrom).toEqual([{ configMapRef: { name: 'social-env' } }, { secretRef: { name: 'social' } }]);
+    expect(workers[0].spec.replicas).toBe(2);
+  });
+
+  it('(c) the patched field reaches the YAML as written, the rest of the resources untouched', () => {
+    expect(workers[0].spec.template.spec.containers[0].resources).toEqual({
+      requests: { cpu: '500m', memory: '768Mi', 'ephemeral-storage': '256Mi' },
+      limits: { memory: '2Gi', 'ephemeral-storage': '2Gi' },
+    });
+  });
+
+  it('(b) a MastodonInstance next to the chart\'s own objects', () => {
+    const all = names(platform);
+    expect(all).toContain('ConfigMap/platform/team');
+    for (const o of ['Namespace//social', 'ConfigMap/social/social-env', 'Deployment/social/social-web', 'Deployment/social/social-streaming', 'Deployment/social/social-sidekiq-all', 'Ingress/social/social-web', 'Job/social/social-db-migrate-pre-4-5-6', 'Job/social/social-db-migrate-post-4-5-6']) {
+      expect(all).toContain(o);
+    }
+    const web = platform.find((o) => o.kind === 'Deployment' && o.metadata.name === 'social-web');
+    // defaults the YAML loader would fill in come from the props' schema in code
+    expect(web.spec.template.spec.containers[0].image).toBe('ghcr.io/mastodon/mastodon:v4.5.6');
+    expect(web.spec.template.spec.containers[0].env.find((e: any) => e.name === 'WEB_CONCURRENCY')).toEqual({ name: 'WEB_CONCURRENCY', value: '2' });
+  });
+});
