@@ -58,11 +58,12 @@ await esbuild.build({
       import * as path from 'path';
       import { precompileInto } from './src/ajv-cache';
       import { SchemaGate } from './src/output/schema-gate';
-      import { instanceValidator } from './src/definition/load';
+      import { PART_SCHEMAS, instanceValidator, partValidator } from './src/definition/load';
       import { VALIDATORS_DIR, VENDOR_DIR } from './src/paths';
       const kept = precompileInto(VALIDATORS_DIR);
       new SchemaGate(VENDOR_DIR, undefined, false).precompile();
       instanceValidator();
+      for (const part of PART_SCHEMAS) partValidator(part);
       for (const f of fs.readdirSync(VALIDATORS_DIR)) if (!kept.has(f.replace(/\\.v8$/, ''))) fs.rmSync(path.join(VALIDATORS_DIR, f));
     `,
   },

@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { instanceJsonSchema } from './definition/schema';
 import { PROJECT_ROOT, SynthResult, definitionFiles, synthesize } from './synth';
 import { staleEntries, writeDist } from './output/write';
 import { UsageError, displayPath, printable } from './cli';
@@ -63,9 +64,6 @@ function parseArgs(argv: string[]): Options {
 export const SCHEMA_FILE = path.join(PROJECT_ROOT, 'schema', 'instance.schema.json');
 
 export function schemaText(): string {
-  // the schema writer is loaded only for this option
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { instanceJsonSchema } = require('./definition/schema') as typeof import('./definition/schema');
   return JSON.stringify(instanceJsonSchema(), null, 2) + '\n';
 }
 

@@ -12,7 +12,7 @@ import { RenderedInstance, renderInstance } from './output/render';
 import { SchemaGate } from './output/schema-gate';
 import { ruleFindings } from './rules';
 import { definitionPathOf } from './output/provenance';
-import { deployedVersion } from './output/deployed';
+import { deployedUpgradeFrom, deployedVersion } from './output/deployed';
 import { PROJECT_ROOT, VENDOR_DIR } from './paths';
 import { CliError, MAX_PROBLEMS_PER_FILE, describeFsError, displayPath } from './cli';
 
@@ -68,7 +68,9 @@ export function synthesize(files: readonly string[], gate = new SchemaGate(VENDO
       const { instance, source } = loadDefinition(file, shown);
       let model: InstanceModel;
       try {
-        model = buildModel(instance, { deployedVersion: options.outDir ? deployedVersion(options.outDir, instance.name) : undefined });
+        const deployed = options.outDir ? deployedVersion(options.outDir, instance.name) : undefined;
+        const deployedFrom = deployed && options.outDir ? deployedUpgradeFrom(options.outDir, instance.name, deployed) : undefined;
+        model = buildModel(instance, { deployedVersion: deployed, deployedUpgradeFrom: deployedFrom });
       } catch (e) {
         if (e instanceof ModelError) throw new DefinitionError(e.problems.map((p) => source.locate(p)));
         throw e;

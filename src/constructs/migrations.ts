@@ -10,12 +10,16 @@ import * as L1 from './objects';
 import { PatchesLast } from './objects';
 import { k8s } from 'cdk8s-plus-28';
 import { InstanceModel } from '../model/model';
+import { formatVersion } from '../model/versions';
 import { CONTAINER_SECURITY, HELPER_RESOURCES, InstanceIdentity, POD_SECURITY, metadata, resourceRequirements, scratchVolumes } from './common';
 import { MEDIA_PATH, MastodonEnvironment, PRE_DEPLOY_ENV, adminEnv } from './environment';
 import { RAILS_SCRATCH, addToPod, extraEnvOf, mastodonContainer, mediaVolumeAffinity, seedTmpContainer, typedPlacement } from './workload';
 
 /** Flux replaces a Job whose spec changed instead of failing on immutable fields. */
 export const FLUX_FORCE = { 'kustomize.toolkit.fluxcd.io/force': 'enabled' };
+
+/** On the pre-deployment Job of an upgrade whose source came from the committed output (src/output/deployed.ts). */
+export const UPGRADE_FROM_ANNOTATION = 'mastodon-cdk8s/upgrade-from';
 
 export type MastodonJobKind = 'db-migrate-pre' | 'db-migrate-post' | 'db-migrate-downtime' | 'search-deploy' | 'create-admin';
 
@@ -48,6 +52,8 @@ export interface MastodonJobProps extends RailsTaskProps {
   readonly ttl?: boolean;
   /** @default - `<instance>-<kind>-<version>` */
   readonly name?: string;
+  /** @default - only Flux's force annotation */
+  readonly annotations?: Record<string, string>;
 }
 
 export interface MastodonJobPodProps extends RailsTaskProps {
@@ -113,7 +119,7 @@ export class MastodonJob extends Construct {
     super(scope, id);
     const m = props.model;
     this.name = props.name ?? jobName(m, props.kind);
-    const meta = metadata(props.id, this.name, props.kind, { annotations: FLUX_FORCE });
+    const meta = metadata(props.id, this.name, props.kind, { annotations: { ...FLUX_FORCE, ...props.annotations } });
     const template = mastodonJobPod({ ...props, labels: meta.labels!, containerName: props.kind });
     const job = new L1.KubeJob(this, 'Resource', {
       metadata: meta,
@@ -141,7 +147,10 @@ export function migrateTask(model: InstanceModel): string {
 
 /** Pre-deployment migrations with the new image, before any process rolls. */
 export function preDeployMigration(scope: Construct, props: Omit<MastodonJobProps, 'kind' | 'args'>): MastodonJob {
+  const m = props.model;
   return new MastodonJob(scope, 'db-migrate-pre', {
+    // a source read from the output is recorded, so a second synthesis of this version repeats the same upgrade
+    annotations: m.upgradeFromOutput && m.upgradeFrom ? { [UPGRADE_FROM_ANNOTATION]: formatVersion(m.upgradeFrom) } : undefined,
     ...props,
     kind: 'db-migrate-pre',
     args: ['bundle', 'exec', 'rails', migrateTask(props.model)],

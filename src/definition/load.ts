@@ -8,7 +8,7 @@ import * as path from 'path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, Node } from 'yaml';
 import { DefinitionError, FieldPath, LocatedProblem, Problem, show } from './problems';
-import { InstanceDefinition, instanceJsonSchema } from './schema';
+import { InstanceDefinition, dragonfly, hostsSchema, ingress, instanceJsonSchema, redisOperator, sidekiqGroup, streaming, web } from './schema';
 import { Schema } from './schema-builder';
 import { cachedValidators } from '../ajv-cache';
 import { describeFsError } from '../cli';
@@ -153,19 +153,34 @@ export function checkDefinition(input: unknown): { readonly instance?: InstanceD
 
 const partValidators = new Map<object, ValidateFunction>();
 
+/** The pieces of the instance schema that constructs check their props against: the build compiles these ahead. */
+export const PART_SCHEMAS: readonly Schema<unknown, unknown>[] = [web, streaming, sidekiqGroup, ingress, hostsSchema, dragonfly, redisOperator];
+
+/** The validator of one piece of the schema (compiled ahead by the build for PART_SCHEMAS, src/ajv-cache.ts). */
+export function partValidator(schema: Schema<unknown, unknown>): ValidateFunction {
+  let validate = partValidators.get(schema);
+  if (!validate) {
+    validate = cachedValidators({
+      key: `part:${createHash('sha256').update(JSON.stringify(schema.json)).digest('hex')}`,
+      build: () => {
+        const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: true, code: { source: true } });
+        ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
+        ajv.addKeyword({ keyword: 'x-sensitive', schemaType: 'boolean' });
+        ajv.addSchema(schema.json, 'part');
+        return { ajv, refs: { part: 'part' } };
+      },
+    }).part;
+    partValidators.set(schema, validate);
+  }
+  return validate;
+}
+
 /**
  * Checks a part of a definition (a construct's props) against its piece of the instance schema and returns a copy
  * with that piece's defaults filled in: the constructs used on their own share the definition's rules and defaults.
  */
 export function checkPart<T>(schema: Schema<unknown, T>, input: unknown, at: FieldPath = []): { readonly value?: T; readonly problems: readonly Problem[] } {
-  let validate = partValidators.get(schema);
-  if (!validate) {
-    const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: true });
-    ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
-    ajv.addKeyword({ keyword: 'x-sensitive', schemaType: 'boolean' });
-    validate = ajv.compile(schema.json);
-    partValidators.set(schema, validate);
-  }
+  const validate = partValidator(schema as Schema<unknown, unknown>);
   const data: unknown = input === undefined ? undefined : JSON.parse(JSON.stringify(input));
   if (validate(data)) return { value: data as T, problems: [] };
   const problems = (validate.errors ?? []).filter((e) => e.keyword !== 'propertyNames').map((e) => describeError(e, data));

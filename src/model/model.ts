@@ -76,6 +76,8 @@ export interface InstanceModel {
   readonly localDomain: string;
   readonly webDomain: string;
   readonly upgradeFrom?: Semver;
+  /** upgradeFrom was read from the committed output, not from upgrade.from: the pre-deployment Job records it */
+  readonly upgradeFromOutput: boolean;
   readonly downtimeUpgrade: boolean;
   /** `tootctl search deploy` arguments for this synth, or undefined when no Job is needed */
   readonly searchDeployArgs?: readonly string[];
@@ -146,6 +148,11 @@ const TYPED_AUTH_SUFFIXES: Record<string, string[]> = {
 export interface ModelContext {
   /** the Mastodon version the committed output deploys, when there is one (src/output/deployed.ts) @default - a fresh install unless upgrade.from says otherwise */
   readonly deployedVersion?: string;
+  /**
+   * the release the committed output itself upgrades from (src/output/deployed.ts), when it was synthesized as an
+   * upgrade read from an earlier output: re-synthesizing the same version repeats that upgrade @default - none
+   */
+  readonly deployedUpgradeFrom?: string;
 }
 
 export function buildModel(input: InstanceDefinition, context: ModelContext = {}): InstanceModel {
@@ -173,7 +180,8 @@ export function buildModel(input: InstanceDefinition, context: ModelContext = {}
       error(['upgrade', 'from'], `the committed output deploys ${formatVersion(deployed)}, but upgrade.from says ${formatVersion(declared)}: remove upgrade.from (the running version is read from the output) or make it ${formatVersion(deployed)}`);
     }
   }
-  const upgradeFrom = declared ?? (deployed && compareVersions(deployed, version) !== 0 ? deployed : undefined);
+  const recorded = context.deployedUpgradeFrom && deployed && compareVersions(deployed, version) === 0 ? parseVersion(context.deployedUpgradeFrom) : undefined;
+  const upgradeFrom = declared ?? (deployed && compareVersions(deployed, version) !== 0 ? deployed : recorded);
   const downtimeUpgrade = def.upgrade.strategy === 'downtime';
   if (upgradeFrom) checkUpgradePath(upgradeFrom, version, facts, downtimeUpgrade, error);
   else if (downtimeUpgrade) error(['upgrade', 'strategy'], 'a downtime upgrade needs upgrade.from (the version running now)');
@@ -359,6 +367,7 @@ export function buildModel(input: InstanceDefinition, context: ModelContext = {}
     localDomain: def.domain,
     webDomain: def.webDomain ?? def.domain,
     upgradeFrom,
+    upgradeFromOutput: !declared && upgradeFrom !== undefined,
     downtimeUpgrade,
     searchDeployArgs,
     sidekiqGroups,

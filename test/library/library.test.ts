@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lockfile } from '../package/install';
 
 const root = path.resolve(__dirname, '../..');
 const own = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -20,29 +21,6 @@ function run(cmd: string, args: string[], cwd: string): string {
   return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } });
 }
 
-/**
- * The project's lockfile: the library's dependencies at the versions (and tarballs, by integrity) this
- * repository locks, so `npm ci --offline` installs them from the npm cache `npm ci` filled here.
- */
-function lockfile(dependencies: Record<string, string>, tarball: string) {
-  const locked = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8')).packages as Record<string, Record<string, any>>;
-  const packages: Record<string, unknown> = { '': { name: 'user-app', dependencies } };
-  packages['node_modules/mastodon-cdk8s'] = { version: own.version, resolved: `file:../${tarball}`, license: own.license, dependencies: own.dependencies };
-  const todo = Object.keys(own.dependencies);
-  const seen = new Set<string>();
-  while (todo.length) {
-    const name = todo.pop()!;
-    if (seen.has(name)) continue;
-    seen.add(name);
-    for (const [key, entry] of Object.entries(locked)) {
-      if (key !== `node_modules/${name}` && !key.startsWith(`node_modules/${name}/node_modules/`)) continue;
-      const { dev, devOptional, peer, ...rest } = entry;
-      packages[key] = rest;
-      if (!entry.inBundle) todo.push(...Object.keys(entry.dependencies ?? {}), ...Object.keys(entry.peerDependencies ?? {}));
-    }
-  }
-  return { name: 'user-app', lockfileVersion: 3, requires: true, packages };
-}
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mastodon-cdk8s-library-'));
@@ -50,10 +28,11 @@ beforeAll(() => {
   const tarball = run('npm', ['pack', '--silent', '--pack-destination', dir], root).trim().split('\n').pop()!;
   const project = path.join(dir, 'app');
   fs.mkdirSync(project);
-  const pin = (name: string) => own.dependencies[name];
+  // the peer dependencies at the versions this repository tests (its devDependencies)
+  const pin = (name: string) => own.devDependencies[name];
   const dependencies = { 'mastodon-cdk8s': `file:../${tarball}`, cdk8s: pin('cdk8s'), 'cdk8s-plus-28': pin('cdk8s-plus-28'), constructs: pin('constructs') };
   fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'user-app', private: true, dependencies }));
-  fs.writeFileSync(path.join(project, 'package-lock.json'), JSON.stringify(lockfile(dependencies, tarball)));
+  fs.writeFileSync(path.join(project, 'package-lock.json'), JSON.stringify(lockfile('user-app', 'dependencies', `../${tarball}`, { cdk8s: pin('cdk8s'), 'cdk8s-plus-28': pin('cdk8s-plus-28'), constructs: pin('constructs') })));
   fs.writeFileSync(
     path.join(project, 'tsconfig.json'),
     JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'commonjs', moduleResolution: 'node', strict: true, types: [], outDir: 'build', skipLibCheck: false }, files: ['main.ts'] }),

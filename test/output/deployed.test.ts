@@ -42,6 +42,19 @@ describe('upgrades derived from what is deployed', () => {
     expect(preDeploy(bumped).args).not.toContain('db:prepare');
   });
 
+  it('a second synthesis of a bumped version repeats the same upgrade (recorded on its Job), so synth --check after synth passes', () => {
+    const { out, synth } = setUp('4.5.6');
+    const bumped = synth({ version: '4.5.7' });
+    writeDist(out, bumped.rendered, { removeOthers: true });
+    const again = synth({ version: '4.5.7' });
+    expect(again.errors).toEqual([]);
+    expect(preDeploy(again).args).toContain('db:migrate');
+    const texts = (r: ReturnType<typeof synthesize>) => [...r.rendered[0].files.entries()];
+    expect(texts(again)).toEqual(texts(bumped));
+    const job: any = again.rendered[0].objects.find((o) => o.file.startsWith('10-pre-deploy/job-'))!.object;
+    expect(job.metadata.annotations['mastodon-cdk8s/upgrade-from']).toBe('4.5.6');
+  });
+
   it('a fresh install (no committed output, no upgrade.from) prepares the database', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fresh-'));
     fs.writeFileSync(path.join(dir, 'test.yaml'), stringify(definition()));
