@@ -34,6 +34,8 @@ export class QueueScaler extends Construct {
     const server: Record<string, string> = r.sentinel
       ? { addresses: r.sentinel.hosts, sentinelMaster: r.sentinel.master }
       : { address: `${r.host}:${r.port}`, ...(r.tls ? { enableTLS: 'true' } : {}), ...(r.db !== undefined ? { databaseIndex: String(r.db) } : {}) };
+    // an ACL user (REDIS_USER): without it KEDA authenticates as `default` and Redis refuses the password
+    if (r.user) server.username = r.user;
     new ScaledObject(this, 'scaled-object', {
       metadata: metadata(props.id, props.name, props.component),
       spec: {
