@@ -8,4 +8,4 @@ mkdir -p "$bin"
 version=$(cd "$here" && go list -m -f '{{.Version}}' github.com/prometheus/prometheus)
 echo "promtool build: github.com/prometheus/prometheus $version"
 (cd "$here" && go build -o "$bin/promtool" github.com/prometheus/prometheus/cmd/promtool)
-"$bin/promtool" --version | head -n 1
+"$bin/promtool" check rules --help >/dev/null
