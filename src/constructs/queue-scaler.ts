@@ -21,7 +21,7 @@ export interface QueueScalerProps {
   /** jobs waiting per replica */
   readonly lengthPerReplica: number;
   /** the Redis Sidekiq uses */
-  readonly redis: Pick<RedisEndpoint, 'host' | 'port' | 'passwordSecret' | 'tls' | 'db' | 'sentinel'>;
+  readonly redis: Pick<RedisEndpoint, 'host' | 'port' | 'user' | 'passwordSecret' | 'tls' | 'db' | 'sentinel'>;
 }
 
 export class QueueScaler extends Construct {
@@ -39,6 +39,8 @@ export class QueueScaler extends Construct {
     const server: Record<string, string> = r.sentinel
       ? { addresses: r.sentinel.hosts, sentinelMaster: r.sentinel.master }
       : { address: `${r.host}:${r.port}`, ...(r.tls ? { enableTLS: 'true' } : {}), ...(r.db !== undefined ? { databaseIndex: String(r.db) } : {}) };
+    // an ACL user (REDIS_USER): without it KEDA authenticates as `default` and Redis refuses the password
+    if (r.user) server.username = r.user;
     new L1.ScaledObject(this, 'Resource', {
       metadata: metadata(props.id, props.name, props.component),
       spec: {

@@ -22,7 +22,7 @@ export function missingComponents(components: readonly string[] = COMPONENTS): s
   return missing.length ? `missing ${missing.join(', ')} (run npm run test:cluster, which builds them)` : undefined;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.listen(0, '127.0.0.1', () => {
@@ -100,11 +100,15 @@ export class Cluster {
     this.kubeconfig = path.join(this.dir, 'kubeconfig');
   }
 
-  /** `kwokStages`: more kwok Stage files, e.g. to make some pods fail; `apiServerOnly`: etcd and kube-apiserver alone (no controllers, nodes or scheduler) */
-  static async start(options: { readonly kwokStages?: readonly string[]; readonly apiServerOnly?: boolean } = {}): Promise<Cluster> {
+  /**
+   * `kwokStages`: more kwok Stage files, e.g. to make some pods fail; `apiServerOnly`: etcd and kube-apiserver alone
+   * (no controllers, nodes or scheduler); `aggregation`: the API server proxies APIServices to extension API servers
+   * (front-proxy client certificate and request-header CA, as kubeadm sets them)
+   */
+  static async start(options: { readonly kwokStages?: readonly string[]; readonly apiServerOnly?: boolean; readonly aggregation?: boolean } = {}): Promise<Cluster> {
     const c = new Cluster();
     try {
-      await c.boot(options.kwokStages ?? [], options.apiServerOnly ?? false);
+      await c.boot(options.kwokStages ?? [], options.apiServerOnly ?? false, options.aggregation ?? false);
     } catch (e) {
       c.stop();
       throw e;
@@ -121,13 +125,36 @@ export class Cluster {
     this.events.push(`${((Date.now() - this.started) / 1000).toFixed(1).padStart(6)} s  ${line}`);
   }
 
-  private run(name: string, args: string[], env: Record<string, string> = {}): void {
-    const out = fs.openSync(path.join(this.dir, `${name}.log`), 'a');
-    const proc = spawn(path.join(BIN, name), args, { stdio: ['ignore', out, out], env: { ...process.env, ...env } });
-    this.procs.push({ name, proc });
+  /** starts `name` (from .cluster/bin, or a path) as a process of the cluster, logging to <dir>/<name>.log */
+  run(name: string, args: string[], env: Record<string, string> = {}): void {
+    const out = fs.openSync(path.join(this.dir, `${path.basename(name)}.log`), 'a');
+    const proc = spawn(path.isAbsolute(name) ? name : path.join(BIN, name), args, { stdio: ['ignore', out, out], env: { ...process.env, ...env } });
+    this.procs.push({ name: path.basename(name), proc });
   }
 
-  private async boot(kwokStages: readonly string[], apiServerOnly: boolean): Promise<void> {
+  /** a CA and a client certificate signed by it (openssl), for the aggregation layer's front proxy */
+  private frontProxyFlags(): string[] {
+    const f = (n: string) => path.join(this.dir, n);
+    const openssl = (args: string[]) => {
+      const r = spawnSync('openssl', args, { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`openssl ${args.join(' ')} failed: ${r.stderr}`);
+    };
+    openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=front-proxy-ca', '-keyout', f('front-proxy-ca.key'), '-out', f('front-proxy-ca.crt')]);
+    openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=front-proxy-client', '-keyout', f('front-proxy-client.key'), '-out', f('front-proxy-client.csr')]);
+    fs.writeFileSync(f('front-proxy-client.ext'), 'extendedKeyUsage=clientAuth\n');
+    openssl(['x509', '-req', '-in', f('front-proxy-client.csr'), '-CA', f('front-proxy-ca.crt'), '-CAkey', f('front-proxy-ca.key'), '-CAcreateserial', '-days', '1', '-extfile', f('front-proxy-client.ext'), '-out', f('front-proxy-client.crt')]);
+    return [
+      `--requestheader-client-ca-file=${f('front-proxy-ca.crt')}`,
+      '--requestheader-allowed-names=front-proxy-client',
+      '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+      '--requestheader-group-headers=X-Remote-Group',
+      '--requestheader-username-headers=X-Remote-User',
+      `--proxy-client-cert-file=${f('front-proxy-client.crt')}`,
+      `--proxy-client-key-file=${f('front-proxy-client.key')}`,
+    ];
+  }
+
+  private async boot(kwokStages: readonly string[], apiServerOnly: boolean, aggregation: boolean): Promise<void> {
     const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
     const token = randomBytes(24).toString('hex');
     this.token = token;
@@ -176,6 +203,7 @@ export class Cluster {
       '--endpoint-reconciler-type=none',
       // eviction and node monitoring keep their upstream defaults (300 s default tolerations, 50 s
       // node-monitor grace period): the manifests' own tolerations must make a zone loss short
+      ...(aggregation ? this.frontProxyFlags() : []),
     ]);
     this.log('etcd and kube-apiserver started');
     await waitFor('the API server to be ready', 90_000, () => this.kubectl(['get', '--raw', '/readyz']).status === 0, 1000);

@@ -64,6 +64,15 @@ describe('Sidekiq queue groups', () => {
     expect(find(objs, 'Deployment', 'test-sidekiq-federation').spec.replicas).toBeUndefined();
   });
 
+  it('gives KEDA the Redis ACL user Sidekiq connects as (REDIS_USER), and no username without one', () => {
+    const groups = { sidekiq: { groups: [layout.sidekiq.groups[0], { ...layout.sidekiq.groups[1], queueLengthPerReplica: 300 }, layout.sidekiq.groups[2]] } };
+    const withUser = synth(definition(layout, groups, { redis: { main: { external: { host: 'r', user: 'mastodon', passwordSecret: { name: 'redis', key: 'pw' } } } } }));
+    expect(envOf(container(find(withUser, 'Deployment', 'test-sidekiq-federation'))).REDIS_USER).toBe('mastodon');
+    for (const t of find(withUser, 'ScaledObject', 'test-sidekiq-federation').spec.triggers) expect(t.metadata.username).toBe('mastodon');
+    const without = synth(definition(layout, groups, { redis: { main: { external: { host: 'r', passwordSecret: { name: 'redis', key: 'pw' } } } } }));
+    for (const t of find(without, 'ScaledObject', 'test-sidekiq-federation').spec.triggers) expect(t.metadata).not.toHaveProperty('username');
+  });
+
   it('scales through Sentinel when Sidekiq uses the redis-operator backend', () => {
     const objs = synth(definition(layout, { sidekiq: { groups: [layout.sidekiq.groups[0], { ...layout.sidekiq.groups[1], queueLengthPerReplica: 300 }, layout.sidekiq.groups[2]] }, redis: { main: { external: undefined, redisOperator: {} } } }));
     expect(find(objs, 'ScaledObject', 'test-sidekiq-federation').spec.triggers[0]).toMatchObject({
