@@ -241,6 +241,22 @@ function checkUpgrade(def: Instance, version: Semver, facts: VersionFacts, conte
   return { upgradeFrom, downtimeUpgrade, migrationSecrets };
 }
 
+/** One component's placement and additions: pod labels outside the generator's, no credentials in extraEnv, one source per envFrom. */
+export function placementProblems(p: PodPlacement, facts: VersionFacts): Problem[] {
+  const problems: Problem[] = [];
+  for (const label of Object.keys(p.podLabels ?? {})) {
+    if (label.startsWith('app.kubernetes.io/')) problems.push({ path: ['podLabels', label], message: `${label} is set by the generator (selectors depend on it); use a label outside app.kubernetes.io/` });
+  }
+  for (const name of Object.keys(p.extraEnv ?? {})) {
+    if (isCredentialName(name)) problems.push({ path: ['extraEnv', name], message: `${name} looks like a credential; use envFrom with a Secret, or secretEnv` });
+    else if (isForbiddenEnv(facts, name)) problems.push({ path: ['extraEnv', name], message: `${name} must not be set for Mastodon ${facts.minor} (removed or ignored)` });
+  }
+  (p.envFrom ?? []).forEach((e, i) => {
+    if (!e.configMap === !e.secret) problems.push({ path: ['envFrom', i], message: `expected exactly one of configMap, secret, found ${e.configMap ? 'both' : 'neither'}` });
+  });
+  return problems;
+}
+
 /** Fields of which exactly one must be set. */
 function checkExclusiveChoices(def: Instance, error: (p: FieldPath, m: string) => void) {
   exactlyOne(def.storage, ['s3', 'volume'], ['storage'], error);
@@ -347,16 +363,7 @@ function checkPodAdditions(def: Instance, facts: VersionFacts, error: (p: FieldP
     accounts.set(sa.name, annotations);
   }
   for (const [path, p] of podPlacements(def)) {
-    for (const label of Object.keys(p.podLabels ?? {})) {
-      if (label.startsWith('app.kubernetes.io/')) error([...path, 'podLabels', label], `${label} is set by the generator (selectors depend on it); use a label outside app.kubernetes.io/`);
-    }
-    for (const name of Object.keys(p.extraEnv ?? {})) {
-      if (isCredentialName(name)) error([...path, 'extraEnv', name], `${name} looks like a credential; use envFrom with a Secret, or secretEnv`);
-      else if (isForbiddenEnv(facts, name)) error([...path, 'extraEnv', name], `${name} must not be set for Mastodon ${facts.minor} (removed or ignored)`);
-    }
-    (p.envFrom ?? []).forEach((e, i) => {
-      if (!e.configMap === !e.secret) error([...path, 'envFrom', i], `expected exactly one of configMap, secret, found ${e.configMap ? 'both' : 'neither'}`);
-    });
+    for (const problem of placementProblems(p, facts)) error([...path, ...problem.path], problem.message);
   }
 
   for (const name of Object.keys(def.secretEnv)) {
