@@ -1,23 +1,81 @@
-// Runs `tsc` only when a TypeScript source or the compiler settings are newer than the last build:
-// type-checking the generated imports/ takes seconds even when nothing changed.
+// The build: build/cli.js, the command line bundled into one file with esbuild (one file to load instead of
+// hundreds of modules), and build/validators/, every schema validator compiled ahead (src/ajv-cache.ts).
+// Type-checking is `npm run typecheck`; declarations and the library's modules are `npm run build:lib`.
+// Skipped when no input is newer than the last build.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as esbuild from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
-// tsc leaves its own files untouched when nothing changed, so success is recorded separately
-const stamp = join(root, 'build', '.built');
+const build = join(root, 'build');
+const stamp = join(build, '.built');
 
 function newest(path) {
+  if (!existsSync(path)) return 0;
   const s = statSync(path);
   if (!s.isDirectory()) return s.mtimeMs;
   return Math.max(s.mtimeMs, ...readdirSync(path).map((e) => newest(join(path, e))));
 }
 
-const inputs = ['src', 'charts', 'imports', 'tsconfig.json', 'package.json', 'package-lock.json'].map((p) => join(root, p));
+const inputs = ['src', 'charts', 'imports', 'vendor/schemas', 'vendor/crds', 'scripts/build.mjs', 'tsconfig.json', 'package.json', 'package-lock.json'].map((p) => join(root, p));
 const force = process.argv.includes('--force');
 if (!force && existsSync(stamp) && Math.max(...inputs.map(newest)) < statSync(stamp).mtimeMs) process.exit(0);
 
-const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
-if (tsc.status === 0) writeFileSync(stamp, '');
-process.exit(tsc.status ?? 1);
+const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', absWorkingDir: root };
+mkdirSync(build, { recursive: true });
+await esbuild.build({ ...common, entryPoints: ['src/bin.ts'], outfile: join(build, 'cli.bundle.js') });
+// the bin: loads the bundle with V8's code cache of it, made below by a synthesis of this repository's instances
+// (the cache then holds the bytecode of every function a synth runs, not only the top level)
+writeFileSync(
+  join(build, 'cli.js'),
+  `#!/usr/bin/env node
+'use strict';
+// Written by scripts/build.mjs: runs cli.bundle.js (src/bin.ts bundled) with V8's code cache when this Node accepts it.
+const fs = require('fs');
+const path = require('path');
+const vm = require('vm');
+const file = path.join(__dirname, 'cli.bundle.js');
+const cache = file + '.v8';
+let cachedData;
+try { cachedData = fs.readFileSync(cache); } catch { /* none: slower start only */ }
+const script = new vm.Script(require('module').wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
+if (process.env.MASTODON_CDK8S_WRITE_CODE_CACHE === '1') process.on('exit', () => fs.writeFileSync(cache, script.createCachedData()));
+script.runInThisContext().call(module.exports, module.exports, require, module, file, __dirname);
+`,
+  { mode: 0o755 },
+);
+
+// the validators: compiled by the sources' own code (the same keys a run looks up), stale modules removed
+const compiler = join(build, '.precompile.js');
+await esbuild.build({
+  ...common,
+  stdin: {
+    resolveDir: root,
+    loader: 'ts',
+    contents: `
+      import * as fs from 'fs';
+      import * as path from 'path';
+      import { precompileInto } from './src/ajv-cache';
+      import { SchemaGate } from './src/output/schema-gate';
+      import { instanceValidator } from './src/definition/load';
+      import { VALIDATORS_DIR, VENDOR_DIR } from './src/paths';
+      const kept = precompileInto(VALIDATORS_DIR);
+      new SchemaGate(VENDOR_DIR, undefined, false).precompile();
+      instanceValidator();
+      for (const f of fs.readdirSync(VALIDATORS_DIR)) if (!kept.has(f.replace(/\\.v8$/, ''))) fs.rmSync(path.join(VALIDATORS_DIR, f));
+    `,
+  },
+  outfile: compiler,
+});
+const compiled = spawnSync(process.execPath, [compiler], { stdio: 'inherit' });
+rmSync(compiler, { force: true });
+if (compiled.status !== 0) process.exit(compiled.status ?? 1);
+rmSync(join(build, 'cli.bundle.js.v8'), { force: true });
+const out = join(build, '.code-cache-run');
+spawnSync(process.execPath, [join(build, 'cli.js'), 'synth', '--check', '--quiet', '--instances', join(root, 'instances'), '--out', out], {
+  stdio: 'ignore',
+  env: { ...process.env, MASTODON_CDK8S_WRITE_CODE_CACHE: '1' },
+});
+rmSync(out, { recursive: true, force: true });
+writeFileSync(stamp, '');

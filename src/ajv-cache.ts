@@ -1,21 +1,20 @@
 /**
- * Compiling large JSON Schemas with ajv costs hundreds of milliseconds per run. Compiled validators
- * are stored as ajv standalone modules under node_modules/.cache, keyed by everything that shapes
- * the code, and loaded with require() afterwards. The cache only changes speed, never results.
+ * Compiling large JSON Schemas with ajv costs seconds. The build (`npm run build`, and the packed package)
+ * compiles every validator ahead of time into build/validators/ as ajv standalone modules, keyed by
+ * everything that shapes the code, with V8's code cache beside each; a run only loads them. Nothing is
+ * compiled to or executed from a writable cache at run time: without a prebuilt module (tests of the
+ * sources before a build) the validator is compiled in memory. Only speed differs, never results.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ValidateFunction } from 'ajv';
-import standaloneCode from 'ajv/dist/standalone';
 import { createRequire } from 'module';
 import * as vm from 'vm';
-import { CACHE_DIR } from './paths';
+import { VALIDATORS_DIR } from './paths';
 
 /** bump when schema preprocessing or ajv options change, so stale modules are not reused */
-const CACHE_FORMAT = 4;
-
-export { CACHE_DIR as DEFAULT_CACHE_DIR };
+const CACHE_FORMAT = 5;
 
 export interface CompileRequest {
   /** everything the generated code depends on (schema digests, kinds, options) */
@@ -24,42 +23,60 @@ export interface CompileRequest {
   readonly build: () => { ajv: Ajv; refs: Record<string, string> };
 }
 
-export function cachedValidators(request: CompileRequest, cacheDir = CACHE_DIR): Record<string, ValidateFunction> {
-  const file = path.join(cacheDir, `${createHash('sha256').update(`${CACHE_FORMAT}:${request.key}`).digest('hex').slice(0, 32)}.js`);
-  if (fs.existsSync(file)) return loadModule(file);
+/** Set by the build (scripts/build.mjs) only: compiled validators are written there as modules. */
+let writeDir: string | undefined;
+/** the modules the build wrote or kept; the rest of writeDir is stale */
+const written = new Set<string>();
+
+export function precompileInto(dir: string | undefined): Set<string> {
+  writeDir = dir;
+  written.clear();
+  return written;
+}
+
+export function moduleName(key: string): string {
+  return `${createHash('sha256').update(`${CACHE_FORMAT}:${key}`).digest('hex').slice(0, 32)}.js`;
+}
+
+export function cachedValidators(request: CompileRequest, dir = VALIDATORS_DIR): Record<string, ValidateFunction> {
+  const name = moduleName(request.key);
+  const prebuilt = path.join(writeDir ?? dir, name);
+  if (fs.existsSync(prebuilt)) {
+    written.add(name);
+    // the build only needs to know it is there
+    return writeDir ? {} : loadModule(prebuilt);
+  }
   const { ajv, refs } = request.build();
   const result: Record<string, ValidateFunction> = {};
-  for (const [name, ref] of Object.entries(refs)) result[name] = ajv.getSchema(ref)!;
-  try {
-    fs.mkdirSync(cacheDir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, standaloneCode(ajv, refs));
-    fs.renameSync(tmp, file);
-  } catch {
-    // a read-only cache only costs time
+  for (const [ref, id] of Object.entries(refs)) result[ref] = ajv.getSchema(id)!;
+  if (writeDir) {
+    // required lazily: only the build generates code
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const standaloneCode = (require('ajv/dist/standalone') as typeof import('ajv/dist/standalone')).default;
+    fs.mkdirSync(writeDir, { recursive: true });
+    const file = path.join(writeDir, name);
+    fs.writeFileSync(file, standaloneCode(ajv, refs));
+    // V8's code cache of the module: parsing megabytes of generated code is most of the cost of loading it
+    const script = compileModule(file, undefined);
+    run(script, file);
+    fs.writeFileSync(`${file}.v8`, script.createCachedData());
+    written.add(name);
   }
   return result;
 }
 
-/**
- * require() for a cached module, with V8's code cache next to it: parsing megabytes of generated
- * code is most of the cost of loading it.
- */
-function loadModule(file: string): Record<string, ValidateFunction> {
-  const source = fs.readFileSync(file, 'utf8');
-  const codeCache = `${file}.v8`;
-  const cachedData = fs.existsSync(codeCache) ? fs.readFileSync(codeCache) : undefined;
-  const script = new vm.Script(`(function (exports, require, module) {${source}\n})`, { filename: file, cachedData });
+function compileModule(file: string, cachedData: Buffer | undefined): vm.Script {
+  return new vm.Script(`(function (exports, require, module) {${fs.readFileSync(file, 'utf8')}\n})`, { filename: file, cachedData });
+}
+
+function run(script: vm.Script, file: string): Record<string, ValidateFunction> {
   const module = { exports: {} as Record<string, ValidateFunction> };
   (script.runInThisContext() as (e: object, r: NodeRequire, m: object) => void)(module.exports, createRequire(file), module);
-  if (!cachedData || script.cachedDataRejected) {
-    try {
-      const tmp = `${codeCache}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, script.createCachedData());
-      fs.renameSync(tmp, codeCache);
-    } catch {
-      // speed only
-    }
-  }
   return module.exports;
+}
+
+/** require() for a prebuilt module, with its code cache when V8 accepts it (same Node version). */
+function loadModule(file: string): Record<string, ValidateFunction> {
+  const codeCache = `${file}.v8`;
+  return run(compileModule(file, fs.existsSync(codeCache) ? fs.readFileSync(codeCache) : undefined), file);
 }

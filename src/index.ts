@@ -20,7 +20,7 @@ export { MastodonDeployment, ProcessEnvironment } from './constructs/workload';
 export type { IProcessEnvironment, ProcessEnvironmentSources, ProcessProps, MastodonDeploymentProps } from './constructs/workload';
 export type { InstanceIdentity, ServiceSettings, SpreadOptions } from './constructs/common';
 export type { PatchesLast } from './constructs/objects';
-export { checkDefinition } from './definition/load';
+export { checkDefinition, loadDefinition, parseDefinition } from './definition/load';
 export type { Instance, InstanceInput, PodPlacement, PodResources, Resources, SecretKeyRef, SidekiqGroupDef } from './definition/schema';
 export { buildModel, ModelError } from './model/model';
 export type { InstanceModel, SidekiqGroupModel } from './model/model';

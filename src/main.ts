@@ -1,13 +1,13 @@
 /**
- * CLI: `node build/src/main.js [--instances DIR] [--out DIR] [--check] [--remove-all] [--write-schema] [FILE...]`.
+ * `mastodon-cdk8s synth [--instances DIR] [--out DIR] [--check] [--remove-all] [--write-schema] [FILE...]` (src/bin.ts).
+ * Paths are relative to the working directory (an admin's repository, or this one under `npm run synth`).
  * Exit 0 on success, 1 when a definition or an emitted object is invalid (dist/ untouched), 2 on usage errors.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { instanceJsonSchema } from './definition/schema';
 import { PROJECT_ROOT, SynthResult, definitionFiles, synthesize } from './synth';
 import { staleEntries, writeDist } from './output/write';
-import { UsageError, displayPath, printable, runCli } from './cli';
+import { UsageError, displayPath, printable } from './cli';
 
 interface Options {
   instances: string;
@@ -20,7 +20,7 @@ interface Options {
   files: string[];
 }
 
-export const USAGE = `Usage: npm run synth -- [options] [FILE...]
+export const USAGE = `Usage: mastodon-cdk8s synth [options] [FILE...]   (in this repository: npm run synth -- [options])
 
 Synthesizes every instances/<name>.yaml (or only the FILEs given) into <out>/<name>/. Nothing is written
 unless every definition and every emitted object is valid.
@@ -31,14 +31,16 @@ Options:
   --check          write nothing; exit 1 and list what is stale when the output differs from a synthesis
   --remove-all     with no definition at all, remove every instance folder (refused otherwise)
   --quiet          print only warnings and errors
-  --write-schema   write schema/instance.schema.json and exit
+  --write-schema   write the definition's JSON Schema to schema/instance.schema.json of this generator's own
+                   checkout and exit (its development: npm run schema)
   --help           print this help
+  --version        print the version of mastodon-cdk8s
 
 Exit codes: 0 done, 1 invalid input (the output is unchanged), 2 wrong command line, 3 internal error.
 `;
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { instances: path.join(PROJECT_ROOT, 'instances'), out: path.join(PROJECT_ROOT, 'dist'), check: false, writeSchema: false, quiet: false, removeAll: false, help: false, files: [] };
+  const o: Options = { instances: path.resolve('instances'), out: path.resolve('dist'), check: false, writeSchema: false, quiet: false, removeAll: false, help: false, files: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -61,6 +63,9 @@ function parseArgs(argv: string[]): Options {
 export const SCHEMA_FILE = path.join(PROJECT_ROOT, 'schema', 'instance.schema.json');
 
 export function schemaText(): string {
+  // the schema writer is loaded only for this option
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { instanceJsonSchema } = require('./definition/schema') as typeof import('./definition/schema');
   return JSON.stringify(instanceJsonSchema(), null, 2) + '\n';
 }
 
@@ -70,7 +75,7 @@ function summaryLine(s: SynthResult['summaries'][number]): string {
   return `${s.name}: ${s.objects} objects, ${s.files} files, ${s.warnings} warning(s), ${s.milliseconds.toFixed(0)} ms, ${db}`;
 }
 
-function run(argv: string[]): number {
+export function run(argv: string[]): number {
   const o = parseArgs(argv);
   if (o.help) {
     process.stdout.write(USAGE);
@@ -106,4 +111,3 @@ function run(argv: string[]): number {
   return 0;
 }
 
-if (require.main === module) runCli(run);

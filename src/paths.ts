@@ -14,4 +14,7 @@ function findRoot(start: string): string {
 
 export const PROJECT_ROOT = findRoot(__dirname);
 export const VENDOR_DIR = path.join(PROJECT_ROOT, 'vendor');
+/** validators compiled by the build (src/ajv-cache.ts) */
+export const VALIDATORS_DIR = path.join(PROJECT_ROOT, 'build', 'validators');
+/** what a run remembers for the next (objects that passed the schema gate): data, never code */
 export const CACHE_DIR = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'mastodon-cdk8s');

@@ -12,13 +12,13 @@ import { readTree } from '../src/output/write';
 import { PROJECT_ROOT } from '../src/paths';
 import { Json, baseDefinition, definition } from './helpers';
 
-const MAIN = path.join(PROJECT_ROOT, 'build', 'src', 'main.js');
+const MAIN = path.join(PROJECT_ROOT, 'build', 'cli.js');
 const DIST = path.join(PROJECT_ROOT, 'dist');
 const INSTANCES = path.join(PROJECT_ROOT, 'instances');
 
 function cli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
   if (!fs.existsSync(MAIN)) throw new Error('build/ is missing: run the tests with `npm test`, which builds first');
-  return spawnSync(process.execPath, [MAIN, ...args], { cwd: options.cwd ?? PROJECT_ROOT, env: { ...process.env, ...options.env }, encoding: 'utf8' });
+  return spawnSync(process.execPath, [MAIN, 'synth', ...args], { cwd: options.cwd ?? PROJECT_ROOT, env: { ...process.env, ...options.env }, encoding: 'utf8' });
 }
 
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));

@@ -5,7 +5,7 @@ import { PatchesLast } from './objects';
 import { resourceRequirements } from './common';
 import { InstanceModel, QueueSpec, SidekiqGroupModel, groupQueues, groupScalingProblems, sidekiqImage } from '../model/model';
 import { RedisEndpoint } from '../model/redis';
-import { MASTODON_REPOSITORY, NODE_LOSS_TOLERATION_SECONDS, Resources, sidekiqGroup } from '../definition/schema';
+import { MASTODON_REPOSITORY, NOT_READY_TOLERATION_SECONDS, UNREACHABLE_TOLERATION_SECONDS, Resources, sidekiqGroup } from '../definition/schema';
 import { QueueScaler } from './queue-scaler';
 import { otelEnv, sidekiqProcessEnv } from './environment';
 import { IProcessEnvironment, MastodonDeployment, ProcessProps, checkProcess, extraEnvOf, mastodonContainer, podSettings, processPropsOf } from './workload';
@@ -151,7 +151,10 @@ export class SidekiqGroup extends Construct {
       spread: pod.spread,
       affinity: pod.affinity,
       placement: g.def,
-      scheduling: { nodeLossTolerationSeconds: props.nodeLossTolerationSeconds ?? NODE_LOSS_TOLERATION_SECONDS },
+      scheduling: {
+        unreachableTolerationSeconds: props.unreachableTolerationSeconds ?? UNREACHABLE_TOLERATION_SECONDS,
+        notReadyTolerationSeconds: props.notReadyTolerationSeconds ?? NOT_READY_TOLERATION_SECONDS,
+      },
       podAnnotations: pod.podAnnotations,
       podLabels: pod.podLabels,
       imagePullSecrets: pod.imagePullSecrets,

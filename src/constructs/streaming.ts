@@ -2,7 +2,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { InstanceModel } from '../model/model';
-import { MASTODON_STREAMING_REPOSITORY, NODE_LOSS_TOLERATION_SECONDS, streaming as streamingSchema } from '../definition/schema';
+import { MASTODON_STREAMING_REPOSITORY, NOT_READY_TOLERATION_SECONDS, UNREACHABLE_TOLERATION_SECONDS, streaming as streamingSchema } from '../definition/schema';
 import { STREAMING_PORT, ServiceSettings, httpService, resourceRequirements } from './common';
 import { streamingProcessEnv } from './environment';
 import { PatchesLast } from './objects';
@@ -97,7 +97,10 @@ export class StreamingService extends Construct {
       terminationGracePeriodSeconds: STREAMING_PRESTOP_SECONDS + STREAMING_DRAIN_SECONDS,
       spread: pod.spread,
       placement: st,
-      scheduling: { nodeLossTolerationSeconds: props.nodeLossTolerationSeconds ?? NODE_LOSS_TOLERATION_SECONDS },
+      scheduling: {
+        unreachableTolerationSeconds: props.unreachableTolerationSeconds ?? UNREACHABLE_TOLERATION_SECONDS,
+        notReadyTolerationSeconds: props.notReadyTolerationSeconds ?? NOT_READY_TOLERATION_SECONDS,
+      },
       podAnnotations: pod.podAnnotations,
       imagePullSecrets: pod.imagePullSecrets,
       size: st.resources,

@@ -2,7 +2,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { EXPORTER_RESOURCES, InstanceModel } from '../model/model';
-import { MASTODON_REPOSITORY, NODE_LOSS_TOLERATION_SECONDS, web as webSchema } from '../definition/schema';
+import { MASTODON_REPOSITORY, NOT_READY_TOLERATION_SECONDS, UNREACHABLE_TOLERATION_SECONDS, web as webSchema } from '../definition/schema';
 import { ServiceSettings, WEB_PORT, httpService, resourceRequirements } from './common';
 import { otelEnv, pumaEnv } from './environment';
 import { PatchesLast } from './objects';
@@ -133,7 +133,10 @@ export class WebService extends Construct {
       spread: pod.spread,
       affinity: pod.affinity,
       placement: web,
-      scheduling: { nodeLossTolerationSeconds: props.nodeLossTolerationSeconds ?? NODE_LOSS_TOLERATION_SECONDS },
+      scheduling: {
+        unreachableTolerationSeconds: props.unreachableTolerationSeconds ?? UNREACHABLE_TOLERATION_SECONDS,
+        notReadyTolerationSeconds: props.notReadyTolerationSeconds ?? NOT_READY_TOLERATION_SECONDS,
+      },
       podAnnotations: pod.podAnnotations,
       podLabels: pod.podLabels,
       imagePullSecrets: pod.imagePullSecrets,

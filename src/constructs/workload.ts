@@ -58,7 +58,7 @@ export interface MastodonDeploymentProps {
   /** the definition's placement and additions for this component @default {} */
   readonly placement?: PodPlacement;
   /** the definition's scheduling section (node-loss tolerations) */
-  readonly scheduling: Pick<Instance['scheduling'], 'nodeLossTolerationSeconds'>;
+  readonly scheduling: Pick<Instance['scheduling'], 'unreachableTolerationSeconds' | 'notReadyTolerationSeconds'>;
   /** annotations of the pod template (config checksum, ...) @default {} */
   readonly podAnnotations?: Record<string, string>;
   /** extra pod labels @default {} */
@@ -308,21 +308,18 @@ export function processPodSettings(props: MastodonProcessProps, kind: ProcessKin
   });
 }
 
-/** The taints a lost node gets: a pod tolerating them stays bound to it, so each pod says for how long. */
-export const NODE_LOSS_TAINTS = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'] as const;
+/** The taints a lost node gets, and the definition's seconds for each: a pod tolerating them stays bound to it, so each pod says for how long. */
+export const NODE_LOSS_TAINTS = { 'node.kubernetes.io/not-ready': 'notReadyTolerationSeconds', 'node.kubernetes.io/unreachable': 'unreachableTolerationSeconds' } as const;
 
 /**
  * The definition's typed placement fields, as PodSpec fields (copied: the definition is read-only),
  * and the node-loss tolerations every pod gets, unless the component tolerates that taint itself.
  */
-export function typedPlacement(p: PodPlacement, scheduling: Pick<Instance['scheduling'], 'nodeLossTolerationSeconds'>): Pick<k8s.PodSpec, 'nodeSelector' | 'tolerations' | 'priorityClassName' | 'hostAliases'> {
+export function typedPlacement(p: PodPlacement, scheduling: Pick<Instance['scheduling'], 'unreachableTolerationSeconds' | 'notReadyTolerationSeconds'>): Pick<k8s.PodSpec, 'nodeSelector' | 'tolerations' | 'priorityClassName' | 'hostAliases'> {
   const own = p.tolerations ?? [];
-  const nodeLoss = NODE_LOSS_TAINTS.filter((key) => !own.some((t) => t.key === key)).map((key) => ({
-    key,
-    operator: 'Exists',
-    effect: 'NoExecute',
-    tolerationSeconds: scheduling.nodeLossTolerationSeconds,
-  }));
+  const nodeLoss = Object.entries(NODE_LOSS_TAINTS)
+    .filter(([key]) => !own.some((t) => t.key === key))
+    .map(([key, field]) => ({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: scheduling[field] }));
   return {
     nodeSelector: p.nodeSelector ? { ...p.nodeSelector } : undefined,
     tolerations: [...own.map((t) => ({ ...t })), ...nodeLoss],
@@ -391,8 +388,10 @@ export interface ProcessProps extends PodPlacement {
   readonly imagePullSecrets?: readonly string[];
   /** spreading of replicas across zones and nodes @default { zone: 'preferred', node: 'preferred' } */
   readonly spread?: SpreadOptions;
-  /** seconds a pod stays bound to an unreachable or not-ready node before it is replaced elsewhere @default 30 */
-  readonly nodeLossTolerationSeconds?: number;
+  /** seconds a pod stays bound to an unreachable node (taint node.kubernetes.io/unreachable) before it is replaced elsewhere @default 0 */
+  readonly unreachableTolerationSeconds?: number;
+  /** seconds a pod stays bound to a not-ready node (taint node.kubernetes.io/not-ready) before it is replaced elsewhere @default 30 */
+  readonly notReadyTolerationSeconds?: number;
   /** more variables after the environment's (and before extraEnv) @default [] */
   readonly env?: readonly k8s.EnvVar[];
   /** PersistentVolumeClaim holding local media (web and Sidekiq) @default - media on object storage */
@@ -459,7 +458,8 @@ export function processPropsOf(m: InstanceModel, environment: IProcessEnvironmen
     imagePullPolicy: m.def.image.pullPolicy,
     imagePullSecrets: m.def.image.pullSecrets,
     spread: { zone: m.def.scheduling.zoneSpread, node: m.def.scheduling.nodeSpread },
-    nodeLossTolerationSeconds: m.def.scheduling.nodeLossTolerationSeconds,
+    unreachableTolerationSeconds: m.def.scheduling.unreachableTolerationSeconds,
+    notReadyTolerationSeconds: m.def.scheduling.notReadyTolerationSeconds,
     metricsPort: m.def.metrics.prometheus ? m.def.metrics.exporterPort : undefined,
     detailedMetrics: m.detailedMetrics,
     mediaClaim,

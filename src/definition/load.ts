@@ -50,7 +50,8 @@ export class DefinitionSource {
 
 let validator: ValidateFunction | undefined;
 
-function instanceValidator(): ValidateFunction {
+/** The definition's validator (compiled ahead by the build, src/ajv-cache.ts). */
+export function instanceValidator(): ValidateFunction {
   if (!validator) {
     const schema = instanceJsonSchema();
     validator = cachedValidators({

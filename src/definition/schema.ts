@@ -7,8 +7,9 @@
 import type { k8s } from 'cdk8s-plus-28';
 import { OutOf, InOf, s } from './schema-builder';
 
-/** scheduling.nodeLossTolerationSeconds's default, also the default of the constructs used on their own */
-export const NODE_LOSS_TOLERATION_SECONDS = 30;
+/** scheduling's node-loss toleration defaults, also the defaults of the constructs used on their own */
+export const UNREACHABLE_TOLERATION_SECONDS = 0;
+export const NOT_READY_TOLERATION_SECONDS = 30;
 /** the official images, the defaults of image.repository and image.streamingRepository */
 export const MASTODON_REPOSITORY = 'ghcr.io/mastodon/mastodon';
 export const MASTODON_STREAMING_REPOSITORY = 'ghcr.io/mastodon/mastodon-streaming';
@@ -489,7 +490,7 @@ const upgrade = s.object(
     jobTtlSeconds: s.opt(
       s.integer(
         'ttlSecondsAfterFinished of the pre- and post-deployment migration Jobs. Unset by default: the finished Job stays until the next release\'s Job replaces it (Flux prunes it), so a reconcile finds it and changes nothing. With a TTL, the next reconcile after the deletion creates the Job again: the migration runs again (nothing pending) and the stages after it wait for it, or stop when it fails',
-        { minimum: 60 },
+        { minimum: 60, maximum: 2147483647 },
       ),
     ),
     migrationTimeoutSeconds: s.def(s.integer('activeDeadlineSeconds of migration Jobs', { minimum: 60 }), 3600),
@@ -710,12 +711,19 @@ export const instanceSchema = s.object(
           'preferred',
         ),
         nodeSpread: s.def(s.enum(['required', 'preferred'] as const, 'spread replicas across nodes'), 'preferred'),
-        nodeLossTolerationSeconds: s.def(
+        unreachableTolerationSeconds: s.def(
           s.integer(
-            'seconds every pod stays bound to a node once it is tainted unreachable or not-ready (NoExecute tolerations of node.kubernetes.io/unreachable and not-ready) before it is evicted and replaced elsewhere; the taint comes after the controller-manager\'s node-monitor-grace-period (50 s upstream); without this the API server gives every pod 300 s. A component\'s own toleration of either key wins',
+            'seconds every pod stays bound to a node tainted node.kubernetes.io/unreachable (no heartbeat for the controller-manager\'s node-monitor-grace-period, 50 s upstream) before it is evicted and replaced elsewhere; the API server\'s default is 300 s. The grace period already absorbs short outages, and a lost zone\'s nodes are tainted one every 10 s (--node-eviction-rate), so any wait here comes on top of both. A component\'s own toleration of the taint wins',
             { minimum: 0, maximum: 86400 },
           ),
-          NODE_LOSS_TOLERATION_SECONDS,
+          UNREACHABLE_TOLERATION_SECONDS,
+        ),
+        notReadyTolerationSeconds: s.def(
+          s.integer(
+            'seconds every pod stays bound to a node whose kubelet reports it not ready (taint node.kubernetes.io/not-ready: a container runtime restarting, a failing node check) before it is evicted; the API server\'s default is 300 s. Long enough not to empty a node that recovers at once. A component\'s own toleration of the taint wins',
+            { minimum: 0, maximum: 86400 },
+          ),
+          NOT_READY_TOLERATION_SECONDS,
         ),
         nodeAllocatable: s.opt(
           s.object(

@@ -10,13 +10,12 @@ import { stringify } from 'yaml';
 import { parseDefinition } from '../definition/load';
 import { DefinitionError, FieldPath, formatPath } from '../definition/problems';
 import { ModelError, buildModel } from '../model/model';
-import { PROJECT_ROOT } from '../synth';
 import { CHART_REPOSITORIES } from './defaults';
 import { ChartFlavor, ImportError, ImportOptions, ImportReport, importHelmValues } from './helm';
 import { SourceError, ValuesSource, readValuesSource } from './source';
-import { UsageError, runCli } from '../cli';
+import { UsageError } from '../cli';
 
-export const USAGE = `Usage: npm run import -- FILE [options]
+export const USAGE = `Usage: mastodon-cdk8s import FILE [options]   (in this repository: npm run import -- FILE [options])
 
 Writes instances/<name>.yaml from the values of a release of the official Mastodon Helm charts
 (mastodon/chart 4.x-6.x or mastodon/helm-charts 1.x). FILE is the output of
@@ -26,7 +25,8 @@ Writes instances/<name>.yaml from the values of a release of the official Mastod
 Options:
   --release NAME        the Helm release (names of the objects it created; default: the HelmRelease's, else mastodon)
   --namespace NS        its namespace, where its Secrets and claims are (default: the HelmRelease's, else the instance name)
-  --version X.Y.Z       the Mastodon version running (helm list: APP VERSION), when image.tag does not say it
+  --mastodon-version X.Y.Z  the Mastodon version running (helm list: APP VERSION), when image.tag does not say it;
+                        --version X.Y.Z (a value after it) is the same option
   --chart-version V     the chart version the release runs (helm list: CHART, e.g. mastodon-6.9.3); its defaults are
                         merged under the values (default: the HelmRelease's spec.chart.spec.version, else the newest known)
   --chart 6|1           6: mastodon/chart (snake_case keys), 1: mastodon/helm-charts (camelCase); default: told from the keys
@@ -34,6 +34,7 @@ Options:
   --out FILE            where to write (default: instances/<name>.yaml)
   --force               replace an existing file
   --help                print this help
+  --version             (no value after it) print the version of mastodon-cdk8s
 
 Exit codes: 0 written, 1 refused (nothing is written), 2 wrong command line, 3 internal error.`;
 
@@ -58,7 +59,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--name') o.name = value();
     else if (a === '--release') o.release = value();
     else if (a === '--namespace') o.namespace = value();
-    else if (a === '--version') o.version = value().replace(/^v/, '');
+    else if (a === '--version' || a === '--mastodon-version') o.version = value().replace(/^v/, '');
     else if (a === '--chart-version') o.chartVersion = value();
     else if (a === '--chart') {
       const c = value();
@@ -149,7 +150,7 @@ function refusal(shown: string, source: ValuesSource, report: ImportReport, name
   return lines;
 }
 
-function run(argv: string[]): number {
+export function run(argv: string[]): number {
   const args = parseArgs(argv);
   if (args.help) {
     console.log(USAGE);
@@ -189,7 +190,7 @@ function run(argv: string[]): number {
     return 1;
   }
   const name = String(definition.name);
-  const out = args.out ?? path.join(PROJECT_ROOT, 'instances', `${name}.yaml`);
+  const out = args.out ?? path.resolve('instances', `${name}.yaml`);
   const render = () => `# yaml-language-server: $schema=../schema/instance.schema.json\n${reportComment(path.basename(file), report)}${stringify(definition, { lineWidth: 0 })}`;
   let text = render();
   try {
@@ -219,4 +220,3 @@ function run(argv: string[]): number {
   return 0;
 }
 
-if (require.main === module) runCli(run);

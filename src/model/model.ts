@@ -10,7 +10,7 @@ import { RedisEndpoint, resolveRedis } from './redis';
 import { checkNamespace, checkResources, checkTrustedProxies } from './inputs';
 import { isCredentialName } from './credentials';
 import { checkMail } from './mail';
-import { peakOverlap } from './schedule';
+import { cronProblem, peakOverlap } from './schedule';
 import { checkFreeFormEnv } from '../constructs/environment';
 import { ingressSettingsProblems } from '../constructs/traffic';
 import { STREAMING_PORT, WEB_PORT } from '../constructs/common';
@@ -170,7 +170,7 @@ export function buildModel(def: Instance, context: ModelContext = {}): InstanceM
   checkDatabaseTls(def, warn, error);
   checkMail(def, version, error, warn);
   checkAuth(def, error);
-  checkMaintenanceNames(def, error);
+  checkMaintenance(def, error);
   const redis = resolveRedis(def, facts, error);
   const mediaPinnedToOneNode = checkMediaVolume(def, error, warn);
 
@@ -391,11 +391,13 @@ function checkVersionFeatures(def: Instance, facts: VersionFacts, error: (p: Fie
   return detailedMetrics;
 }
 
-/** CronJob names must fit the length Kubernetes allows. */
-function checkMaintenanceNames(def: Instance, error: (p: FieldPath, m: string) => void) {
+/** The maintenance CronJobs: names that fit the length Kubernetes allows, schedules cron accepts. */
+function checkMaintenance(def: Instance, error: (p: FieldPath, m: string) => void) {
   for (const [task, settings] of Object.entries(def.maintenance)) {
     const name = `${def.name}-${MAINTENANCE_TASKS[task as MaintenanceTask].suffix}`;
     if (settings.enabled && name.length > CRONJOB_NAME_MAX) error(['maintenance', task], `the CronJob name ${name} is ${name.length} characters, more than the ${CRONJOB_NAME_MAX} Kubernetes allows; use a shorter instance name or turn the task off`);
+    const cron = settings.enabled ? cronProblem(settings.schedule) : undefined;
+    if (cron) error(['maintenance', task, 'schedule'], `expected ${cron}, found ${show(settings.schedule)}`);
   }
 }
 

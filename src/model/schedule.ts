@@ -7,6 +7,47 @@
 const MACROS: Record<string, string> = { '@yearly': '0 0 1 1 *', '@annually': '0 0 1 1 *', '@monthly': '0 0 1 * *', '@weekly': '0 0 * * 0', '@daily': '0 0 * * *', '@midnight': '0 0 * * *', '@hourly': '0 * * * *' };
 const NAMES: Record<string, number> = { JAN: 1, FEB: 2, MAR: 3, APR: 4, MAY: 5, JUN: 6, JUL: 7, AUG: 8, SEP: 9, OCT: 10, NOV: 11, DEC: 12, SUN: 0, MON: 1, TUE: 2, WED: 3, THU: 4, FRI: 5, SAT: 6 };
 
+/** bounds of the five fields, as the CronJob controller's parser (robfig/cron ParseStandard) reads them */
+const FIELDS: { name: string; min: number; max: number; names?: boolean }[] = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day of month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12, names: true },
+  { name: 'day of week', min: 0, max: 6, names: true },
+];
+const GO_DURATION = /^([0-9]+(\.[0-9]*)?(ns|us|µs|ms|s|m|h))+$/;
+
+/**
+ * Why the API server refuses a CronJob schedule (it parses it with robfig/cron's standard parser), or
+ * undefined when it accepts it.
+ */
+export function cronProblem(schedule: string): string | undefined {
+  if (/^(CRON_)?TZ=/.test(schedule.trim())) return 'a schedule without TZ= or CRON_TZ= (the API server refuses a time zone in it)';
+  if (schedule.startsWith('@')) {
+    if (MACROS[schedule] !== undefined) return undefined;
+    if (schedule.startsWith('@every ') && GO_DURATION.test(schedule.slice(7))) return undefined;
+    return `one of ${Object.keys(MACROS).join(', ')} or @every <duration>`;
+  }
+  const parts = schedule.split(/\s+/).filter(Boolean);
+  if (parts.length !== 5) return `five fields (minute hour day-of-month month day-of-week), not ${parts.length}`;
+  for (const [i, text] of parts.entries()) {
+    const f = FIELDS[i];
+    const int = (v: string) => (/^\+?[0-9]+$/.test(v) ? Number(v) : f.names && NAMES[v.toUpperCase()] !== undefined && /^[a-z]+$/i.test(v) ? NAMES[v.toUpperCase()] : undefined);
+    for (const part of text.split(',')) {
+      const [range, step, ...more] = part.split('/');
+      const bounds = range.split('-');
+      if (more.length || bounds.length > 2) return `a valid ${f.name} field, not ${JSON.stringify(text)}`;
+      const star = range === '*' || range === '?';
+      const from = star ? f.min : int(bounds[0]);
+      const to = star ? f.max : bounds.length === 2 ? int(bounds[1]) : step !== undefined ? f.max : from;
+      const every = step === undefined ? 1 : /^\+?[0-9]+$/.test(step) ? Number(step) : undefined;
+      if (from === undefined || to === undefined || every === undefined || every === 0 || (star && bounds.length > 1)) return `a valid ${f.name} field, not ${JSON.stringify(text)}`;
+      if (from < f.min || to > f.max || from > to) return `a ${f.name} between ${f.min} and ${f.max}, not ${JSON.stringify(text)}`;
+    }
+  }
+  return undefined;
+}
+
 /** The values one field matches, or undefined when it is no valid field (then the whole schedule is taken as "always"). */
 function field(text: string, min: number, max: number): { values: Set<number>; any: boolean } | undefined {
   const values = new Set<number>();

@@ -1,15 +1,16 @@
 /**
  * The validation gate: every emitted object must validate against the Kubernetes 1.28 and 1.36 API
  * schemas, and every custom resource against its CRD, with unknown fields rejected (like
- * `kubectl --validate=strict`). Schemas are vendored under vendor/; compiled validators are cached
- * on disk because compiling the large CRDs dominates run time.
+ * `kubectl --validate=strict`). Schemas are vendored under vendor/; validators are compiled by the
+ * build because compiling the large CRDs would dominate run time (src/ajv-cache.ts).
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { DEFAULT_CACHE_DIR, cachedValidators } from '../ajv-cache';
+import { cachedValidators } from '../ajv-cache';
+import { CACHE_DIR } from '../paths';
 
 export const KUBERNETES_VERSIONS = ['v1.28.0', 'v1.36.0'] as const;
 
@@ -100,7 +101,7 @@ export class SchemaGate {
 
   constructor(
     private readonly vendorDir: string,
-    private readonly cacheDir: string = DEFAULT_CACHE_DIR,
+    private readonly cacheDir: string = CACHE_DIR,
     /** reuse earlier passes of identical objects @default true */
     remember = true,
   ) {
@@ -169,6 +170,12 @@ export class SchemaGate {
     return (validate.errors ?? []).map((e) => `CRD: ${errorText(e)}`);
   }
 
+  /** Compiles every validator the gate can need (the build writes them as modules: src/ajv-cache.ts). */
+  precompile(): void {
+    for (const version of KUBERNETES_VERSIONS) this.coreValidators(version);
+    for (const gvk of Object.keys(CRD_FILES)) this.checkCustom({ apiVersion: gvk.split('/').slice(0, -1).join('/'), kind: gvk.split('/').pop()! }, gvk);
+  }
+
   private readonly digests = new Map<string, string>();
 
   /** Content hash of a vendored schema file: the cache key, so parsing is skipped when cached. */
@@ -190,7 +197,7 @@ export class SchemaGate {
         for (const s of schemas) ajv.addSchema(s);
         return { ajv, refs };
       };
-      loaded = cachedValidators({ key, build: make }, this.cacheDir);
+      loaded = cachedValidators({ key, build: make });
       this.modules.set(key, loaded);
     }
     return loaded;

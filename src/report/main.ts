@@ -1,13 +1,13 @@
 /**
- * CLI: `npm run diff -- [--base REV] [--instances DIR] [--out DIR]`: Markdown for a pull request, comparing a fresh
+ * `mastodon-cdk8s diff [--base REV] [--instances DIR] [--out DIR]` (src/bin.ts): Markdown for a pull request, comparing a fresh
  * synthesis with the committed output (or with the output and definitions at a git revision).
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CliError, UsageError, runCli } from '../cli';
-import { PROJECT_ROOT, definitionFiles, synthesize } from '../synth';
+import { CliError, UsageError } from '../cli';
+import { definitionFiles, synthesize } from '../synth';
 import { readTree } from '../output/write';
 import { ReviewSide, reviewInstance } from './review';
 
@@ -17,7 +17,7 @@ interface Options {
   base?: string;
 }
 
-export const DIFF_USAGE = `Usage: npm run diff -- [--base REV] [--instances DIR] [--out DIR]
+export const DIFF_USAGE = `Usage: mastodon-cdk8s diff [--base REV] [--instances DIR] [--out DIR]   (in this repository: npm run diff -- [options])
 
 Prints, as Markdown for a pull request, what a fresh synthesis changes against the committed output: per instance
 the release, the Jobs that will run and their order, replicas, resources, environment, hosts, objects created and
@@ -28,10 +28,11 @@ Options:
   --instances DIR  folder of the definitions (default: instances/)
   --out DIR        the committed output folder (default: dist/)
   --help           print this help
+  --version        print the version of mastodon-cdk8s
 `;
 
 function parseArgs(argv: string[]): Options | undefined {
-  const o: Options = { instances: path.join(PROJECT_ROOT, 'instances'), out: path.join(PROJECT_ROOT, 'dist') };
+  const o: Options = { instances: path.resolve('instances'), out: path.resolve('dist') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -77,7 +78,7 @@ function baseSide(o: Options, rev: string): Map<string, ReviewSide> {
   return sides;
 }
 
-function run(argv: string[]): number {
+export function run(argv: string[]): number {
   const o = parseArgs(argv);
   if (!o) {
     process.stdout.write(DIFF_USAGE);
@@ -103,4 +104,3 @@ function run(argv: string[]): number {
   return 0;
 }
 
-if (require.main === module) runCli(run);

@@ -1,6 +1,8 @@
 import { KubeObject } from '../output/schema-gate';
 import { ContainerHardening } from './container-hardening';
 import { ContainerResources } from './container-resources';
+import { ContainerSpec } from './container-spec';
+import { ListKeys } from './list-keys';
 import { MetadataSyntax } from './metadata-syntax';
 import { NoPlainSecrets } from './no-plain-secrets';
 import { ObjectNames } from './object-names';
@@ -9,11 +11,12 @@ import { PodConsistency } from './pod-consistency';
 import { PodHardening } from './pod-hardening';
 import { Finding, Rule } from './rule';
 import { StandardLabels } from './standard-labels';
+import { VolumeSources } from './volume-sources';
 
-export { ContainerHardening, ContainerResources, MetadataSyntax, NoPlainSecrets, ObjectNames, ObjectSize, PodConsistency, PodHardening, StandardLabels };
+export { ContainerHardening, ContainerResources, ContainerSpec, ListKeys, MetadataSyntax, NoPlainSecrets, ObjectNames, ObjectSize, PodConsistency, PodHardening, StandardLabels, VolumeSources };
 export type { Finding, Rule };
 
-export const RULES: readonly Rule[] = [ContainerResources, ContainerHardening, PodHardening, NoPlainSecrets, StandardLabels, ObjectNames, MetadataSyntax, PodConsistency, ObjectSize];
+export const RULES: readonly Rule[] = [ContainerResources, ContainerHardening, PodHardening, NoPlainSecrets, StandardLabels, ObjectNames, MetadataSyntax, PodConsistency, ContainerSpec, VolumeSources, ListKeys, ObjectSize];
 
 /** Every rule violation of one object, its message prefixed with the rule id. */
 export function ruleFindings(obj: KubeObject, rules: readonly Rule[] = RULES): Finding[] {

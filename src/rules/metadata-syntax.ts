@@ -63,8 +63,13 @@ export const MetadataSyntax: Rule = {
         }
         if (k === 'nodeSelectorTerms' || k === 'preference') {
           for (const [i, term] of (Array.isArray(v) ? v : [v]).entries()) {
-            const t = term as { matchExpressions?: Requirement[] };
+            const t = term as { matchExpressions?: Requirement[]; matchFields?: Requirement[] };
             (t.matchExpressions ?? []).forEach((r, j) => requirement(`${here}[${i}].matchExpressions[${j}]`, r, NODE_OPERATORS));
+            for (const f of t.matchFields ?? []) {
+              // a node field selector: metadata.name alone, with In or NotIn and one value
+              if (f.key !== 'metadata.name') findings.push({ message: `${here}[${i}].matchFields key: expected metadata.name, found ${JSON.stringify(f.key)}`, culprit: f.key });
+              else if (!['In', 'NotIn'].includes(String(f.operator)) || (f.values ?? []).length !== 1) findings.push({ message: `${here}[${i}].matchFields: expected operator In or NotIn with one value`, culprit: f.operator });
+            }
           }
         }
         walk(v, here);

@@ -33,6 +33,8 @@ export const PodConsistency: Rule = {
       if (t.key) expect('toleration key', t.key, qualifiedName);
       if (t.value !== undefined) expect('toleration value', t.value, labelValue);
       if (t.operator === 'Exists' && t.value) findings.push({ message: `toleration ${t.key ?? ''}: operator Exists takes no value, found ${JSON.stringify(t.value)}`, culprit: t.value });
+      if (!t.key && t.operator !== 'Exists') findings.push({ message: `a toleration without a key matches every taint and needs operator Exists, found ${JSON.stringify(t.operator ?? 'Equal')}`, culprit: t.operator ?? t.value });
+      if (t.tolerationSeconds !== undefined && t.effect !== 'NoExecute') findings.push({ message: `toleration ${t.key ?? ''}: tolerationSeconds needs effect NoExecute, found ${JSON.stringify(t.effect ?? 'any effect')}`, culprit: t.key || t.effect });
     }
     if (spec.priorityClassName !== undefined) expect('priorityClassName', spec.priorityClassName, dnsSubdomain);
     unique('containers', containers.map((c) => c.name));
@@ -85,7 +87,9 @@ export const PodConsistency: Rule = {
     ]);
     for (const t of [...terms, ...(spec.topologySpreadConstraints ?? [])]) {
       if (!t.topologyKey) findings.push({ message: 'a pod affinity term or topology spread constraint has an empty topologyKey', culprit: 'topologyKey' });
+      else expect('topologyKey', t.topologyKey, qualifiedName);
     }
+    for (const t of terms) for (const ns of t.namespaces ?? []) expect('pod affinity term namespaces', ns, dnsLabel);
     return findings;
   },
 };

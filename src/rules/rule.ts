@@ -32,11 +32,12 @@ export interface ContainerLike {
   ports?: { name?: string; containerPort?: number; hostPort?: number }[];
   volumeMounts?: { name: string; mountPath: string }[];
   resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
-  securityContext?: { allowPrivilegeEscalation?: boolean; readOnlyRootFilesystem?: boolean; runAsNonRoot?: boolean; privileged?: boolean; capabilities?: { drop?: string[]; add?: string[] } };
+  securityContext?: SecurityContextLike & { allowPrivilegeEscalation?: boolean; readOnlyRootFilesystem?: boolean; privileged?: boolean; capabilities?: { drop?: string[]; add?: string[] } };
 }
 
 export interface PodAffinityTermLike {
   topologyKey?: string;
+  namespaces?: string[];
 }
 
 export interface PodSpecLike {
@@ -45,7 +46,7 @@ export interface PodSpecLike {
   volumes?: ({ name: string; emptyDir?: { sizeLimit?: unknown } } & Record<string, unknown>)[];
   hostAliases?: { ip?: string; hostnames?: string[] }[];
   nodeSelector?: Record<string, string>;
-  tolerations?: { key?: string; operator?: string; value?: string }[];
+  tolerations?: { key?: string; operator?: string; value?: string; effect?: string; tolerationSeconds?: number }[];
   priorityClassName?: string;
   hostNetwork?: boolean;
   hostPID?: boolean;
@@ -58,7 +59,15 @@ export interface PodSpecLike {
   topologySpreadConstraints?: { topologyKey?: string }[];
   automountServiceAccountToken?: boolean;
   serviceAccountName?: string;
-  securityContext?: { runAsNonRoot?: boolean; seccompProfile?: { type?: string } };
+  securityContext?: SecurityContextLike;
+}
+
+/** the fields pod and container security contexts share */
+export interface SecurityContextLike {
+  runAsNonRoot?: boolean;
+  runAsUser?: number;
+  seccompProfile?: { type?: string };
+  seLinuxOptions?: { type?: string; user?: string; role?: string };
 }
 
 /** The pod spec of a workload object, if it has one. */

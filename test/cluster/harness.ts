@@ -15,9 +15,9 @@ export const ROOT = path.resolve(__dirname, '../..');
 export const BIN = path.join(ROOT, '.cluster/bin');
 const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'kwok-stages.yaml', 'source-controller', 'kustomize-controller', 'gitserver', 'flux-crds'];
 
-/** Why the cluster tests cannot run here, or undefined when every component is built. */
-export function missingComponents(): string | undefined {
-  const missing = COMPONENTS.filter((c) => !fs.existsSync(path.join(BIN, c)));
+/** Why the cluster tests cannot run here, or undefined when every component (of `components`: all) is built. */
+export function missingComponents(components: readonly string[] = COMPONENTS): string | undefined {
+  const missing = components.filter((c) => !fs.existsSync(path.join(BIN, c)));
   if (spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status !== 0) missing.push('kubectl');
   return missing.length ? `missing ${missing.join(', ')} (run npm run test:cluster, which builds them)` : undefined;
 }
@@ -100,16 +100,21 @@ export class Cluster {
     this.kubeconfig = path.join(this.dir, 'kubeconfig');
   }
 
-  /** `kwokStages`: more kwok Stage files, e.g. to make some pods fail */
-  static async start(options: { readonly kwokStages?: readonly string[] } = {}): Promise<Cluster> {
+  /** `kwokStages`: more kwok Stage files, e.g. to make some pods fail; `apiServerOnly`: etcd and kube-apiserver alone (no controllers, nodes or scheduler) */
+  static async start(options: { readonly kwokStages?: readonly string[]; readonly apiServerOnly?: boolean } = {}): Promise<Cluster> {
     const c = new Cluster();
     try {
-      await c.boot(options.kwokStages ?? []);
+      await c.boot(options.kwokStages ?? [], options.apiServerOnly ?? false);
     } catch (e) {
       c.stop();
       throw e;
     }
     return c;
+  }
+
+  /** the API server's address and a system:masters token, for tests that talk REST */
+  get api(): { url: string; token: string } {
+    return { url: this.server, token: this.token };
   }
 
   log(line: string): void {
@@ -122,7 +127,7 @@ export class Cluster {
     this.procs.push({ name, proc });
   }
 
-  private async boot(kwokStages: readonly string[]): Promise<void> {
+  private async boot(kwokStages: readonly string[], apiServerOnly: boolean): Promise<void> {
     const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
     const token = randomBytes(24).toString('hex');
     this.token = token;
@@ -166,13 +171,15 @@ export class Cluster {
       '--service-account-issuer=https://kubernetes.default.svc',
       `--service-account-key-file=${saPub}`,
       `--service-account-signing-key-file=${saKey}`,
-      '--service-cluster-ip-range=10.96.0.0/16',
+      // dual-stack when only the API server runs (the differential test sends IPv6 Services); single-stack otherwise
+      `--service-cluster-ip-range=10.96.0.0/16${apiServerOnly ? ',fd00:10:96::/112' : ''}`,
       '--endpoint-reconciler-type=none',
       // eviction and node monitoring keep their upstream defaults (300 s default tolerations, 50 s
       // node-monitor grace period): the manifests' own tolerations must make a zone loss short
     ]);
     this.log('etcd and kube-apiserver started');
     await waitFor('the API server to be ready', 90_000, () => this.kubectl(['get', '--raw', '/readyz']).status === 0, 1000);
+    if (apiServerOnly) return;
     this.run('kube-controller-manager', [
       `--kubeconfig=${this.kubeconfig}`,
       '--bind-address=127.0.0.1',

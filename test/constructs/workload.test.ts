@@ -128,9 +128,9 @@ describe('node loss (NoExecute tolerations of node.kubernetes.io/unreachable and
       const t = o.spec?.template ?? o.spec?.jobTemplate?.spec?.template;
       return t?.spec ? [{ name: `${o.kind}/${o.metadata.name}`, spec: t.spec }] : [];
     });
-  const lostNode = (seconds: number) => [
-    { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds },
-    { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds },
+  const lostNode = (notReady: number, unreachable: number) => [
+    { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: notReady },
+    { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: unreachable },
   ];
   // every kind of pod the generator emits: processes, queue-scaled group, versioned Jobs, the downtime flow, CronJobs
   const everything = {
@@ -141,26 +141,26 @@ describe('node loss (NoExecute tolerations of node.kubernetes.io/unreachable and
     admin: { username: 'owner', email: 'owner@example.social' },
   };
 
-  it('gives every pod template 30 s by default instead of the API server\'s 300 s', () => {
+  it('gives every pod template 30 s on a not-ready node and none on an unreachable one by default, instead of the API server\'s 300 s', () => {
     const objects = synth(definition(everything));
     const pods = templates(objects);
     // one template per Deployment, Job and CronJob: none is left out of the check
     expect(pods.length).toBe(objects.filter((o) => ['Deployment', 'Job', 'CronJob'].includes(o.kind)).length);
     expect(pods.map((p) => p.name)).toEqual(expect.arrayContaining(['Deployment/test-web', 'Job/test-db-migrate-downtime-4-5-6', 'Job/test-scale-up-4-5-6', 'Job/test-create-admin', 'CronJob/test-accounts-prune']));
-    for (const { name, spec } of pods) expect(spec.tolerations, name).toEqual(lostNode(30));
+    for (const { name, spec } of pods) expect(spec.tolerations, name).toEqual(lostNode(30, 0));
   });
 
-  it('follows scheduling.nodeLossTolerationSeconds, after the component\'s own tolerations, and leaves a taint the component tolerates itself to it', () => {
+  it('follows scheduling.notReadyTolerationSeconds and unreachableTolerationSeconds, after the component\'s own tolerations, and leaves a taint the component tolerates itself to it', () => {
     const own = [{ key: 'dedicated', operator: 'Equal', value: 'sidekiq', effect: 'NoSchedule' }, { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 600 }];
-    const objects = synth(definition(everything, { scheduling: { nodeLossTolerationSeconds: 45 }, sidekiq: { groups: [{ name: 'all', queues: ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler', 'fasp'], tolerations: own }] } }));
-    expect(find(objects, 'Deployment', 'test-sidekiq-all').spec.template.spec.tolerations).toEqual([...own, lostNode(45)[0]]);
+    const objects = synth(definition(everything, { scheduling: { notReadyTolerationSeconds: 45, unreachableTolerationSeconds: 15 }, sidekiq: { groups: [{ name: 'all', queues: ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler', 'fasp'], tolerations: own }] } }));
+    expect(find(objects, 'Deployment', 'test-sidekiq-all').spec.template.spec.tolerations).toEqual([...own, lostNode(45, 15)[0]]);
     const others = templates(objects).filter((p) => p.name !== 'Deployment/test-sidekiq-all');
     expect(others.length).toBeGreaterThanOrEqual(6);
-    for (const { name, spec } of others) expect(spec.tolerations, name).toEqual(lostNode(45));
+    for (const { name, spec } of others) expect(spec.tolerations, name).toEqual(lostNode(45, 15));
   });
 
   it('refuses a negative or non-integer number of seconds', () => {
-    expect(problems(definition({ scheduling: { nodeLossTolerationSeconds: -1 } })).join()).toMatch(/scheduling\.nodeLossTolerationSeconds/);
-    expect(problems(definition({ scheduling: { nodeLossTolerationSeconds: 2.5 } })).join()).toMatch(/scheduling\.nodeLossTolerationSeconds/);
+    expect(problems(definition({ scheduling: { unreachableTolerationSeconds: -1 } })).join()).toMatch(/scheduling\.unreachableTolerationSeconds: expected a number >= 0, found -1/);
+    expect(problems(definition({ scheduling: { notReadyTolerationSeconds: 2.5 } })).join()).toMatch(/scheduling\.notReadyTolerationSeconds: expected integer, found 2\.5/);
   });
 });

@@ -55,7 +55,7 @@ function setAt(root: Json, p: string, value: unknown) {
   node[keys[keys.length - 1]] = value;
 }
 
-const cli = (args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'build/src/import/main.js'), ...args], { encoding: 'utf8' });
+const cli = (args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'build/cli.js'), 'import', ...args], { encoding: 'utf8' });
 
 describe('credentials in values files', () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'import-credentials-'));

@@ -78,7 +78,7 @@ describe.skipIf(missing)('imported definitions give each process the settings th
 
       // this project: the importer as an admin runs it, then synthesis
       const out = path.join(work, 'instances', `${file}.yaml`);
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'build/src/import/main.js'), path.join(CORPUS, file), ...args, '--out', out, '--force'], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'build/cli.js'), 'import', path.join(CORPUS, file), ...args, '--out', out, '--force'], { encoding: 'utf8' });
       expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
       const definition = parse(fs.readFileSync(out, 'utf8'));
       const here = normalise(synth(definition) as Json[], { prefix: definition.name, streamingReads: STREAMING_READS });

@@ -269,7 +269,7 @@ describe('every key the charts define', () => {
 });
 
 describe('npm run import', () => {
-  const cli = (args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'build/src/import/main.js'), ...args], { encoding: 'utf8' });
+  const cli = (args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'build/cli.js'), 'import', ...args], { encoding: 'utf8' });
   /** runs a test in a fresh folder, removed afterwards */
   const inTmp = (test: (dir: string) => void) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'import-'));
@@ -293,7 +293,7 @@ describe('npm run import', () => {
       expect(text).toMatch(/# From the chart's defaults \(chart-6-most-keys\.values\.yaml does not set them\):\n(# - .*\n)*# - mastodon\.streaming\.image\.repository -> image\.streamingRepository\n/);
       expect(parse(text)).toMatchObject({ name: 'example', namespace: 'social', upgrade: { from: '4.5.6' } });
       expect(cli([path.join(FIXTURES, 'chart-6-most-keys.values.yaml'), '--name', 'example', '--out', out]).status).toBe(1);
-      const s = spawnSync(process.execPath, [path.join(ROOT, 'build/src/main.js'), '--instances', path.dirname(out), '--out', path.join(dir, 'dist')], { encoding: 'utf8' });
+      const s = spawnSync(process.execPath, [path.join(ROOT, 'build/cli.js'), 'synth', '--instances', path.dirname(out), '--out', path.join(dir, 'dist')], { encoding: 'utf8' });
       expect({ status: s.status, stderr: s.stderr.split('\n').filter((l) => / error: /.test(l)) }).toEqual({ status: 0, stderr: [] });
     }));
 
@@ -370,11 +370,11 @@ describe('npm run import', () => {
   it('prints its usage for --help, and exits 2 on a usage error', () => {
     const help = cli(['--help']);
     expect({ status: help.status, stderr: help.stderr }).toEqual({ status: 0, stderr: '' });
-    expect(help.stdout).toMatch(/^Usage: npm run import -- FILE \[options\]/);
+    expect(help.stdout).toMatch(/^Usage: mastodon-cdk8s import FILE \[options\]   \(in this repository: npm run import -- FILE/);
     expect(help.stdout).toMatch(/--chart-version V/);
     expect(cli(['--chart', '7']).status).toBe(2);
-    const synthHelp = spawnSync(process.execPath, [path.join(ROOT, 'build/src/main.js'), '--help'], { encoding: 'utf8' });
+    const synthHelp = spawnSync(process.execPath, [path.join(ROOT, 'build/cli.js'), 'synth', '--help'], { encoding: 'utf8' });
     expect({ status: synthHelp.status, stderr: synthHelp.stderr }).toEqual({ status: 0, stderr: '' });
-    expect(synthHelp.stdout).toMatch(/^Usage: npm run synth/);
+    expect(synthHelp.stdout).toMatch(/^Usage: mastodon-cdk8s synth \[options\] \[FILE...\]   \(in this repository: npm run synth/);
   });
 });

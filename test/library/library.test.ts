@@ -27,8 +27,8 @@ function run(cmd: string, args: string[], cwd: string): string {
 function lockfile(dependencies: Record<string, string>, tarball: string) {
   const locked = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8')).packages as Record<string, Record<string, any>>;
   const packages: Record<string, unknown> = { '': { name: 'user-app', dependencies } };
-  packages['node_modules/mastodon-cdk8s'] = { version: own.version, resolved: `file:../${tarball}`, license: own.license, dependencies: own.dependencies };
-  const todo = Object.keys(own.dependencies);
+  packages['node_modules/mastodon-cdk8s'] = { version: own.version, resolved: `file:../${tarball}`, license: own.license, dependencies: own.dependencies, peerDependencies: own.peerDependencies, bin: own.bin };
+  const todo = [...Object.keys(own.dependencies ?? {}), ...Object.keys(dependencies).filter((d) => d !== 'mastodon-cdk8s')];
   const seen = new Set<string>();
   while (todo.length) {
     const name = todo.pop()!;
@@ -50,7 +50,8 @@ beforeAll(() => {
   const tarball = run('npm', ['pack', '--silent', '--pack-destination', dir], root).trim().split('\n').pop()!;
   const project = path.join(dir, 'app');
   fs.mkdirSync(project);
-  const pin = (name: string) => own.dependencies[name];
+  // the versions this repository tests with (the library's peer dependencies)
+  const pin = (name: string) => own.devDependencies[name] ?? own.dependencies[name];
   const dependencies = { 'mastodon-cdk8s': `file:../${tarball}`, cdk8s: pin('cdk8s'), 'cdk8s-plus-28': pin('cdk8s-plus-28'), constructs: pin('constructs') };
   fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'user-app', private: true, dependencies }));
   fs.writeFileSync(path.join(project, 'package-lock.json'), JSON.stringify(lockfile(dependencies, tarball)));

@@ -10,7 +10,8 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { KubeObject } from '../../src/output/schema-gate';
 import { compareVersions, factsFor, parseVersion } from '../../src/model/versions';
-import { Json, definition, synth } from '../helpers';
+import { everything } from '../everything';
+import { Json, synth } from '../helpers';
 
 interface Read {
   readonly file: string;
@@ -216,73 +217,6 @@ export function violations(objects: KubeObject[], def: Json): string[] {
     }
   }
   return out;
-}
-
-/** One definition per release that uses every feature the release supports. */
-function everything(version: string): Json {
-  const p = v(version);
-  const since44 = compareVersions(p, v('4.4.0')) >= 0;
-  const queues = release(version).queues;
-  const previous = `${p.major}.${p.minor - 1}.0`;
-  return definition({
-    version,
-    upgrade: { from: previous },
-    webDomain: 'social.example.social',
-    alternateDomains: ['example.org'],
-    trustedProxyIps: ['10.0.0.0/8'],
-    admin: { username: 'owner', email: 'owner@example.social' },
-    sidekiq: { groups: [{ name: 'all', queues: [...queues] }] },
-    database: {
-      tls: { mode: 'verify-full', caSecret: { name: 'db', key: 'ca.crt' } },
-      pooler: { host: 'pgbouncer', maxClientConnections: 500 },
-      replica: { host: 'replica', name: 'ro', user: 'reader', passwordSecret: { name: 'db', key: 'replica' }, streaming: true },
-    },
-    redis: {
-      main: { external: { host: 'redis', user: 'mastodon', db: 1, passwordSecret: { name: 'redis', key: 'password' } } },
-      sidekiq: { external: { host: 'redis-tls', tls: true, urlSecret: { name: 'redis', key: 'url' } } },
-      cache: { redisOperator: {} },
-    },
-    search: { host: 'https://es', user: 'mastodon', passwordSecret: { name: 'es', key: 'password' }, caSecret: { name: 'es', key: 'ca.crt' }, prefix: 'x' },
-    auth: {
-      omniauthOnly: true,
-      oidc: { displayName: 'SSO', issuer: 'https://sso.example', clientId: 'mastodon', clientSecretSecret: { name: 'oidc', key: 'secret' } },
-      saml: { issuer: 'mastodon', idpSsoTargetUrl: 'https://idp.example/sso', idpCert: 'MIIC', certSecret: { name: 'saml', key: 'cert' }, privateKeySecret: { name: 'saml', key: 'key' } },
-      cas: { url: 'https://cas.example' },
-      ldap: { host: 'ldap.example', base: 'dc=example', bindDn: 'cn=mastodon', passwordSecret: { name: 'ldap', key: 'password' } },
-      pam: { emailDomain: 'example.social' },
-    },
-    storage: {
-      s3: {
-        permission: 'bucket-owner-full-control',
-        endpoint: 'https://s3.example',
-        hostname: 's3.example',
-        aliasHost: 'media.example.social',
-        multipartThresholdBytes: 52428800,
-        overridePathStyle: true,
-        forceSingleRequest: true,
-        signatureVersion: 'v4',
-        openTimeoutSeconds: 10,
-        readTimeoutSeconds: 30,
-      },
-    },
-    smtp: {
-      server: 'smtp',
-      loginSecret: { name: 'smtp', key: 'login' },
-      passwordSecret: { name: 'smtp', key: 'password' },
-      fromAddress: 'n@example.social',
-      replyTo: 'support@example.social',
-      returnPath: 'bounces@example.social',
-      deliveryMethod: 'sendmail',
-      ssl: true,
-      domain: 'mail.example.social',
-      opensslVerifyMode: 'none',
-      caSecret: { name: 'smtp', key: 'ca.crt' },
-      ...(since44 ? { bulk: { server: 'bulk', login: 'b', passwordSecret: { name: 'smtp', key: 'bulk' }, ssl: false, domain: 'bulk.example.social', opensslVerifyMode: 'peer', caSecret: { name: 'smtp', key: 'bulk-ca.crt' } } } : {}),
-    },
-    traffic: { streamingHost: 'streaming.example.social' },
-    logging: { railsLogLevel: 'warn', streamingLogLevel: 'warn' },
-    metrics: { prometheus: since44, serviceMonitors: since44, alerts: true, otel: { endpoint: 'http://otel:4318', serviceNameSeparator: '-', sampler: 'parentbased_traceidratio', samplerRatio: '0.1' } },
-  });
 }
 
 const RELEASES = ['4.3.0', '4.3.9', '4.4.5', '4.5.6', '4.6.6', '4.7.2'];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cronStarts, peakOverlap } from '../../src/model/schedule';
+import { cronProblem, cronStarts, peakOverlap } from '../../src/model/schedule';
+import { definition, problems } from '../helpers';
 
 const day = Date.UTC(2028, 0, 2); // a Sunday
 const minutesOf = (schedule: string, days = 7) => cronStarts(schedule, day, day + days * 86_400_000).map((m) => m - day / 60_000);
@@ -37,5 +38,28 @@ describe('overlapping maintenance runs', () => {
     const monthly = { schedule: '0 1 1 * *', durationSeconds: 12 * 3600, weight: 1 };
     const sunday = { schedule: '0 5 * * 0', durationSeconds: 7200, weight: 6 };
     expect(peakOverlap([monthly, sunday])).toBe(7);
+  });
+});
+
+describe('schedules the API server refuses (robfig/cron, as the CronJob validation parses them)', () => {
+  it.each(['30 3 * * *', '*/5 * * * *', '0 0 1-31/2 JAN-DEC MON-FRI', '0 0 * * sun', '0/15 * * * *', '@daily', '@every 1h30m'])('accepts %j', (s) => {
+    expect(cronProblem(s)).toBeUndefined();
+  });
+  it.each([
+    ['0 0 * * 0X', /day of week field, not "0X"/],
+    ['0 0 * * 0-', /day of week field/],
+    ['-0 0 * * 0', /minute field/],
+    ['0 0 * * 0/x', /day of week field/],
+    ['0 0 * * 7', /day of week between 0 and 6/],
+    ['5-3 * * * *', /minute between 0 and 59/],
+    ['0 24 * * *', /hour between 0 and 23/],
+    ['* * * * * *', /five fields/],
+    ['@fortnightly', /one of @yearly/],
+    ['TZ=UTC 0 0 * * *', /without TZ=/],
+  ])('refuses %j', (s, message) => {
+    expect(cronProblem(s)).toMatch(message);
+  });
+  it('locates a maintenance schedule it refuses at its field', () => {
+    expect(problems(definition({ maintenance: { mediaRemove: { schedule: '0 0 * * 0X' } } }))).toEqual([expect.stringMatching(/^expected a valid day of week field, not "0X", found "0 0 \* \* 0X"$/)]);
   });
 });

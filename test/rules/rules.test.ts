@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   ContainerHardening,
   ContainerResources,
+  ContainerSpec,
+  ListKeys,
   MetadataSyntax,
   NoPlainSecrets,
   ObjectNames,
@@ -10,6 +12,7 @@ import {
   PodHardening,
   RULES,
   StandardLabels,
+  VolumeSources,
   checkRules,
 } from '../../src/rules';
 import { KubeObject } from '../../src/output/schema-gate';
@@ -64,6 +67,49 @@ describe.each(
     [PodConsistency, (o: any) => c0(o).volumeMounts.push({ name: 'tmp', mountPath: '' }), /mounts volume tmp at an empty path/],
     [PodConsistency, (o: any) => (pod(o).affinity = { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 0, preference: {} }] } }), /weight 0, expected 1 to 100/],
     [PodConsistency, (o: any) => (pod(o).affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } }), /required node affinity has no nodeSelectorTerms/],
+    [PodConsistency, (o: any) => (pod(o).tolerations = [{ operator: 'Equal', value: 'x' }]), /a toleration without a key matches every taint and needs operator Exists, found "Equal"/],
+    [PodConsistency, (o: any) => (pod(o).tolerations = [{ key: 'a', operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 30 }]), /tolerationSeconds needs effect NoExecute, found "NoSchedule"/],
+    [PodConsistency, (o: any) => (pod(o).affinity = { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'not a key' }] } }), /topologyKey: expected a key/],
+    [PodConsistency, (o: any) => (pod(o).affinity = { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'zone', namespaces: ['Bad_NS'] }] } }), /pod affinity term namespaces: expected a lowercase DNS label/],
+    [MetadataSyntax, (o: any) => (pod(o).affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.label', operator: 'In', values: ['x'] }] }] } } }), /matchFields key: expected metadata.name/],
+    [PodHardening, (o: any) => (c0(o).securityContext.runAsUser = 0), /container web sets runAsUser 0/],
+    [PodHardening, (o: any) => (c0(o).securityContext.seccompProfile = { type: 'Unconfined' }), /container web sets seccomp profile Unconfined/],
+    [PodHardening, (o: any) => (c0(o).securityContext.seLinuxOptions = { type: 'spc_t' }), /container web sets SELinux options Pod Security refuses/],
+    [ContainerSpec, (o: any) => (c0(o).ports = [{ containerPort: 65536 }]), /containerPort 65536: expected 1 to 65535/],
+    [ContainerSpec, (o: any) => (c0(o).ports = [{ containerPort: 80, protocol: 'HTTP' }]), /port protocol: expected TCP, UDP or SCTP/],
+    [ContainerSpec, (o: any) => (c0(o).readinessProbe = { periodSeconds: 5 }), /readinessProbe: expected exactly one of exec, httpGet, tcpSocket, grpc, found none/],
+    [ContainerSpec, (o: any) => (c0(o).livenessProbe = { ...c0(o).livenessProbe, exec: { command: ['true'] } }), /livenessProbe: expected exactly one of .* found \w+ and \w+/],
+    [ContainerSpec, (o: any) => (c0(o).livenessProbe = { ...c0(o).livenessProbe, successThreshold: 2 }), /livenessProbe.successThreshold: expected 1, found 2/],
+    [ContainerSpec, (o: any) => (pod(o).initContainers = [{ ...c0(o), name: 'init', livenessProbe: undefined, startupProbe: undefined, lifecycle: undefined, readinessProbe: { exec: { command: ['true'] } } }]), /readinessProbe: an init container has no probes/],
+    [ContainerSpec, (o: any) => (pod(o).initContainers = [{ ...c0(o), name: 'init', livenessProbe: undefined, startupProbe: undefined, readinessProbe: undefined, lifecycle: { postStart: { exec: { command: ['true'] } } } }]), /lifecycle: an init container has no lifecycle hooks/],
+    [ContainerSpec, (o: any) => (c0(o).lifecycle = { preStop: {} }), /lifecycle.preStop: expected exactly one of exec, httpGet, tcpSocket, sleep, found none/],
+    [ContainerSpec, (o: any) => (c0(o).restartPolicy = 'Always'), /restartPolicy: only an init container may set one/],
+    [ContainerSpec, (o: any) => c0(o).env.push({ name: 'X', value: 'a', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }), /X: either value or valueFrom, not both/],
+    [ContainerSpec, (o: any) => c0(o).env.push({ name: 'X', valueFrom: { secretKeyRef: { name: 'S_1', key: 'k' } } }), /X: secretKeyRef.name: expected a lowercase DNS name/],
+    [ContainerSpec, (o: any) => c0(o).env.push({ name: 'X', valueFrom: { fieldRef: { fieldPath: 'spec.nope' } } }), /X: fieldRef.fieldPath: expected one of metadata.name/],
+    [ContainerSpec, (o: any) => (c0(o).envFrom = [{ configMapRef: { name: 'a' }, secretRef: { name: 'b' } }]), /envFrom: expected exactly one of configMapRef, secretRef, found 2/],
+    [ContainerSpec, (o: any) => (c0(o).resources.requests.gpu = '1'), /requests.gpu: expected cpu, memory, ephemeral-storage/],
+    [ContainerSpec, (o: any) => (c0(o).resources.requests.cpu = '-1'), /requests.cpu: expected a quantity of at least 0, found -1/],
+    [ContainerSpec, (o: any) => (c0(o).volumeMounts[0].subPath = '../up'), /subPath: expected a path without ".." elements/],
+    [ContainerSpec, (o: any) => (c0(o).volumeMounts[0].subPath = '/abs'), /subPath: expected a relative path/],
+    [ContainerSpec, (o: any) => Object.assign(c0(o).volumeMounts[0], { subPath: 'a', subPathExpr: '$(B)' }), /subPath and subPathExpr are mutually exclusive/],
+    [ContainerSpec, (o: any) => (c0(o).volumeMounts[0].mountPropagation = 'Bidirectional'), /mountPropagation Bidirectional needs a privileged container/],
+    [ContainerSpec, (o: any) => (c0(o).volumeDevices = [{ name: 'nope', devicePath: '/dev/x' }]), /volumeDevices: the pod has no volume "nope"/],
+    [ContainerSpec, (o: any) => (c0(o).imagePullPolicy = 'Sometimes'), /imagePullPolicy: expected Always, IfNotPresent or Never/],
+    [ContainerSpec, (o: any) => (c0(o).terminationMessagePolicy = 'Nope'), /terminationMessagePolicy: expected File or FallbackToLogsOnError/],
+    [ContainerSpec, (o: any) => (c0(o).securityContext.procMount = 'Unmasked'), /procMount Unmasked: only Default/],
+    [VolumeSources, (o: any) => pod(o).volumes.push({ name: 'x', emptyDir: { sizeLimit: '1Gi' }, configMap: { name: 'x' } }), /volume x: expected one volume source, found emptyDir and configMap/],
+    [VolumeSources, (o: any) => pod(o).volumes.push({ name: 'x', configMap: { name: 'x', items: [{ key: 'a', path: '../a' }] } }), /configMap item path: expected a path without ".." elements/],
+    [VolumeSources, (o: any) => pod(o).volumes.push({ name: 'x', configMap: { name: 'x', items: [{ key: 'a', path: '/a' }] } }), /configMap item path: expected a relative path/],
+    [VolumeSources, (o: any) => pod(o).volumes.push({ name: 'x', configMap: { name: 'x', defaultMode: 512 } }), /defaultMode: expected 0 to 0777, found 512/],
+    [VolumeSources, (o: any) => pod(o).volumes.push({ name: 'x', projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 60 } }] } }), /expirationSeconds: expected at least 600/],
+    [VolumeSources, (o: any) => pod(o).volumes.push({ name: 'x', downwardAPI: { items: [{ path: 'x', fieldRef: { fieldPath: 'spec.nope' } }] } }), /downwardAPI item fieldRef.fieldPath: expected one of/],
+    [VolumeSources, (o: any) => pod(o).volumes.push({ name: 'x', ephemeral: {} }), /ephemeral: a volumeClaimTemplate is required/],
+    [VolumeSources, (o: any) => pod(o).volumes.push({ name: 'x', csi: { driver: '' } }), /csi: a driver is required/],
+    [VolumeSources, (o: any) => (pod(o).volumes[0].emptyDir.sizeLimit = '-1Gi'), /emptyDir sizeLimit: expected a size such as 1Gi, found "-1Gi"/],
+    [ListKeys, (o: any) => (pod(o).hostAliases = [{ ip: '10.0.0.1', hostnames: ['a'] }, { ip: '10.0.0.1', hostnames: ['b'] }]), /hostAliases: two entries for 10.0.0.1; server-side apply refuses duplicate keys/],
+    [ListKeys, (o: any) => c0(o).ports.push({ ...c0(o).ports[0], name: 'other' }), /container web ports: two entries for \d+\/TCP/],
+    [ListKeys, (o: any) => c0(o).env.push({ ...c0(o).env[0] }), /container web env: two entries for/],
   ].map(([rule, breakIt, message]) => [`${(rule as any).id}: ${String(message).slice(1, 40)}`, rule, breakIt, message] as const),
 )('%s', (_id, rule: any, breakIt: any, message: any) => {
   it('passes the compliant fixture', () => {
@@ -100,6 +146,6 @@ describe('rule set', () => {
   it('passes every object of a full-featured instance', () => {
     const all = synth(definition({ upgrade: { from: '4.3.8', strategy: 'downtime' }, web: { maxReplicas: 3 }, redis: { main: { external: undefined, redisOperator: {} }, cache: { dragonfly: {} } }, metrics: { prometheus: true, serviceMonitors: true, alerts: true }, search: { host: 'https://es', initialize: true } }));
     expect(all.flatMap((o) => checkRules(o).map((p) => `${o.kind}/${o.metadata?.name}: ${p}`))).toEqual([]);
-    expect(RULES.map((r) => r.id).sort()).toEqual(['ContainerHardening', 'ContainerResources', 'MetadataSyntax', 'NoPlainSecrets', 'ObjectNames', 'ObjectSize', 'PodConsistency', 'PodHardening', 'StandardLabels']);
+    expect(RULES.map((r) => r.id).sort()).toEqual(['ContainerHardening', 'ContainerResources', 'ContainerSpec', 'ListKeys', 'MetadataSyntax', 'NoPlainSecrets', 'ObjectNames', 'ObjectSize', 'PodConsistency', 'PodHardening', 'StandardLabels', 'VolumeSources']);
   });
 });
