@@ -10,7 +10,7 @@ export { WebService } from './constructs/web';
 export type { WebServiceProps } from './constructs/web';
 export { StreamingService } from './constructs/streaming';
 export type { StreamingServiceProps } from './constructs/streaming';
-export { NginxIngress, NginxControllerConfig, GatewayRoutes, IngressPolicies, GENERATED_INGRESS_ANNOTATIONS } from './constructs/traffic';
+export { NginxIngress, GENERATED_INGRESS_ANNOTATIONS } from './constructs/traffic';
 export type { NginxIngressProps, InstanceHosts } from './constructs/traffic';
 export { DragonflyRedis, SentinelRedis } from './constructs/redis';
 export type { OperatorRedisProps, DragonflyRedisProps, SentinelRedisProps } from './constructs/redis';

@@ -20,7 +20,7 @@ import {
   topologySpread,
 } from './common';
 import { Instance, PodPlacement, PodResources } from '../definition/schema';
-import { InstanceModel } from '../model/model';
+import { InstanceModel, placementProblems } from '../model/model';
 import { VersionFacts, factsFor, formatVersion, parseVersion, supportedRange } from '../model/versions';
 import { Problem, formatPath, show } from '../definition/problems';
 import { Schema } from '../definition/schema-builder';
@@ -423,7 +423,7 @@ export interface CheckedProcess<T> {
  * Checks a process construct's props with its component's piece of the definition schema (same rules and
  * defaults as the YAML) and the version; what is wrong becomes a construct validation, reported by app.synth().
  */
-export function checkProcess<T extends { readonly replicas: number; readonly maxReplicas?: number }>(
+export function checkProcess<T extends PodPlacement & { readonly replicas: number; readonly maxReplicas?: number }>(
   scope: Construct,
   props: ProcessProps,
   schema: Schema<unknown, T>,
@@ -438,7 +438,7 @@ export function checkProcess<T extends { readonly replicas: number; readonly max
   if (!facts) problems.push({ path: ['version'], message: `unsupported Mastodon version ${show(props.version)}; expected ${supportedRange()}` });
   if (def && facts) {
     if (def.maxReplicas !== undefined && def.maxReplicas < def.replicas) problems.push({ path: ['maxReplicas'], message: `expected maxReplicas >= replicas (${def.replicas}), found ${def.maxReplicas}` });
-    problems.push(...more(def, facts));
+    problems.push(...placementProblems(def, facts), ...more(def, facts));
   }
   if (problems.length || !def || !facts || !version) {
     scope.node.addValidation({ validate: () => problems.map((p) => `${formatPath(p.path)}: ${p.message}`) });

@@ -162,187 +162,28 @@ export function buildModel(input: InstanceDefinition, context: ModelContext = {}
   const warn = (path: FieldPath, message: string) => warnings.push({ path, message });
 
   // --- version and upgrade path
-  const version = parseVersion(input.version)!;
-  const facts = factsFor(version);
-  if (!facts) {
+  const version = parseVersion(input.version);
+  const facts = version && factsFor(version);
+  if (!version || !facts) {
     throw new ModelError([{ path: ['version'], message: `unsupported Mastodon version ${show(input.version)}; expected ${supportedRange()}` }]);
   }
   const { def, postgres } = resolveDatabase(input, error, warn);
   const tag = `v${formatVersion(version)}`;
-  // the version running now: upgrade.from, else what the committed output deploys when the version changes
-  const deployed = context.deployedVersion ? parseVersion(context.deployedVersion) : undefined;
-  const declared = def.upgrade.from ? parseVersion(def.upgrade.from) : undefined;
-  if (declared && deployed && compareVersions(declared, deployed) !== 0 && compareVersions(deployed, version) !== 0) {
-    // upgrade.from equal to version says the database runs this release already: going back after a restore
-    if (compareVersions(declared, version) === 0) {
-      warn(['upgrade', 'from'], `the committed output deploys ${formatVersion(deployed)}; upgrade.from says the database runs ${formatVersion(version)} (restored from a backup), so ${formatVersion(version)} is deployed again (its migration Jobs find nothing to do)`);
-    } else {
-      error(['upgrade', 'from'], `the committed output deploys ${formatVersion(deployed)}, but upgrade.from says ${formatVersion(declared)}: remove upgrade.from (the running version is read from the output) or make it ${formatVersion(deployed)}`);
-    }
-  }
-  const recorded = context.deployedUpgradeFrom && deployed && compareVersions(deployed, version) === 0 ? parseVersion(context.deployedUpgradeFrom) : undefined;
-  const upgradeFrom = declared ?? (deployed && compareVersions(deployed, version) !== 0 ? deployed : recorded);
-  const downtimeUpgrade = def.upgrade.strategy === 'downtime';
-  if (upgradeFrom) checkUpgradePath(upgradeFrom, version, facts, downtimeUpgrade, error);
-  else if (downtimeUpgrade) error(['upgrade', 'strategy'], 'a downtime upgrade needs upgrade.from (the version running now)');
-  const migrationSecrets = otpSecretCarryOver(upgradeFrom, facts);
-  if (migrationSecrets.length) {
-    warn(['upgrade', 'from'], `upgrading from ${formatVersion(upgradeFrom!)}: the migration Jobs read OTP_SECRET from the core Secret to re-encrypt two-factor secrets (post-deployment migration of ${OTP_SECRET_MIGRATED_IN}); keep it there until this upgrade is done`);
-  }
-
-  if (def.upgrade.jobTtlSeconds !== undefined) {
-    warn(['upgrade', 'jobTtlSeconds'], `the migration Jobs are deleted ${def.upgrade.jobTtlSeconds} s after they finish, and ${def.flux ? 'Flux\'s next reconcile' : 'the next apply'} creates them again: the migrations run again (nothing pending) and the stages after them wait for them, or stop when one fails; leave jobTtlSeconds unset to keep the finished Jobs until the next release replaces them`);
-  }
-
-  // --- exactly-one choices
-  exactlyOne(def.storage, ['s3', 'volume'], ['storage'], error);
-  exactlyOne(def.traffic, ['ingress', 'gateway'], ['traffic'], error);
-  if (def.auth?.oidc) exactlyOne(def.auth.oidc, ['clientId', 'clientIdSecret'], ['auth', 'oidc'], error);
-  for (const [name, src] of Object.entries(def.secrets.sources)) {
-    exactlyOne(src, ['externalSecret', 'sealedSecret'], ['secrets', 'sources', name], error);
-    if (src.externalSecret && !src.externalSecret.data && !src.externalSecret.extract) {
-      error(['secrets', 'sources', name, 'externalSecret'], 'expected data (key by key) or extract (a whole remote object), found neither');
-    }
-  }
-  const ing = def.traffic.ingress;
-  if (ing) for (const p of ingressSettingsProblems(ing)) error(['traffic', 'ingress', ...p.path], p.message);
-
-  // --- replica ranges
-  const ranged: [FieldPath, { replicas: number; maxReplicas?: number }][] = [
-    [['web'], def.web],
-    [['streaming'], def.streaming],
-    ...def.sidekiq.groups.map((g, i): [FieldPath, typeof g] => [['sidekiq', 'groups', i], g]),
-  ];
-  for (const [path, c] of ranged) {
-    if (c.maxReplicas !== undefined && c.maxReplicas < c.replicas) {
-      error([...path, 'maxReplicas'], `expected maxReplicas >= replicas (${c.replicas}), found ${c.maxReplicas}`);
-    }
-  }
-  if (def.web.minThreads !== undefined && def.web.minThreads > def.web.threads) {
-    error(['web', 'minThreads'], `expected minThreads <= threads (${def.web.threads}), found ${def.web.minThreads}`);
-  }
-
-  // --- Sidekiq topology
+  const { upgradeFrom, upgradeFromOutput, downtimeUpgrade, migrationSecrets } = checkUpgrade(def, version, facts, context, error, warn);
+  checkExclusiveChoices(def, error);
+  checkReplicaRanges(def, error);
   const sidekiqGroups = checkSidekiq(def, facts, error, warn);
-
-  // --- secrets: references must match what the generator knows of each Secret
-  const known = knownSecretKeys(def);
-  const coreKeys = known.get(def.secrets.core);
-  if (coreKeys instanceof Set) {
-    const missing = [...facts.requiredSecrets, ...migrationSecrets].filter((k) => !coreKeys.has(def.secrets.coreKeys[k] ?? k));
-    if (missing.length) error(['secrets', 'sources', def.secrets.core], `Mastodon ${facts.minor} needs ${missing.join(', ')} in the core Secret, found only ${[...coreKeys].join(', ')}`);
-  }
-  forEachSecretRef(def, (ref, path) => {
-    const keys = known.get(ref.name);
-    if (keys instanceof Set && !keys.has(ref.key)) {
-      error([...path, 'key'], `Secret "${ref.name}" is emitted with keys ${[...keys].join(', ')}; found key ${show(ref.key)}`);
-    }
-  });
-
-  // --- extra env
-  for (const name of Object.keys(def.env)) {
-    if (isForbiddenEnv(facts, name)) error(['env', name], `${name} must not be set for Mastodon ${facts.minor} (removed or ignored)`);
-    else if (isCredentialName(name)) error(['env', name], `${name} looks like a credential; put it in a Secret and reference it, never in plain env`);
-  }
-
-  for (const label of Object.keys(def.labels)) {
-    if (label.startsWith('app.kubernetes.io/')) error(['labels', label], `${label} is set by the generator; use a label outside app.kubernetes.io/`);
-  }
-  if (def.traffic.service.type !== 'ClusterIP' && def.traffic.networkPolicies) {
-    warn(['traffic', 'service', 'type'], `a ${def.traffic.service.type} Service receives traffic from outside the cluster, which the generated NetworkPolicies drop (only the ingress controller or gateway namespace may connect); set traffic.networkPolicies: false if that traffic must reach the pods`);
-  }
-  for (const name of Object.keys(def.secrets.coreKeys)) {
-    if (!CORE_SECRET_VARIABLES.includes(name)) error(['secrets', 'coreKeys', name], `expected one of the core Secret's variables (${CORE_SECRET_VARIABLES.join(', ')}), found ${name}`);
-  }
-  for (const [provider, settings] of Object.entries(def.auth ?? {})) {
-    if (typeof settings !== 'object') continue;
-    const prefix = provider.toUpperCase();
-    for (const suffix of Object.keys(settings.settings ?? {})) {
-      const path = ['auth', provider, 'settings', suffix];
-      if (isCredentialName(`${prefix}_${suffix}`)) error(path, `${prefix}_${suffix} is a credential: use the provider's Secret field, or secretEnv`);
-      else if (TYPED_AUTH_SUFFIXES[prefix]?.includes(suffix)) error(path, `${prefix}_${suffix} has its own field in auth.${provider}; set it there`);
-    }
-  }
-  if (def.translation && !def.translation.deepl === !def.translation.libreTranslate) error(['translation'], `expected exactly one of deepl, libreTranslate, found ${def.translation.deepl ? 'both' : 'neither'}`);
-  if (def.caBundle && !def.caBundle.configMap === !def.caBundle.secret) error(['caBundle'], `expected exactly one of configMap, secret, found ${def.caBundle.configMap ? 'both' : 'neither'}`);
-  if (def.caBundle && def.database.tls?.caSecret) {
-    warn(['caBundle'], 'streaming trusts one extra CA file (NODE_EXTRA_CA_CERTS), the bundle: it must also hold the database CA (Rails checks the database against database.tls.caSecret alone)');
-  }
-  if (def.search?.user !== undefined && def.search.userSecret) error(['search', 'userSecret'], 'expected one of user and userSecret, found both');
-  const s3 = def.storage.s3;
-  if (s3 && !s3.accessKeyIdSecret !== !s3.secretAccessKeySecret) error(['storage', 's3'], 'expected both accessKeyIdSecret and secretAccessKeySecret, or neither (credentials from the pod\'s identity)');
-  if (s3 && /\.r2\.cloudflarestorage\.com(:\d+)?(\/|$)/.test(s3.endpoint ?? '') && s3.permission !== '') {
-    warn(['storage', 's3', 'permission'], `Cloudflare R2 refuses ACLs, so uploads with S3_PERMISSION ${s3.permission ?? 'public-read (Mastodon\'s default)'} fail: set permission: "" (no ACL), as Mastodon's documentation prescribes for R2`);
-  }
-  if (s3 && !s3.accessKeyIdSecret) {
-    const without = podPlacements(def).filter(([path, p]) => path[0] !== 'streaming' && !p.serviceAccount).map(([path]) => path.join('.'));
-    if (without.length) warn(['storage', 's3'], `no S3 keys: ${without.join(', ')} get credentials only from the node's role, having no serviceAccount (IRSA / Workload Identity)`);
-  }
-  const accounts = new Map<string, string>();
-  for (const [path, p] of podPlacements(def)) {
-    const sa = p.serviceAccount;
-    if (!sa?.create) continue;
-    const seen = accounts.get(sa.name);
-    const annotations = JSON.stringify(Object.entries(sa.annotations).sort());
-    if (seen !== undefined && seen !== annotations) error([...path, 'serviceAccount'], `ServiceAccount ${sa.name} is created by another component with other annotations; give them the same ones`);
-    accounts.set(sa.name, annotations);
-  }
-  for (const [path, p] of podPlacements(def)) {
-    for (const label of Object.keys(p.podLabels ?? {})) {
-      if (label.startsWith('app.kubernetes.io/')) error([...path, 'podLabels', label], `${label} is set by the generator (selectors depend on it); use a label outside app.kubernetes.io/`);
-    }
-    for (const name of Object.keys(p.extraEnv ?? {})) {
-      if (isCredentialName(name)) error([...path, 'extraEnv', name], `${name} looks like a credential; use envFrom with a Secret, or secretEnv`);
-      else if (isForbiddenEnv(facts, name)) error([...path, 'extraEnv', name], `${name} must not be set for Mastodon ${facts.minor} (removed or ignored)`);
-    }
-    (p.envFrom ?? []).forEach((e, i) => {
-      if (!e.configMap === !e.secret) error([...path, 'envFrom', i], `expected exactly one of configMap, secret, found ${e.configMap ? 'both' : 'neither'}`);
-    });
-  }
-
-  for (const name of Object.keys(def.secretEnv)) {
-    if (isForbiddenEnv(facts, name)) error(['secretEnv', name], `${name} must not be set for Mastodon ${facts.minor} (removed or ignored)`);
-  }
-
-  // --- version-dependent features
-  if (def.metrics.prometheus && !facts.prometheusExporter) error(['metrics', 'prometheus'], `the Prometheus exporter needs Mastodon 4.4 or newer, found ${def.version}`);
-  if (def.smtp?.bulk && !facts.bulkSmtp) error(['smtp', 'bulk'], `BULK_SMTP_* needs Mastodon 4.4 or newer, found ${def.version}`);
-  for (const [path, c] of [[['smtp'], def.smtp], [['smtp', 'bulk'], def.smtp?.bulk]] as const) {
-    if (c?.login !== undefined && c.loginSecret) error([...path, 'loginSecret'], 'expected one of login and loginSecret, found both');
-  }
-  if (def.database.postgresVersion !== undefined && def.database.postgresVersion < facts.minPostgres) {
-    error(postgres ? ['database', 'cloudnativePg', 'postgresVersion'] : ['database', 'postgresVersion'], `Mastodon ${facts.minor} needs PostgreSQL ${facts.minPostgres} or newer, found ${def.database.postgresVersion}`);
-  }
-  if ([WEB_PORT, STREAMING_PORT].includes(def.metrics.exporterPort)) error(['metrics', 'exporterPort'], `expected a port other than web's ${WEB_PORT} and streaming's ${STREAMING_PORT}, found ${def.metrics.exporterPort}`);
-  if (def.metrics.serviceMonitors && !def.metrics.prometheus) error(['metrics', 'serviceMonitors'], 'PodMonitors need metrics.prometheus: true');
-  const detailedMetrics = def.metrics.prometheus && (def.metrics.detailed ?? def.metrics.alerts);
-  if (def.metrics.detailed && !def.metrics.prometheus) error(['metrics', 'detailed'], 'detailed metrics need metrics.prometheus: true');
-  if (def.metrics.alerts && !detailedMetrics) {
-    warn(['metrics', 'alerts'], 'the Sidekiq backlog and web error alerts need the detailed Prometheus metrics (metrics.prometheus: true, detailed not false); only the alerts on kube-state-metrics are emitted');
-  }
-
+  checkSecretReferences(def, facts, migrationSecrets, error);
+  checkFreeFormSettings(def, facts, error, warn);
+  checkIntegrations(def, error, warn);
+  checkPodAdditions(def, facts, error);
+  const detailedMetrics = checkVersionFeatures(def, postgres, facts, error, warn);
   checkDatabaseTls(def, warn, error);
   checkMail(def, version, error, warn);
   checkAuth(def, error);
-  for (const [task, settings] of Object.entries(def.maintenance)) {
-    const name = `${def.name}-${MAINTENANCE_TASKS[task as MaintenanceTask].suffix}`;
-    if (settings.enabled && name.length > CRONJOB_NAME_MAX) error(['maintenance', task], `the CronJob name ${name} is ${name.length} characters, more than the ${CRONJOB_NAME_MAX} Kubernetes allows; use a shorter instance name or turn the task off`);
-    const cron = settings.enabled ? cronProblem(settings.schedule) : undefined;
-    if (cron) error(['maintenance', task, 'schedule'], `expected ${cron}, found ${show(settings.schedule)}`);
-  }
-
-  // --- Redis
+  checkMaintenance(def, error);
   const redis = resolveRedis(def, facts, error);
-
-  // --- media storage
-  const mediaPinnedToOneNode = def.storage.volume?.accessMode === 'ReadWriteOnce';
-  if (mediaPinnedToOneNode) {
-    if (def.scheduling.nodeSpread === 'required' || def.scheduling.zoneSpread === 'required') {
-      error(['storage', 'volume', 'accessMode'], 'a ReadWriteOnce volume pins web and Sidekiq to one node, which contradicts scheduling that requires spreading; use ReadWriteMany or object storage');
-    } else {
-      warn(['storage', 'volume', 'accessMode'], 'ReadWriteOnce: web and Sidekiq pods are scheduled onto the same node (pod affinity) so they can all mount the media volume; this instance cannot survive the loss of that node');
-    }
-  }
+  const mediaPinnedToOneNode = checkMediaVolume(def, error, warn);
 
   checkPodsFitNodes(def, error);
   checkNamespace(def, error, warn);
@@ -367,7 +208,7 @@ export function buildModel(input: InstanceDefinition, context: ModelContext = {}
     localDomain: def.domain,
     webDomain: def.webDomain ?? def.domain,
     upgradeFrom,
-    upgradeFromOutput: !declared && upgradeFrom !== undefined,
+    upgradeFromOutput,
     downtimeUpgrade,
     searchDeployArgs,
     sidekiqGroups,
@@ -383,6 +224,208 @@ export function buildModel(input: InstanceDefinition, context: ModelContext = {}
   const envConflicts = checkFreeFormEnv(model);
   if (envConflicts.length) throw new ModelError(envConflicts);
   return model;
+}
+
+/** The version running now (upgrade.from, else the committed output's) and what the upgrade to this one needs. */
+function checkUpgrade(def: Instance, version: Semver, facts: VersionFacts, context: ModelContext, error: (p: FieldPath, m: string) => void, warn: (p: FieldPath, m: string) => void): { upgradeFrom?: Semver; upgradeFromOutput: boolean; downtimeUpgrade: boolean; migrationSecrets: string[] } {
+  // the version running now: upgrade.from, else what the committed output deploys when the version changes
+  const deployed = context.deployedVersion ? parseVersion(context.deployedVersion) : undefined;
+  const declared = def.upgrade.from ? parseVersion(def.upgrade.from) : undefined;
+  if (declared && deployed && compareVersions(declared, deployed) !== 0 && compareVersions(deployed, version) !== 0) {
+    // upgrade.from equal to version says the database runs this release already: going back after a restore
+    if (compareVersions(declared, version) === 0) {
+      warn(['upgrade', 'from'], `the committed output deploys ${formatVersion(deployed)}; upgrade.from says the database runs ${formatVersion(version)} (restored from a backup), so ${formatVersion(version)} is deployed again (its migration Jobs find nothing to do)`);
+    } else {
+      error(['upgrade', 'from'], `the committed output deploys ${formatVersion(deployed)}, but upgrade.from says ${formatVersion(declared)}: remove upgrade.from (the running version is read from the output) or make it ${formatVersion(deployed)}`);
+    }
+  }
+  const recorded = context.deployedUpgradeFrom && deployed && compareVersions(deployed, version) === 0 ? parseVersion(context.deployedUpgradeFrom) : undefined;
+  const upgradeFrom = declared ?? (deployed && compareVersions(deployed, version) !== 0 ? deployed : recorded);
+  const downtimeUpgrade = def.upgrade.strategy === 'downtime';
+  if (upgradeFrom) checkUpgradePath(upgradeFrom, version, facts, downtimeUpgrade, error);
+  else if (downtimeUpgrade) error(['upgrade', 'strategy'], 'a downtime upgrade needs upgrade.from (the version running now)');
+  const migrationSecrets = otpSecretCarryOver(upgradeFrom, facts);
+  if (migrationSecrets.length) {
+    warn(['upgrade', 'from'], `upgrading from ${formatVersion(upgradeFrom!)}: the migration Jobs read OTP_SECRET from the core Secret to re-encrypt two-factor secrets (post-deployment migration of ${OTP_SECRET_MIGRATED_IN}); keep it there until this upgrade is done`);
+  }
+
+  if (def.upgrade.jobTtlSeconds !== undefined) {
+    warn(['upgrade', 'jobTtlSeconds'], `the migration Jobs are deleted ${def.upgrade.jobTtlSeconds} s after they finish, and ${def.flux ? 'Flux\'s next reconcile' : 'the next apply'} creates them again: the migrations run again (nothing pending) and the stages after them wait for them, or stop when one fails; leave jobTtlSeconds unset to keep the finished Jobs until the next release replaces them`);
+  }
+  return { upgradeFrom, upgradeFromOutput: !declared && upgradeFrom !== undefined, downtimeUpgrade, migrationSecrets };
+}
+
+/** One component's placement and additions: pod labels outside the generator's, no credentials in extraEnv, one source per envFrom. */
+export function placementProblems(p: PodPlacement, facts: VersionFacts): Problem[] {
+  const problems: Problem[] = [];
+  for (const label of Object.keys(p.podLabels ?? {})) {
+    if (label.startsWith('app.kubernetes.io/')) problems.push({ path: ['podLabels', label], message: `${label} is set by the generator (selectors depend on it); use a label outside app.kubernetes.io/` });
+  }
+  for (const name of Object.keys(p.extraEnv ?? {})) {
+    if (isCredentialName(name)) problems.push({ path: ['extraEnv', name], message: `${name} looks like a credential; use envFrom with a Secret, or secretEnv` });
+    else if (isForbiddenEnv(facts, name)) problems.push({ path: ['extraEnv', name], message: `${name} must not be set for Mastodon ${facts.minor} (removed or ignored)` });
+  }
+  (p.envFrom ?? []).forEach((e, i) => {
+    if (!e.configMap === !e.secret) problems.push({ path: ['envFrom', i], message: `expected exactly one of configMap, secret, found ${e.configMap ? 'both' : 'neither'}` });
+  });
+  return problems;
+}
+
+/** Fields of which exactly one must be set. */
+function checkExclusiveChoices(def: Instance, error: (p: FieldPath, m: string) => void) {
+  exactlyOne(def.storage, ['s3', 'volume'], ['storage'], error);
+  exactlyOne(def.traffic, ['ingress', 'gateway'], ['traffic'], error);
+  if (def.auth?.oidc) exactlyOne(def.auth.oidc, ['clientId', 'clientIdSecret'], ['auth', 'oidc'], error);
+  for (const [name, src] of Object.entries(def.secrets.sources)) {
+    exactlyOne(src, ['externalSecret', 'sealedSecret'], ['secrets', 'sources', name], error);
+    if (src.externalSecret && !src.externalSecret.data && !src.externalSecret.extract) {
+      error(['secrets', 'sources', name, 'externalSecret'], 'expected data (key by key) or extract (a whole remote object), found neither');
+    }
+  }
+  const ing = def.traffic.ingress;
+  if (ing) for (const p of ingressSettingsProblems(ing)) error(['traffic', 'ingress', ...p.path], p.message);
+}
+
+/** Replica ranges and thread counts that contradict each other. */
+function checkReplicaRanges(def: Instance, error: (p: FieldPath, m: string) => void) {
+  const ranged: [FieldPath, { replicas: number; maxReplicas?: number }][] = [
+    [['web'], def.web],
+    [['streaming'], def.streaming],
+    ...def.sidekiq.groups.map((g, i): [FieldPath, typeof g] => [['sidekiq', 'groups', i], g]),
+  ];
+  for (const [path, c] of ranged) {
+    if (c.maxReplicas !== undefined && c.maxReplicas < c.replicas) {
+      error([...path, 'maxReplicas'], `expected maxReplicas >= replicas (${c.replicas}), found ${c.maxReplicas}`);
+    }
+  }
+  if (def.web.minThreads !== undefined && def.web.minThreads > def.web.threads) {
+    error(['web', 'minThreads'], `expected minThreads <= threads (${def.web.threads}), found ${def.web.minThreads}`);
+  }
+}
+
+/** Secret references must match what the generator knows of each Secret. */
+function checkSecretReferences(def: Instance, facts: VersionFacts, migrationSecrets: readonly string[], error: (p: FieldPath, m: string) => void) {
+  const known = knownSecretKeys(def);
+  const coreKeys = known.get(def.secrets.core);
+  if (coreKeys instanceof Set) {
+    const missing = [...facts.requiredSecrets, ...migrationSecrets].filter((k) => !coreKeys.has(def.secrets.coreKeys[k] ?? k));
+    if (missing.length) error(['secrets', 'sources', def.secrets.core], `Mastodon ${facts.minor} needs ${missing.join(', ')} in the core Secret, found only ${[...coreKeys].join(', ')}`);
+  }
+  forEachSecretRef(def, (ref, path) => {
+    const keys = known.get(ref.name);
+    if (keys instanceof Set && !keys.has(ref.key)) {
+      error([...path, 'key'], `Secret "${ref.name}" is emitted with keys ${[...keys].join(', ')}; found key ${show(ref.key)}`);
+    }
+  });
+}
+
+/** Free-form env, labels, annotations and provider settings must not take what the generator sets or hold credentials. */
+function checkFreeFormSettings(def: Instance, facts: VersionFacts, error: (p: FieldPath, m: string) => void, warn: (p: FieldPath, m: string) => void) {
+  for (const name of Object.keys(def.env)) {
+    if (isForbiddenEnv(facts, name)) error(['env', name], `${name} must not be set for Mastodon ${facts.minor} (removed or ignored)`);
+    else if (isCredentialName(name)) error(['env', name], `${name} looks like a credential; put it in a Secret and reference it, never in plain env`);
+  }
+
+  for (const label of Object.keys(def.labels)) {
+    if (label.startsWith('app.kubernetes.io/')) error(['labels', label], `${label} is set by the generator; use a label outside app.kubernetes.io/`);
+  }
+  if (def.traffic.service.type !== 'ClusterIP' && def.traffic.networkPolicies) {
+    warn(['traffic', 'service', 'type'], `a ${def.traffic.service.type} Service receives traffic from outside the cluster, which the generated NetworkPolicies drop (only the ingress controller or gateway namespace may connect); set traffic.networkPolicies: false if that traffic must reach the pods`);
+  }
+  for (const name of Object.keys(def.secrets.coreKeys)) {
+    if (!CORE_SECRET_VARIABLES.includes(name)) error(['secrets', 'coreKeys', name], `expected one of the core Secret's variables (${CORE_SECRET_VARIABLES.join(', ')}), found ${name}`);
+  }
+  for (const [provider, settings] of Object.entries(def.auth ?? {})) {
+    if (typeof settings !== 'object') continue;
+    const prefix = provider.toUpperCase();
+    for (const suffix of Object.keys(settings.settings ?? {})) {
+      const path = ['auth', provider, 'settings', suffix];
+      if (isCredentialName(`${prefix}_${suffix}`)) error(path, `${prefix}_${suffix} is a credential: use the provider's Secret field, or secretEnv`);
+      else if (TYPED_AUTH_SUFFIXES[prefix]?.includes(suffix)) error(path, `${prefix}_${suffix} has its own field in auth.${provider}; set it there`);
+    }
+  }
+}
+
+/** Integrations whose fields come in pairs or exclude each other: translation, CA bundle, search, S3. */
+function checkIntegrations(def: Instance, error: (p: FieldPath, m: string) => void, warn: (p: FieldPath, m: string) => void) {
+  if (def.translation && !def.translation.deepl === !def.translation.libreTranslate) error(['translation'], `expected exactly one of deepl, libreTranslate, found ${def.translation.deepl ? 'both' : 'neither'}`);
+  if (def.caBundle && !def.caBundle.configMap === !def.caBundle.secret) error(['caBundle'], `expected exactly one of configMap, secret, found ${def.caBundle.configMap ? 'both' : 'neither'}`);
+  if (def.caBundle && def.database.tls?.caSecret) {
+    warn(['caBundle'], 'streaming trusts one extra CA file (NODE_EXTRA_CA_CERTS), the bundle: it must also hold the database CA (Rails checks the database against database.tls.caSecret alone)');
+  }
+  if (def.search?.user !== undefined && def.search.userSecret) error(['search', 'userSecret'], 'expected one of user and userSecret, found both');
+  const s3 = def.storage.s3;
+  if (s3 && !s3.accessKeyIdSecret !== !s3.secretAccessKeySecret) error(['storage', 's3'], 'expected both accessKeyIdSecret and secretAccessKeySecret, or neither (credentials from the pod\'s identity)');
+  if (s3 && /\.r2\.cloudflarestorage\.com(:\d+)?(\/|$)/.test(s3.endpoint ?? '') && s3.permission !== '') {
+    warn(['storage', 's3', 'permission'], `Cloudflare R2 refuses ACLs, so uploads with S3_PERMISSION ${s3.permission ?? 'public-read (Mastodon\'s default)'} fail: set permission: "" (no ACL), as Mastodon's documentation prescribes for R2`);
+  }
+  if (s3 && !s3.accessKeyIdSecret) {
+    const without = podPlacements(def).filter(([path, p]) => path[0] !== 'streaming' && !p.serviceAccount).map(([path]) => path.join('.'));
+    if (without.length) warn(['storage', 's3'], `no S3 keys: ${without.join(', ')} get credentials only from the node's role, having no serviceAccount (IRSA / Workload Identity)`);
+  }
+}
+
+/** Each component's additions: shared ServiceAccounts, pod labels, extra env, envFrom; and secretEnv. */
+function checkPodAdditions(def: Instance, facts: VersionFacts, error: (p: FieldPath, m: string) => void) {
+  const accounts = new Map<string, string>();
+  for (const [path, p] of podPlacements(def)) {
+    const sa = p.serviceAccount;
+    if (!sa?.create) continue;
+    const seen = accounts.get(sa.name);
+    const annotations = JSON.stringify(Object.entries(sa.annotations).sort());
+    if (seen !== undefined && seen !== annotations) error([...path, 'serviceAccount'], `ServiceAccount ${sa.name} is created by another component with other annotations; give them the same ones`);
+    accounts.set(sa.name, annotations);
+  }
+  for (const [path, p] of podPlacements(def)) {
+    for (const problem of placementProblems(p, facts)) error([...path, ...problem.path], problem.message);
+  }
+
+  for (const name of Object.keys(def.secretEnv)) {
+    if (isForbiddenEnv(facts, name)) error(['secretEnv', name], `${name} must not be set for Mastodon ${facts.minor} (removed or ignored)`);
+  }
+}
+
+/** Features that need a newer Mastodon, or each other; returns whether the detailed metrics are on. */
+function checkVersionFeatures(def: Instance, postgres: PostgresModel | undefined, facts: VersionFacts, error: (p: FieldPath, m: string) => void, warn: (p: FieldPath, m: string) => void): boolean {
+  if (def.metrics.prometheus && !facts.prometheusExporter) error(['metrics', 'prometheus'], `the Prometheus exporter needs Mastodon 4.4 or newer, found ${def.version}`);
+  if (def.smtp?.bulk && !facts.bulkSmtp) error(['smtp', 'bulk'], `BULK_SMTP_* needs Mastodon 4.4 or newer, found ${def.version}`);
+  for (const [path, c] of [[['smtp'], def.smtp], [['smtp', 'bulk'], def.smtp?.bulk]] as const) {
+    if (c?.login !== undefined && c.loginSecret) error([...path, 'loginSecret'], 'expected one of login and loginSecret, found both');
+  }
+  if (def.database.postgresVersion !== undefined && def.database.postgresVersion < facts.minPostgres) {
+    error(postgres ? ['database', 'cloudnativePg', 'postgresVersion'] : ['database', 'postgresVersion'], `Mastodon ${facts.minor} needs PostgreSQL ${facts.minPostgres} or newer, found ${def.database.postgresVersion}`);
+  }
+  if ([WEB_PORT, STREAMING_PORT].includes(def.metrics.exporterPort)) error(['metrics', 'exporterPort'], `expected a port other than web's ${WEB_PORT} and streaming's ${STREAMING_PORT}, found ${def.metrics.exporterPort}`);
+  if (def.metrics.serviceMonitors && !def.metrics.prometheus) error(['metrics', 'serviceMonitors'], 'PodMonitors need metrics.prometheus: true');
+  const detailedMetrics = def.metrics.prometheus && (def.metrics.detailed ?? def.metrics.alerts);
+  if (def.metrics.detailed && !def.metrics.prometheus) error(['metrics', 'detailed'], 'detailed metrics need metrics.prometheus: true');
+  if (def.metrics.alerts && !detailedMetrics) {
+    warn(['metrics', 'alerts'], 'the Sidekiq backlog and web error alerts need the detailed Prometheus metrics (metrics.prometheus: true, detailed not false); only the alerts on kube-state-metrics are emitted');
+  }
+  return detailedMetrics;
+}
+
+/** The maintenance CronJobs: names that fit the length Kubernetes allows, schedules cron accepts. */
+function checkMaintenance(def: Instance, error: (p: FieldPath, m: string) => void) {
+  for (const [task, settings] of Object.entries(def.maintenance)) {
+    const name = `${def.name}-${MAINTENANCE_TASKS[task as MaintenanceTask].suffix}`;
+    if (settings.enabled && name.length > CRONJOB_NAME_MAX) error(['maintenance', task], `the CronJob name ${name} is ${name.length} characters, more than the ${CRONJOB_NAME_MAX} Kubernetes allows; use a shorter instance name or turn the task off`);
+    const cron = settings.enabled ? cronProblem(settings.schedule) : undefined;
+    if (cron) error(['maintenance', task, 'schedule'], `expected ${cron}, found ${show(settings.schedule)}`);
+  }
+}
+
+/** A ReadWriteOnce media volume pins web and Sidekiq to one node; returns whether it does. */
+function checkMediaVolume(def: Instance, error: (p: FieldPath, m: string) => void, warn: (p: FieldPath, m: string) => void): boolean {
+  const mediaPinnedToOneNode = def.storage.volume?.accessMode === 'ReadWriteOnce';
+  if (mediaPinnedToOneNode) {
+    if (def.scheduling.nodeSpread === 'required' || def.scheduling.zoneSpread === 'required') {
+      error(['storage', 'volume', 'accessMode'], 'a ReadWriteOnce volume pins web and Sidekiq to one node, which contradicts scheduling that requires spreading; use ReadWriteMany or object storage');
+    } else {
+      warn(['storage', 'volume', 'accessMode'], 'ReadWriteOnce: web and Sidekiq pods are scheduled onto the same node (pod affinity) so they can all mount the media volume; this instance cannot survive the loss of that node');
+    }
+  }
+  return mediaPinnedToOneNode;
 }
 
 /** Sign-in settings Mastodon reads with no default, or needs to sign anyone in (config/initializers/devise.rb, 3_omniauth.rb). */

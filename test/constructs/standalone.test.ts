@@ -49,6 +49,14 @@ describe('SidekiqGroup on its own', () => {
     expect(more).toMatch(/\[other\/bad\] replicas: the group consuming scheduler must run exactly 1 replica/);
   });
 
+  it('runs the definition\'s placement checks: a credential in extraEnv, an envFrom without a source', () => {
+    const app = Testing.app();
+    new SidekiqGroup(new Chart(app, 'mine'), 'g', { instance: 'social', version: '4.5.6', environment, name: 'g', queues: ['default'], extraEnv: { SMTP_PASSWORD: 'x' }, envFrom: [{}] });
+    const errors = synthErrors(app);
+    expect(errors).toMatch(/\[mine\/g\] extraEnv\.SMTP_PASSWORD: SMTP_PASSWORD looks like a credential/);
+    expect(errors).toMatch(/\[mine\/g\] envFrom\[0\]: expected exactly one of configMap, secret, found neither/);
+  });
+
   it('refuses an unsupported version instead of guessing its queues', () => {
     const app = Testing.app();
     new SidekiqGroup(new Chart(app, 'mine'), 'g', { instance: 'social', version: '3.5.0', environment, name: 'g', queues: ['default'] });
