@@ -13,6 +13,7 @@ import { RedisEndpoint } from '../model/redis';
 import { STREAMING_REDIS_USERNAME_UNTIL, compareVersions, parseVersion } from '../model/versions';
 import { InstanceIdentity, STREAMING_PORT, metadata } from './common';
 import { SmtpServer, mailSettings } from '../model/mail';
+import { AUTH_PROVIDERS, AUTH_PROVIDER_NAMES, ENABLED_SUFFIX, ProviderVariables, callbackUrl } from '../model/auth';
 
 /** Which process the environment is for: they need different credentials. */
 export type ProcessKind = 'web' | 'sidekiq' | 'streaming' | 'job';
@@ -177,17 +178,26 @@ export function processEnv(m: InstanceModel, kind: ProcessKind, withDefinitionEn
       ['LIBRE_TRANSLATE_API_KEY', d.translation?.libreTranslate?.apiKeySecret],
       ['HCAPTCHA_SECRET_KEY', d.captcha?.hcaptcha.secretKeySecret],
       ['CACHE_BUSTER_SECRET', d.cacheBuster?.secretSecret],
-      ['OIDC_CLIENT_ID', d.auth?.oidc?.clientIdSecret],
-      ['OIDC_CLIENT_SECRET', d.auth?.oidc?.clientSecretSecret],
-      ['SAML_CERT', d.auth?.saml?.certSecret],
-      ['SAML_PRIVATE_KEY', d.auth?.saml?.privateKeySecret],
-      ['LDAP_PASSWORD', d.auth?.ldap?.passwordSecret],
+      ...authSecrets(d.auth),
     ];
     for (const [name, ref] of optional) if (ref) vars.push(secretEnv(name, ref));
     if (d.auth?.ldap?.anonymousBind) vars.push(plain('LDAP_PASSWORD', ''));
     if (withDefinitionEnv) for (const name of Object.keys(d.secretEnv).sort()) vars.push(secretEnv(name, d.secretEnv[name]));
   }
   return vars;
+}
+
+/** The providers' variables read from Secrets (src/model/auth.ts), in the table's order. */
+function authSecrets(auth: Instance['auth']): [string, SecretKeyRef | undefined][] {
+  return AUTH_PROVIDER_NAMES.flatMap((name) => {
+    const provider: Readonly<Record<string, unknown>> | undefined = auth?.[name];
+    const { prefix, secrets }: ProviderVariables = AUTH_PROVIDERS[name];
+    return Object.entries(secrets).map(([suffix, field]): [string, SecretKeyRef | undefined] => [`${prefix}_${suffix}`, secretRefOf(provider?.[field])]);
+  });
+}
+
+function secretRefOf(value: unknown): SecretKeyRef | undefined {
+  return value && typeof value === 'object' && 'name' in value && 'key' in value && typeof value.name === 'string' && typeof value.key === 'string' ? { name: value.name, key: value.key } : undefined;
 }
 
 /**
@@ -208,40 +218,28 @@ export function otelEnv(m: InstanceModel, own: { readonly enabled: boolean; read
   return Object.entries(vars).flatMap(([name, value]) => (value === undefined ? [] : [plain(name, value)]));
 }
 
-/** The providers' non-secret variables: the typed fields, then each provider's own settings by suffix. */
+/** The providers' non-secret variables: the typed fields (src/model/auth.ts), then each provider's own settings by suffix. */
 function authEnv(auth: NonNullable<Instance['auth']>, webDomain: string): Record<string, string | boolean | number | undefined> {
   const env: Record<string, string | boolean | number | undefined> = { OMNIAUTH_ONLY: auth.omniauthOnly ? 'true' : undefined };
-  const callback = (provider: string) => `https://${webDomain}/auth/auth/${provider}/callback`;
-  const o = auth.oidc;
-  if (o) {
-    Object.assign(env, {
-      OIDC_ENABLED: 'true',
-      OIDC_DISPLAY_NAME: o.displayName,
-      OIDC_ISSUER: o.issuer,
-      OIDC_DISCOVERY: o.discovery,
-      OIDC_SCOPE: o.scope,
-      OIDC_UID_FIELD: o.uidField,
-      OIDC_CLIENT_ID: o.clientId,
-      OIDC_REDIRECT_URI: callback('openid_connect'),
-      OIDC_SECURITY_ASSUME_EMAIL_IS_VERIFIED: o.assumeEmailIsVerified,
-      OIDC_AUTH_ENDPOINT: o.authEndpoint,
-      OIDC_TOKEN_ENDPOINT: o.tokenEndpoint,
-      OIDC_USER_INFO_ENDPOINT: o.userInfoEndpoint,
-      OIDC_JWKS_URI: o.jwksUri,
-      OIDC_END_SESSION_ENDPOINT: o.endSessionEndpoint,
-    });
+  for (const name of AUTH_PROVIDER_NAMES) {
+    const provider: Readonly<Record<string, unknown>> | undefined = auth[name];
+    if (!provider) continue;
+    const { prefix, fields, callback }: ProviderVariables = AUTH_PROVIDERS[name];
+    env[`${prefix}_${ENABLED_SUFFIX}`] = 'true';
+    for (const [suffix, field] of Object.entries(fields)) env[`${prefix}_${suffix}`] = scalar(provider[field]);
+    if (callback) env[`${prefix}_${callback.suffix}`] = callbackUrl(webDomain, callback.path);
   }
-  const sa = auth.saml;
-  if (sa) Object.assign(env, { SAML_ENABLED: 'true', SAML_ACS_URL: callback('saml'), SAML_ISSUER: sa.issuer, SAML_IDP_SSO_TARGET_URL: sa.idpSsoTargetUrl, SAML_IDP_CERT: sa.idpCert });
-  if (auth.cas) Object.assign(env, { CAS_ENABLED: 'true', CAS_URL: auth.cas.url });
-  const l = auth.ldap;
   // config/initializers/devise.rb reads LDAP_BIND_DN and LDAP_PASSWORD with ENV.fetch: both must exist, empty for an anonymous bind
-  if (l) Object.assign(env, { LDAP_ENABLED: 'true', LDAP_HOST: l.host, LDAP_PORT: l.port, LDAP_METHOD: l.method, LDAP_BASE: l.base, LDAP_BIND_DN: l.anonymousBind ? '' : l.bindDn, LDAP_UID: l.uid, LDAP_MAIL: l.mail });
-  if (auth.pam) Object.assign(env, { PAM_ENABLED: 'true', PAM_EMAIL_DOMAIN: auth.pam.emailDomain });
-  for (const [prefix, provider] of [['OIDC', o], ['SAML', sa], ['CAS', auth.cas], ['LDAP', l], ['PAM', auth.pam]] as const) {
-    for (const [suffix, value] of Object.entries(provider?.settings ?? {})) env[`${prefix}_${suffix}`] = value;
+  if (auth.ldap?.anonymousBind) env.LDAP_BIND_DN = '';
+  for (const name of AUTH_PROVIDER_NAMES) {
+    for (const [suffix, value] of Object.entries(auth[name]?.settings ?? {})) env[`${AUTH_PROVIDERS[name].prefix}_${suffix}`] = value;
   }
   return env;
+}
+
+/** A definition field as an environment value: strings, numbers and booleans; anything else is not one. */
+function scalar(value: unknown): string | number | boolean | undefined {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : undefined;
 }
 
 /** Non-secret settings shared by every process, sorted for stable output: the generated ones, then the definition's env. */

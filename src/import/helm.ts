@@ -8,6 +8,7 @@
  */
 import { CHART_REPOSITORIES, ChartFlavor, ChartVersionError, chartDefaults, coalesce, isObject, renameLegacyKeys } from './defaults';
 import { InlineCredential, SecretToCreate, inlineCredentials, isCredentialPath } from './credentials';
+import { AUTH_PROVIDERS, AUTH_PROVIDER_NAMES, ProviderVariables } from '../model/auth';
 
 export type { ChartFlavor } from './defaults';
 
@@ -967,21 +968,12 @@ function providerVariables(node: Json, prefix = ''): Record<string, unknown> {
   return out;
 }
 
-const AUTH_FIELDS: Record<string, Record<string, string>> = {
-  oidc: { DISPLAY_NAME: 'displayName', ISSUER: 'issuer', DISCOVERY: 'discovery', SCOPE: 'scope', UID_FIELD: 'uidField', CLIENT_ID: 'clientId', SECURITY_ASSUME_EMAIL_IS_VERIFIED: 'assumeEmailIsVerified' },
-  saml: { ISSUER: 'issuer', IDP_SSO_TARGET_URL: 'idpSsoTargetUrl', IDP_CERT: 'idpCert' },
-  cas: { URL: 'url' },
-  ldap: { HOST: 'host', PORT: 'port', METHOD: 'method', BASE: 'base', BIND_DN: 'bindDn', UID: 'uid', MAIL: 'mail' },
-  pam: { EMAIL_DOMAIN: 'emailDomain' },
-};
-/** variables whose values are credentials, and the definition field that takes them from a Secret */
-const AUTH_SECRETS: Record<string, Record<string, string>> = { oidc: { CLIENT_SECRET: 'clientSecretSecret' }, saml: { CERT: 'certSecret', PRIVATE_KEY: 'privateKeySecret' }, ldap: { PASSWORD: 'passwordSecret' } };
-
 function mapExternalAuth(m: Mapper, release: string): void {
   const six = m.flavor === 'chart-6';
   const onlyPath = six ? 'externalAuth.oauth_global.omniauth_only' : 'externalAuth.oauthGlobal.omniauthOnly';
   if (truthy(m.get(onlyPath))) m.set('auth.omniauthOnly', true, onlyPath);
-  for (const provider of Object.keys(AUTH_FIELDS)) {
+  for (const provider of AUTH_PROVIDER_NAMES) {
+    const { fields, secrets, callback }: ProviderVariables = AUTH_PROVIDERS[provider];
     const base = `externalAuth.${provider}`;
     if (!truthy(m.get(`${base}.enabled`))) {
       m.inert(base, `${provider} sign-in is off`);
@@ -994,10 +986,10 @@ function mapExternalAuth(m: Mapper, release: string): void {
     const { ENABLED: _, EXISTING_SECRET: existing, EXISTING_SECRET_KEYS_CLIENT_SECRET: secretKey, EXISTING_SECRET_KEYS_CLIENT_ID: idKey, EXISTING_SECRET_KEYS_PASSWORD: passwordKey, ...vars } = providerVariables(node);
     const out: Json = { settings: {} };
     for (const [suffix, value] of Object.entries(vars)) {
-      const field = AUTH_FIELDS[provider][suffix];
+      const field = fields[suffix];
       if (field) out[field] = typeof value === 'boolean' || field === 'port' ? value : String(value);
-      else if (AUTH_SECRETS[provider]?.[suffix]) continue; // refused before mapping when set
-      else if (suffix === 'REDIRECT_URI' || suffix === 'ACS_URL') m.unmapped(`${base}.${six ? suffix.toLowerCase() : suffix === 'ACS_URL' ? 'acsUrl' : 'redirectUri'}`, value, 'the callback URL is https://<webDomain>/auth/auth/<provider>/callback');
+      else if (secrets[suffix]) continue; // refused before mapping when set
+      else if (suffix === callback?.suffix) m.unmapped(`${base}.${six ? suffix.toLowerCase() : suffix === 'ACS_URL' ? 'acsUrl' : 'redirectUri'}`, value, 'the callback URL is https://<webDomain>/auth/auth/<provider>/callback');
       else (out.settings as Json)[suffix] = String(value);
     }
     const generated = `${fullname(release)}-${provider}-auth`;

@@ -10,6 +10,7 @@ import { cpuCores, memoryBytes } from './quantity';
 import { RedisEndpoint, resolveRedis } from './redis';
 import { checkNamespace, checkResources, checkTrustedProxies } from './inputs';
 import { isCredentialName } from './credentials';
+import { AUTH_PROVIDERS, AUTH_PROVIDER_NAMES, typedSuffixes } from './auth';
 import { checkMail } from './mail';
 import { cronProblem, peakOverlap } from './schedule';
 import { checkFreeFormEnv } from '../constructs/environment';
@@ -131,18 +132,6 @@ export const MAINTENANCE_TASKS: Record<MaintenanceTask, { readonly suffix: strin
 
 /** Longest name a CronJob may have: its Jobs add an 11-character suffix to a 63-character label. */
 export const CRONJOB_NAME_MAX = 52;
-
-
-/** Provider variables the definition types (src/constructs/environment.ts authEnv). */
-const TYPED_AUTH_SUFFIXES: Record<string, string[]> = {
-  OIDC: ['ENABLED', 'DISPLAY_NAME', 'ISSUER', 'DISCOVERY', 'SCOPE', 'UID_FIELD', 'CLIENT_ID', 'CLIENT_SECRET', 'REDIRECT_URI', 'SECURITY_ASSUME_EMAIL_IS_VERIFIED', 'AUTH_ENDPOINT', 'TOKEN_ENDPOINT', 'USER_INFO_ENDPOINT', 'JWKS_URI', 'END_SESSION_ENDPOINT'],
-  SAML: ['ENABLED', 'ACS_URL', 'ISSUER', 'IDP_SSO_TARGET_URL', 'IDP_CERT', 'CERT', 'PRIVATE_KEY'],
-  CAS: ['ENABLED', 'URL'],
-  LDAP: ['ENABLED', 'HOST', 'PORT', 'METHOD', 'BASE', 'BIND_DN', 'PASSWORD', 'UID', 'MAIL'],
-  PAM: ['ENABLED', 'EMAIL_DOMAIN'],
-};
-
-
 
 
 export interface ModelContext {
@@ -335,13 +324,12 @@ function checkFreeFormSettings(def: Instance, facts: VersionFacts, error: (p: Fi
   for (const name of Object.keys(def.secrets.coreKeys)) {
     if (!CORE_SECRET_VARIABLES.includes(name)) error(['secrets', 'coreKeys', name], `expected one of the core Secret's variables (${CORE_SECRET_VARIABLES.join(', ')}), found ${name}`);
   }
-  for (const [provider, settings] of Object.entries(def.auth ?? {})) {
-    if (typeof settings !== 'object') continue;
-    const prefix = provider.toUpperCase();
-    for (const suffix of Object.keys(settings.settings ?? {})) {
+  for (const provider of AUTH_PROVIDER_NAMES) {
+    const prefix = AUTH_PROVIDERS[provider].prefix;
+    for (const suffix of Object.keys(def.auth?.[provider]?.settings ?? {})) {
       const path = ['auth', provider, 'settings', suffix];
       if (isCredentialName(`${prefix}_${suffix}`)) error(path, `${prefix}_${suffix} is a credential: use the provider's Secret field, or secretEnv`);
-      else if (TYPED_AUTH_SUFFIXES[prefix]?.includes(suffix)) error(path, `${prefix}_${suffix} has its own field in auth.${provider}; set it there`);
+      else if (typedSuffixes(provider).includes(suffix)) error(path, `${prefix}_${suffix} has its own field in auth.${provider}; set it there`);
     }
   }
 }
