@@ -344,9 +344,14 @@ function sharedEnv(m: InstanceModel, withDefinitionEnv = true): Record<string, s
   return out;
 }
 
+/** The port of Mastodon's Prometheus exporters (web's sidecar, Sidekiq's own), when they are on. */
+export function metricsPortOf(m: InstanceModel): number | undefined {
+  return m.def.metrics.prometheus ? m.def.metrics.exporterPort : undefined;
+}
+
 /** Puma's settings and the exporter switches of the web container. */
 export function webProcessEnv(m: InstanceModel): k8s.EnvVar[] {
-  return pumaEnv(m.def.web, m.def.metrics.prometheus ? m.def.metrics.exporterPort : undefined, m.detailedMetrics);
+  return pumaEnv(m.def.web, metricsPortOf(m), m.detailedMetrics);
 }
 
 export interface PumaSettings {
@@ -408,7 +413,7 @@ const SET_BY: [RegExp, string][] = [
   [/^STREAMING_API_BASE_URL$/, 'traffic.streamingHost'],
   [/^(WEB_CONCURRENCY|MAX_THREADS|MIN_THREADS|PERSISTENT_TIMEOUT)$/, 'web (workers, threads, minThreads, persistentTimeoutSeconds)'],
   [/^DB_POOL$/, 'web.threads, streaming.dbPool and each Sidekiq group\'s concurrency'],
-  [/^PORT$/, 'the generator (streaming listens on 4000)'],
+  [/^PORT$/, `the generator (streaming listens on ${STREAMING_PORT})`],
   [/^(SIDEKIQ_|CACHE_)?REDIS_/, 'redis'],
   [/^REPLICA_DB_/, 'database.replica'],
   [/^(DB_|PREPARED_STATEMENTS$|PGSSL)/, 'database'],
@@ -441,7 +446,7 @@ export function generatedVariables(m: InstanceModel): Set<string> {
     ...(['web', 'sidekiq', 'streaming', 'job'] as const).flatMap((kind) => processEnv(m, kind, false)),
     ...webProcessEnv(m),
     ...streamingProcessEnv(m.def.streaming.dbPool),
-    ...m.sidekiqGroups.flatMap((g) => [...sidekiqProcessEnv(g.concurrency, m.def.metrics.prometheus ? m.def.metrics.exporterPort : undefined, m.detailedMetrics), ...otelEnv(m, g.def.otel)]),
+    ...m.sidekiqGroups.flatMap((g) => [...sidekiqProcessEnv(g.concurrency, metricsPortOf(m), m.detailedMetrics), ...otelEnv(m, g.def.otel)]),
     ...otelEnv(m, m.def.web.otel),
     ...PRE_DEPLOY_ENV,
     ...(m.def.admin ? adminEnv(m.def.admin) : []),

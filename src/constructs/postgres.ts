@@ -9,12 +9,10 @@ import * as pooler from '../../imports/cnpg-pooler-postgresql.cnpg.io';
 import * as backup from '../../imports/cnpg-scheduledbackup-postgresql.cnpg.io';
 import { InstanceModel } from '../model/model';
 import * as L1 from './objects';
-import { InstanceIdentity, metadata } from './common';
+import { InstanceIdentity, TOPOLOGY_KEYS, metadata, spreadConstraint, spreadOf, topologySpread } from './common';
 
 /** externalClusters entry the import bootstrap reads from */
 const IMPORT_SOURCE = 'import-source';
-const ZONE = 'topology.kubernetes.io/zone';
-const HOST = 'kubernetes.io/hostname';
 
 export interface PostgresProps {
   readonly model: InstanceModel;
@@ -28,13 +26,13 @@ export class CloudnativePgCluster extends Construct {
     const pg = m.postgres!;
     const d = pg.def;
     const db = m.def.database;
-    const spread = m.def.scheduling;
+    const spread = spreadOf(m.def.scheduling);
     const clusterLabels = { 'cnpg.io/cluster': pg.clusterName };
     const imp = d.import;
     const bak = d.backup;
     // required zone spreading: one instance per zone (model.ts checks instances against scheduling.zones);
     // otherwise one per node as nodeSpread says, with zones preferred
-    const zoneRequired = spread.zoneSpread === 'required';
+    const zoneRequired = spread.zone === 'required';
     new L1.PostgresCluster(this, 'Resource', {
       metadata: metadata(props.id, pg.clusterName, 'postgres'),
       spec: {
@@ -70,13 +68,11 @@ export class CloudnativePgCluster extends Construct {
         },
         affinity: {
           enablePodAntiAffinity: true,
-          topologyKey: zoneRequired ? ZONE : HOST,
-          podAntiAffinityType: zoneRequired ? 'required' : spread.nodeSpread,
+          topologyKey: zoneRequired ? TOPOLOGY_KEYS.zone : TOPOLOGY_KEYS.node,
+          podAntiAffinityType: zoneRequired ? 'required' : spread.node,
         },
-        topologySpreadConstraints:
-          !zoneRequired && d.instances > 1
-            ? [{ topologyKey: ZONE, maxSkew: 1, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: clusterLabels }, nodeTaintsPolicy: 'Honor' }]
-            : undefined,
+        // the anti-affinity keeps instances apart (nodeSpread); zones are only preferred on top
+        topologySpreadConstraints: !zoneRequired && d.instances > 1 ? [spreadConstraint('zone', 'preferred', clusterLabels, false)] : undefined,
         backup: bak
           ? {
               retentionPolicy: bak.retentionPolicy,
@@ -121,16 +117,7 @@ export class CloudnativePgCluster extends Construct {
                   },
                 },
               ],
-              topologySpreadConstraints:
-                p.instances > 1
-                  ? [ZONE, HOST].map((topologyKey) => ({
-                      topologyKey,
-                      maxSkew: 1,
-                      whenUnsatisfiable: (topologyKey === ZONE ? spread.zoneSpread : spread.nodeSpread) === 'required' ? 'DoNotSchedule' : 'ScheduleAnyway',
-                      labelSelector: { matchLabels: poolerLabels },
-                      nodeTaintsPolicy: 'Honor',
-                    }))
-                  : undefined,
+              topologySpreadConstraints: p.instances > 1 ? topologySpread(poolerLabels, spread, false) : undefined,
             },
           },
         },

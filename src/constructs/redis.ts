@@ -16,7 +16,7 @@ import { formatPath } from '../definition/problems';
 import { Resources, SecretKeyRef, dragonfly as dragonflySchema, redisOperator as redisOperatorSchema } from '../definition/schema';
 import { Schema } from '../definition/schema-builder';
 import { checkPart } from '../definition/load';
-import { SpreadOptions, metadata, topologySpread } from './common';
+import { DEFAULT_SPREAD, SpreadOptions, metadata, spreadOf, topologySpread } from './common';
 
 /** Pod label used to spread each operator's pods; set through the CRD so it does not depend on operator internals. */
 export const REDIS_POD_LABEL = 'mastodon.cdk8s/redis';
@@ -87,7 +87,7 @@ export class DragonflyRedis extends Construct {
     });
     if (!d) return;
     const ident = identOf(props);
-    const spread = props.spread ?? { zone: 'preferred', node: 'preferred' };
+    const spread = props.spread ?? DEFAULT_SPREAD;
     const name = props.name ?? redisResourceName(props.instance, props.role);
     const cache = props.role === 'cache';
     const podLabels = { [REDIS_POD_LABEL]: name };
@@ -168,7 +168,7 @@ export class SentinelRedis extends Construct {
     });
     if (!r) return;
     const ident = identOf(props);
-    const spread = props.spread ?? { zone: 'preferred', node: 'preferred' };
+    const spread = props.spread ?? DEFAULT_SPREAD;
     const name = props.name ?? redisResourceName(props.instance, props.role);
     const cache = props.role === 'cache';
     const maxMemory = Math.floor(memoryBytes(r.resources.memoryLimit) * 0.8);
@@ -244,6 +244,6 @@ export function operatorRedisPropsOf(m: InstanceModel, ep: RedisEndpoint): Opera
     version: formatVersion(m.version),
     role: ep.role,
     name: ep.resourceName,
-    spread: { zone: m.def.scheduling.zoneSpread, node: m.def.scheduling.nodeSpread },
+    spread: spreadOf(m.def.scheduling),
   };
 }

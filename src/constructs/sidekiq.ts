@@ -2,7 +2,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { PatchesLast } from './objects';
-import { resourceRequirements } from './common';
+import { DEFAULT_SPREAD, resourceRequirements } from './common';
 import { InstanceModel, QueueSpec, SidekiqGroupModel, groupQueues, groupScalingProblems, sidekiqImage } from '../model/model';
 import { RedisEndpoint } from '../model/redis';
 import { MASTODON_REPOSITORY, NOT_READY_TOLERATION_SECONDS, UNREACHABLE_TOLERATION_SECONDS, Resources, sidekiqGroup } from '../definition/schema';
@@ -106,7 +106,7 @@ export class SidekiqGroup extends Construct {
       resources: g.def.resources,
       image,
       pullPolicy,
-      spread: props.spread ?? { zone: 'preferred', node: 'preferred' },
+      spread: props.spread ?? DEFAULT_SPREAD,
       mediaClaim: props.mediaClaim,
       mediaPinned: props.mediaPinned,
       imagePullSecrets: props.imagePullSecrets,

@@ -11,12 +11,14 @@ import {
   MEDIA_VOLUME_LABEL,
   POD_SECURITY,
   SpreadOptions,
+  TOPOLOGY_KEYS,
   scratchVolumes,
   autoscaler,
   disruptionBudget,
   metadata,
   resourceRequirements,
   selectorLabels,
+  spreadOf,
   topologySpread,
 } from './common';
 import { Instance, PodPlacement, PodResources } from '../definition/schema';
@@ -25,7 +27,7 @@ import { VersionFacts, factsFor, formatVersion, parseVersion, supportedRange } f
 import { Problem, formatPath, show } from '../definition/problems';
 import { Schema } from '../definition/schema-builder';
 import { checkPart } from '../definition/load';
-import { MastodonEnvironment, ProcessKind } from './environment';
+import { MastodonEnvironment, ProcessKind, metricsPortOf } from './environment';
 
 export interface MastodonDeploymentProps {
   readonly id: InstanceIdentity;
@@ -217,7 +219,7 @@ export function seedTmpContainer(image: string, pullPolicy: string): k8s.Contain
 export function mediaVolumeAffinity(claim: string): k8s.Affinity {
   return {
     podAffinity: {
-      requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { [MEDIA_VOLUME_LABEL]: claim } } }],
+      requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: TOPOLOGY_KEYS.node, labelSelector: { matchLabels: { [MEDIA_VOLUME_LABEL]: claim } } }],
     },
   };
 }
@@ -301,7 +303,7 @@ export function processPodSettings(props: MastodonProcessProps, kind: ProcessKin
     resources,
     image,
     pullPolicy: m.def.image.pullPolicy,
-    spread: { zone: m.def.scheduling.zoneSpread, node: m.def.scheduling.nodeSpread },
+    spread: spreadOf(m.def.scheduling),
     mediaClaim: props.mediaClaim,
     mediaPinned: m.mediaPinnedToOneNode,
     imagePullSecrets: m.def.image.pullSecrets,
@@ -457,10 +459,10 @@ export function processPropsOf(m: InstanceModel, environment: IProcessEnvironmen
     environment,
     imagePullPolicy: m.def.image.pullPolicy,
     imagePullSecrets: m.def.image.pullSecrets,
-    spread: { zone: m.def.scheduling.zoneSpread, node: m.def.scheduling.nodeSpread },
+    spread: spreadOf(m.def.scheduling),
     unreachableTolerationSeconds: m.def.scheduling.unreachableTolerationSeconds,
     notReadyTolerationSeconds: m.def.scheduling.notReadyTolerationSeconds,
-    metricsPort: m.def.metrics.prometheus ? m.def.metrics.exporterPort : undefined,
+    metricsPort: metricsPortOf(m),
     detailedMetrics: m.detailedMetrics,
     mediaClaim,
     mediaPinned: m.mediaPinnedToOneNode,

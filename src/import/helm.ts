@@ -8,6 +8,8 @@
  */
 import { CHART_REPOSITORIES, ChartFlavor, ChartVersionError, chartDefaults, coalesce, isObject, renameLegacyKeys } from './defaults';
 import { InlineCredential, SecretToCreate, inlineCredentials, isCredentialPath } from './credentials';
+import { EXPORTER_PORT } from '../definition/schema';
+import { STREAMING_PORT, WEB_PORT } from '../constructs/common';
 import { AUTH_PROVIDERS, AUTH_PROVIDER_NAMES, ProviderVariables } from '../model/auth';
 
 export type { ChartFlavor } from './defaults';
@@ -87,8 +89,8 @@ const REASONS: [string, string][] = [
   ['mastodon.sidekiq.updateStrategy', 'Recreate is used only for the group with the scheduler queue; the others roll'],
   ['mastodon.web.pdb', 'a PodDisruptionBudget is emitted for every component with two or more replicas'],
   ['mastodon.streaming.pdb', 'a PodDisruptionBudget is emitted for every component with two or more replicas'],
-  ['mastodon.web.port', 'web listens on 3000, behind its Service'],
-  ['mastodon.streaming.port', 'streaming listens on 4000, behind its Service'],
+  ['mastodon.web.port', `web listens on ${WEB_PORT}, behind its Service`],
+  ['mastodon.streaming.port', `streaming listens on ${STREAMING_PORT}, behind its Service`],
   ['mastodon.streaming.workers', 'one streaming process per pod; scale with streaming.replicas'],
   ['mastodon.streaming.extraCerts', 'use caBundle (a CA bundle for every outgoing connection) or database.tls.caSecret'],
   ['mastodon.web.image', 'web runs the instance image (image.repository / image.tag); only Sidekiq groups can run another'],
@@ -115,7 +117,7 @@ const REASONS: [string, string][] = [
   ['mastodon.pvc.system.keepAfterDelete', 'the media claim is never pruned by Flux (kustomize.toolkit.fluxcd.io/prune: disabled)'],
   ['mastodon.metrics.statsd', 'StatsD is gone from Mastodon 4.x; use metrics.prometheus'],
   ['mastodon.streaming.image.tag', 'streaming runs image.streamingTag or v<version>'],
-  ['service.port', 'the Services expose web on 3000 and streaming on 4000 (Ingress and HTTPRoute point there)'],
+  ['service.port', `the Services expose web on ${WEB_PORT} and streaming on ${STREAMING_PORT} (Ingress and HTTPRoute point there)`],
   ['ingress.hosts', 'hosts are the definition\'s domain, webDomain and streamingHost'],
   ['ingress.tls', 'one certificate covers every host (traffic.ingress.tlsSecret or cert-manager)'],
   ['ingress.streaming.hosts', 'the streaming host is traffic.streamingHost'],
@@ -888,7 +890,7 @@ function mapObservabilityAndExtras(m: Mapper, release: string): void {
     const detailed = truthy(m.get('mastodon.metrics.prometheus.web.detailed')) || truthy(m.get('mastodon.metrics.prometheus.sidekiq.detailed'));
     if (detailed) m.set('metrics.detailed', true, 'mastodon.metrics.prometheus.web.detailed');
     const exporterPort = int(m.get('mastodon.metrics.prometheus.port'));
-    if (exporterPort !== undefined && exporterPort !== 9394) m.set('metrics.exporterPort', exporterPort, 'mastodon.metrics.prometheus.port');
+    if (exporterPort !== undefined && exporterPort !== EXPORTER_PORT) m.set('metrics.exporterPort', exporterPort, 'mastodon.metrics.prometheus.port');
     m.take('mastodon.metrics.prometheus');
   } else m.inert('mastodon.metrics.prometheus', 'the Prometheus exporter is off');
   // values.yaml documents exporterUri; both charts' templates read endpointUri (so exporterUri alone renders an empty endpoint)
