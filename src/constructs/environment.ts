@@ -10,7 +10,7 @@ import { Instance, SecretKeyRef } from '../definition/schema';
 import { FieldPath, Problem } from '../definition/problems';
 import { InstanceModel } from '../model/model';
 import { RedisEndpoint } from '../model/redis';
-import { STREAMING_REDIS_USERNAME_UNTIL, compareVersions, parseVersion } from '../model/versions';
+import { CORE_SECRET_VARIABLES, STREAMING_REDIS_USERNAME_UNTIL, compareVersions, parseVersion } from '../model/versions';
 import { InstanceIdentity, STREAMING_PORT, metadata } from './common';
 import { SmtpServer, mailSettings } from '../model/mail';
 import { AUTH_PROVIDERS, AUTH_PROVIDER_NAMES, ENABLED_SUFFIX, ProviderVariables, callbackUrl } from '../model/auth';
@@ -434,7 +434,7 @@ const SET_BY: [RegExp, string][] = [
   [/^CAS_/, 'auth.cas'],
   [/^LDAP_/, 'auth.ldap'],
   [/^PAM_/, 'auth.pam'],
-  [/^(SECRET_KEY_BASE|OTP_SECRET|VAPID_[A-Z_]+|ACTIVE_RECORD_ENCRYPTION_[A-Z_]+)$/, 'secrets.core (keys renamed with secrets.coreKeys)'],
+  [new RegExp(`^(${CORE_SECRET_VARIABLES.join('|')})$`), 'secrets.core (keys renamed with secrets.coreKeys)'],
   [/^SKIP_POST_DEPLOYMENT_MIGRATIONS$/, 'the migration Jobs'],
   [/^ADMIN_/, 'admin'],
 ];

@@ -7,12 +7,16 @@
  * credential written inline — refused, and never copied or printed.
  */
 import { CHART_REPOSITORIES, ChartFlavor, ChartVersionError, chartDefaults, coalesce, isObject, renameLegacyKeys } from './defaults';
-import { InlineCredential, SecretToCreate, inlineCredentials, isCredentialPath } from './credentials';
+import { HELM_CHARTS_1_CORE_KEYS, InlineCredential, SecretToCreate, inlineCredentials, isCredentialPath } from './credentials';
 import { EXPORTER_PORT } from '../definition/schema';
 import { STREAMING_PORT, WEB_PORT } from '../constructs/common';
+import { GENERATED_INGRESS_ANNOTATIONS as ANNOTATIONS } from '../constructs/traffic';
 import { AUTH_PROVIDERS, AUTH_PROVIDER_NAMES, ProviderVariables } from '../model/auth';
 
 export type { ChartFlavor } from './defaults';
+
+/** the annotations the Ingresses generate, which the definition refuses as annotations */
+const GENERATED: readonly string[] = Object.values(ANNOTATIONS);
 
 export interface ImportOptions {
   /** instance name @default - the Helm release name */
@@ -385,15 +389,6 @@ function keyOf(m: Mapper, base: string, field: string, fallback: string): string
   return String(m.get(`${base}.existingSecretKeys.${field}`) ?? fallback);
 }
 
-const CORE_KEYS: [variable: string, helmChartsField: string][] = [
-  ['SECRET_KEY_BASE', 'secretKeyBase'],
-  ['VAPID_PRIVATE_KEY', 'vapidPrivateKey'],
-  ['VAPID_PUBLIC_KEY', 'vapidPublicKey'],
-  ['ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY', 'arePrimaryKey'],
-  ['ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY', 'areDeterministicKey'],
-  ['ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT', 'areKeyDerivationSalt'],
-];
-
 function mapSecrets(m: Mapper, release: string): void {
   const existing = m.get('mastodon.secrets.existingSecret') as string | undefined;
   // inline values were refused before mapping; what is left names the Secret
@@ -402,7 +397,7 @@ function mapSecrets(m: Mapper, release: string): void {
   m.set('secrets.core', name, existing ? 'mastodon.secrets.existingSecret' : '(chart-generated Secret)');
   if (!existing) m.note(`secrets.core is "${name}", the Secret the chart generates by default: check it with kubectl get secret ${name}`);
   if (m.flavor === 'helm-charts-1') {
-    m.set('secrets.coreKeys', Object.fromEntries(CORE_KEYS.map(([variable, field]) => [variable, keyOf(m, 'mastodon.secrets', field, field)])), 'mastodon.secrets.existingSecretKeys');
+    m.set('secrets.coreKeys', Object.fromEntries(Object.entries(HELM_CHARTS_1_CORE_KEYS).map(([variable, { field, key }]) => [variable, keyOf(m, 'mastodon.secrets', field, key)])), 'mastodon.secrets.existingSecretKeys');
   }
 }
 
@@ -819,10 +814,12 @@ function mapTraffic(m: Mapper, release: string): void {
     for (const [k, v] of Object.entries(annotations)) {
       const from = `ingress.annotations.${k}`;
       if (k === 'kubernetes.io/ingress.class') continue;
-      if (k === 'cert-manager.io/cluster-issuer') m.set('traffic.ingress.clusterIssuer', v, from);
-      else if (k === 'cert-manager.io/issuer') m.set('traffic.ingress.issuer', v, from);
-      else if (k === 'nginx.ingress.kubernetes.io/proxy-body-size') m.set('traffic.ingress.maxBodySize', String(v).toLowerCase(), from);
+      if (k === ANNOTATIONS.clusterIssuer) m.set('traffic.ingress.clusterIssuer', v, from);
+      else if (k === ANNOTATIONS.issuer) m.set('traffic.ingress.issuer', v, from);
+      else if (k === ANNOTATIONS.bodySize) m.set('traffic.ingress.maxBodySize', String(v).toLowerCase(), from);
       else if (k.startsWith('nginx.ingress.kubernetes.io/proxy-')) m.unmapped(from, v, 'the generator sets the proxy timeouts and buffering each Ingress needs');
+      // the definition refuses the annotations the Ingresses generate (the webfinger redirect, its CORS)
+      else if (GENERATED.includes(k)) m.unmapped(from, v, 'the generator sets it on the Ingress that needs it (the redirect of the account domain\'s well-known paths)');
       else own[k] = String(v);
     }
     if (Object.keys(own).length) m.set('traffic.ingress.annotations', own, 'ingress.annotations');
@@ -830,7 +827,7 @@ function mapTraffic(m: Mapper, release: string): void {
     const webHost = String(m.def.webDomain ?? m.def.domain);
     const tls = ((m.get('ingress.tls') as Json[] | undefined) ?? []).filter(isObject);
     const covering = tls.find((t) => Array.isArray(t.hosts) && t.hosts.map(String).includes(webHost));
-    const certManager = annotations['cert-manager.io/cluster-issuer'] || annotations['cert-manager.io/issuer'];
+    const certManager = annotations[ANNOTATIONS.clusterIssuer] || annotations[ANNOTATIONS.issuer];
     if (covering && !certManager && covering.secretName) m.set('traffic.ingress.tlsSecret', covering.secretName, `ingress.tls[${tls.indexOf(covering)}].secretName`);
     else if (!covering && !certManager) {
       m.set('traffic.ingress.tls', 'external', tls.length ? 'ingress.tls' : '(no ingress.tls for the web host)');

@@ -38,8 +38,11 @@ const CORE = [
   'ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY',
   'ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT',
 ] as const;
+/** The core Secret's variables every supported release reads. */
+export type CoreSecret = (typeof CORE)[number];
 /** What the core Secret may hold, every supported release together (OTP_SECRET only up to 4.3). */
-export const CORE_SECRET_VARIABLES: readonly string[] = [CORE[0], 'OTP_SECRET', ...CORE.slice(1)];
+export type CoreSecretVariable = CoreSecret | 'OTP_SECRET';
+export const CORE_SECRET_VARIABLES: readonly string[] = [CORE[0], 'OTP_SECRET', ...CORE.slice(1)] satisfies CoreSecretVariable[];
 const Q43: readonly Queue[] = ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler'];
 const Q44: readonly Queue[] = [...Q43, 'fasp'];
 const ALWAYS_FORBIDDEN = ['STATSD_', 'STREAMING_CLUSTER_NUM'];
