@@ -208,14 +208,8 @@ export function otelEnv(m: InstanceModel, own: { readonly enabled: boolean; read
   const base = m.def.metrics.otel;
   const endpoint = own?.endpoint ?? base?.endpoint;
   if (!endpoint || own?.enabled === false) return [];
-  const vars: Record<string, string | undefined> = {
-    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
-    OTEL_SERVICE_NAME_PREFIX: base?.serviceNamePrefix ?? m.name,
-    OTEL_SERVICE_NAME_SEPARATOR: base?.serviceNameSeparator,
-    OTEL_TRACES_SAMPLER: own?.sampler ?? base?.sampler,
-    OTEL_TRACES_SAMPLER_ARG: own?.samplerRatio ?? base?.samplerRatio,
-  };
-  return Object.entries(vars).flatMap(([name, value]) => (value === undefined ? [] : [plain(name, value)]));
+  const settings: Readonly<Record<string, unknown>> = { ...base, serviceNamePrefix: base?.serviceNamePrefix ?? m.name, ...definedOnly(own ?? {}), endpoint };
+  return Object.entries(fieldVariables('metrics.otel', settings)).flatMap(([name, value]) => (value === undefined ? [] : [plain(name, value)]));
 }
 
 /** The providers' non-secret variables: the typed fields (src/model/auth.ts), then each provider's own settings by suffix. */
@@ -237,9 +231,77 @@ function authEnv(auth: NonNullable<Instance['auth']>, webDomain: string): Record
   return env;
 }
 
+/** The fields that are set: an undefined one does not hide the instance-wide value. */
+function definedOnly(o: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
 /** A definition field as an environment value: strings, numbers and booleans; anything else is not one. */
 function scalar(value: unknown): string | number | boolean | undefined {
+  if (Array.isArray(value)) return value.length ? value.map(String).join(',') : undefined;
   return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : undefined;
+}
+
+type S3 = NonNullable<Instance['storage']['s3']>;
+type Search = NonNullable<Instance['search']>;
+type Otel = NonNullable<Instance['metrics']['otel']>;
+const SMTP_SERVER_VARIABLES = (prefix: string) =>
+  ({ [`${prefix}SMTP_SERVER`]: 'server', [`${prefix}SMTP_PORT`]: 'port', [`${prefix}SMTP_LOGIN`]: 'login', [`${prefix}SMTP_DOMAIN`]: 'domain', [`${prefix}SMTP_OPENSSL_VERIFY_MODE`]: 'opensslVerifyMode' }) satisfies Record<string, keyof SmtpServer>;
+/** bulk mail goes out from the main sender: Mastodon has no BULK_SMTP_FROM_ADDRESS */
+const SMTP_SENDER_VARIABLES = { SMTP_FROM_ADDRESS: 'fromAddress', SMTP_REPLY_TO: 'replyTo', SMTP_RETURN_PATH: 'returnPath' } satisfies Record<string, keyof NonNullable<Instance['smtp']>>;
+
+/**
+ * Variables that each carry one definition field as it is, by the section that holds the fields: the emitters
+ * write them from the field, the free-form env check names the field, and the Helm importer maps a chart's
+ * extra variable back onto it.
+ */
+export const FIELD_VARIABLES = {
+  // lists as Mastodon reads them: comma-separated
+  '': { TRUSTED_PROXY_IP: 'trustedProxyIps', ALTERNATE_DOMAINS: 'alternateDomains' } satisfies Record<string, keyof Instance>,
+  'storage.s3': {
+    S3_BUCKET: 'bucket',
+    S3_REGION: 'region',
+    S3_ENDPOINT: 'endpoint',
+    S3_HOSTNAME: 'hostname',
+    S3_ALIAS_HOST: 'aliasHost',
+    S3_PROTOCOL: 'protocol',
+    S3_PERMISSION: 'permission',
+    S3_MULTIPART_THRESHOLD: 'multipartThresholdBytes',
+    S3_OVERRIDE_PATH_STYLE: 'overridePathStyle',
+    S3_FORCE_SINGLE_REQUEST: 'forceSingleRequest',
+    S3_SIGNATURE_VERSION: 'signatureVersion',
+    S3_OPEN_TIMEOUT: 'openTimeoutSeconds',
+    S3_READ_TIMEOUT: 'readTimeoutSeconds',
+  } satisfies Record<string, keyof S3>,
+  search: { ES_HOST: 'host', ES_PORT: 'port', ES_USER: 'user', ES_PRESET: 'preset', ES_PREFIX: 'prefix' } satisfies Record<string, keyof Search>,
+  smtp: { ...SMTP_SERVER_VARIABLES(''), ...SMTP_SENDER_VARIABLES },
+  'smtp.bulk': SMTP_SERVER_VARIABLES('BULK_'),
+  // a component's own otel settings win over these (otelEnv)
+  'metrics.otel': {
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'endpoint',
+    OTEL_SERVICE_NAME_PREFIX: 'serviceNamePrefix',
+    OTEL_SERVICE_NAME_SEPARATOR: 'serviceNameSeparator',
+    OTEL_TRACES_SAMPLER: 'sampler',
+    OTEL_TRACES_SAMPLER_ARG: 'samplerRatio',
+  } satisfies Record<string, keyof Otel>,
+} as const;
+
+/** Switches emitted only as "true": on 4.3 SMTP_SSL=false also switches the STARTTLS settings off. */
+export const FLAG_VARIABLES = {
+  smtp: { SMTP_TLS: 'tls', SMTP_SSL: 'ssl' },
+  'smtp.bulk': { BULK_SMTP_TLS: 'tls', BULK_SMTP_SSL: 'ssl' },
+} as const satisfies Record<string, Record<string, keyof SmtpServer>>;
+
+/** Each variable of FIELD_VARIABLES and FLAG_VARIABLES with the definition field it carries, as a dotted path. */
+export const VARIABLE_FIELDS: ReadonlyMap<string, string> = new Map(
+  [...Object.entries(FIELD_VARIABLES), ...Object.entries(FLAG_VARIABLES)].flatMap(([section, vars]) =>
+    Object.entries(vars).map(([name, field]): [string, string] => [name, section ? `${section}.${field}` : field]),
+  ),
+);
+
+/** One section's variables from its fields; `only` narrows them to part of the section's table. */
+function fieldVariables(section: keyof typeof FIELD_VARIABLES, values: Readonly<Record<string, unknown>>, only: Readonly<Record<string, string>> = FIELD_VARIABLES[section]): Record<string, string | number | boolean | undefined> {
+  return Object.fromEntries(Object.entries(only).map(([name, field]) => [name, scalar(values[field])]));
 }
 
 /** Non-secret settings shared by every process, sorted for stable output: the generated ones, then the definition's env. */
@@ -248,11 +310,10 @@ function sharedEnv(m: InstanceModel, withDefinitionEnv = true): Record<string, s
   const env: Record<string, string | number | boolean | undefined> = {
     LOCAL_DOMAIN: m.localDomain,
     WEB_DOMAIN: m.webDomain !== m.localDomain ? m.webDomain : undefined,
-    ALTERNATE_DOMAINS: d.alternateDomains.length ? d.alternateDomains.join(',') : undefined,
     RAILS_ENV: 'production',
     NODE_ENV: 'production',
     RAILS_LOG_LEVEL: d.logging.railsLogLevel,
-    TRUSTED_PROXY_IP: d.trustedProxyIps?.join(','),
+    ...fieldVariables('', d),
     STREAMING_API_BASE_URL: d.traffic.streamingHost ? `wss://${d.traffic.streamingHost}` : undefined,
     // the app talks to the pooler when there is one; migration Jobs override these
     DB_HOST: d.database.pooler?.host ?? d.database.host,
@@ -269,49 +330,18 @@ function sharedEnv(m: InstanceModel, withDefinitionEnv = true): Record<string, s
     REDIS_DRIVER: Object.values(m.redis).some((ep) => (ep.tls || ep.urlSecret) && !ep.inherited) ? 'ruby' : undefined,
   };
   if (d.search) {
-    Object.assign(env, {
-      ES_ENABLED: 'true',
-      ES_HOST: d.search.host,
-      ES_PORT: d.search.port,
-      ES_USER: d.search.user,
-      ES_PRESET: d.search.preset,
-      ES_PREFIX: d.search.prefix,
-      ES_CA_FILE: d.search.caSecret ? `${ES_CA_DIR}/ca.crt` : undefined,
-    });
+    Object.assign(env, { ES_ENABLED: 'true', ...fieldVariables('search', d.search), ES_CA_FILE: d.search.caSecret ? `${ES_CA_DIR}/ca.crt` : undefined });
   }
   const s3 = d.storage.s3;
-  if (s3) {
-    Object.assign(env, {
-      S3_ENABLED: 'true',
-      S3_BUCKET: s3.bucket,
-      S3_REGION: s3.region,
-      S3_ENDPOINT: s3.endpoint,
-      S3_HOSTNAME: s3.hostname,
-      S3_ALIAS_HOST: s3.aliasHost,
-      S3_PROTOCOL: s3.protocol,
-      S3_PERMISSION: s3.permission,
-      S3_MULTIPART_THRESHOLD: s3.multipartThresholdBytes,
-      S3_OVERRIDE_PATH_STYLE: s3.overridePathStyle,
-      S3_FORCE_SINGLE_REQUEST: s3.forceSingleRequest,
-      S3_SIGNATURE_VERSION: s3.signatureVersion,
-      S3_OPEN_TIMEOUT: s3.openTimeoutSeconds,
-      S3_READ_TIMEOUT: s3.readTimeoutSeconds,
-    });
-  }
+  if (s3) Object.assign(env, { S3_ENABLED: 'true', ...fieldVariables('storage.s3', s3) });
   const smtp = (prefix: keyof typeof SMTP_CA_DIR, c: SmtpServer | undefined) => {
     if (!c) return;
     const mail = mailSettings(c);
     Object.assign(env, {
-      [`${prefix}SMTP_SERVER`]: c.server,
-      [`${prefix}SMTP_PORT`]: c.port,
-      [`${prefix}SMTP_LOGIN`]: c.login,
+      ...fieldVariables(prefix ? 'smtp.bulk' : 'smtp', c, SMTP_SERVER_VARIABLES(prefix)),
       [`${prefix}SMTP_AUTH_METHOD`]: mail.authMethod,
       [`${prefix}SMTP_ENABLE_STARTTLS`]: mail.starttls,
-      // only ever "true": on 4.3 SMTP_SSL=false also switches the STARTTLS settings off
-      [`${prefix}SMTP_TLS`]: c.tls ? 'true' : undefined,
-      [`${prefix}SMTP_SSL`]: c.ssl ? 'true' : undefined,
-      [`${prefix}SMTP_DOMAIN`]: c.domain,
-      [`${prefix}SMTP_OPENSSL_VERIFY_MODE`]: c.opensslVerifyMode,
+      ...Object.fromEntries(Object.entries(FLAG_VARIABLES[prefix ? 'smtp.bulk' : 'smtp']).map(([name, field]) => [name, c[field] ? 'true' : undefined])),
       [`${prefix}SMTP_CA_FILE`]: c.caSecret ? `${SMTP_CA_DIR[prefix]}/ca.crt` : undefined,
     });
   };
@@ -320,9 +350,7 @@ function sharedEnv(m: InstanceModel, withDefinitionEnv = true): Record<string, s
   if (d.smtp) {
     // bulk mail goes out from the same sender: Mastodon has no BULK_SMTP_FROM_ADDRESS
     Object.assign(env, {
-      SMTP_FROM_ADDRESS: d.smtp.fromAddress,
-      SMTP_REPLY_TO: d.smtp.replyTo,
-      SMTP_RETURN_PATH: d.smtp.returnPath,
+      ...fieldVariables('smtp', d.smtp, SMTP_SENDER_VARIABLES),
       SMTP_DELIVERY_METHOD: d.smtp.deliveryMethod === 'smtp' ? undefined : d.smtp.deliveryMethod,
     });
   }

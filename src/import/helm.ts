@@ -8,7 +8,8 @@
  */
 import { CHART_REPOSITORIES, ChartFlavor, ChartVersionError, chartDefaults, coalesce, isObject, renameLegacyKeys } from './defaults';
 import { HELM_CHARTS_1_CORE_KEYS, InlineCredential, SecretToCreate, inlineCredentials, isCredentialPath } from './credentials';
-import { EXPORTER_PORT } from '../definition/schema';
+import { EXPORTER_PORT, instanceSchema } from '../definition/schema';
+import { VARIABLE_FIELDS } from '../constructs/environment';
 import { STREAMING_PORT, WEB_PORT } from '../constructs/common';
 import { GENERATED_INGRESS_ANNOTATIONS as ANNOTATIONS } from '../constructs/traffic';
 import { AUTH_PROVIDERS, AUTH_PROVIDER_NAMES, ProviderVariables } from '../model/auth';
@@ -667,37 +668,28 @@ function resources(r: unknown): Json | undefined {
   return { cpu: String(cpu), memory: String(memory), memoryLimit: String(lim.memory ?? memory), ...(lim.cpu !== undefined ? { cpuLimit: String(lim.cpu) } : {}) };
 }
 
-/**
- * Variables the generator sets from definition fields, when given as extra variables: the typed field
- * where there is one (the value is then checked like any other), otherwise listed with where it comes from.
- */
-const ENV_FIELDS: Record<string, [field: string, convert: (v: string) => unknown]> = {
-  S3_FORCE_SINGLE_REQUEST: ['storage.s3.forceSingleRequest', (v) => v === 'true'],
-  S3_SIGNATURE_VERSION: ['storage.s3.signatureVersion', (v) => v],
-  S3_OPEN_TIMEOUT: ['storage.s3.openTimeoutSeconds', (v) => Number(v)],
-  S3_READ_TIMEOUT: ['storage.s3.readTimeoutSeconds', (v) => Number(v)],
-  S3_OVERRIDE_PATH_STYLE: ['storage.s3.overridePathStyle', (v) => v === 'true'],
-  S3_PERMISSION: ['storage.s3.permission', (v) => v],
-  S3_ALIAS_HOST: ['storage.s3.aliasHost', (v) => v],
-  SMTP_SSL: ['smtp.ssl', (v) => v === 'true'],
-  SMTP_DOMAIN: ['smtp.domain', (v) => v],
-  SMTP_REPLY_TO: ['smtp.replyTo', (v) => v],
-  SMTP_RETURN_PATH: ['smtp.returnPath', (v) => v],
-  ES_PRESET: ['search.preset', (v) => v],
-  ES_PREFIX: ['search.prefix', (v) => v],
-  OTEL_TRACES_SAMPLER: ['metrics.otel.sampler', (v) => v],
-  OTEL_TRACES_SAMPLER_ARG: ['metrics.otel.samplerRatio', (v) => v],
-  TRUSTED_PROXY_IP: ['trustedProxyIps', (v) => v.split(/[,\s]+/).filter(Boolean)],
-};
+/** A variable's text as the definition field it sets, by the field's type in the definition schema. */
+function fieldValue(field: string, text: string): unknown {
+  const schema = field.split('.').reduce<unknown>((node, k) => (isObject(node) && isObject(node.properties) ? node.properties[k] : undefined), instanceSchema.json);
+  const type = isObject(schema) ? schema.type : undefined;
+  if (type === 'boolean') return text === 'true';
+  if (type === 'integer') return Number(text);
+  if (type === 'array') return text.split(/[,\s]+/).filter(Boolean);
+  return text;
+}
 
+/**
+ * Variables the generator sets from definition fields (src/constructs/environment.ts), when given as extra
+ * variables: the typed field (the value is then checked like any other), otherwise listed with where it comes from.
+ */
 function envMap(m: Mapper, from: string, to: string): void {
   const env = m.get(from);
   if (!isObject(env)) return;
   for (const [k, v] of Object.entries(env)) {
     const path = `${from}.${k}`;
-    const target = ENV_FIELDS[k]?.[0];
+    const target = VARIABLE_FIELDS.get(k);
     const parent = target?.split('.').slice(0, -1).join('.');
-    if (target && lookupIn(m.def, target) === undefined && (!parent || isObject(lookupIn(m.def, parent)))) m.set(target, ENV_FIELDS[k][1](String(v)), path);
+    if (target && lookupIn(m.def, target) === undefined && (!parent || isObject(lookupIn(m.def, parent)))) m.set(target, fieldValue(target, String(v)), path);
     else if (target) m.unmapped(path, v, lookupIn(m.def, target) !== undefined ? `${target} is set from the chart's own key, which wins` : `${target} needs ${parent}, which these values do not turn on`);
     else m.set(`${to}.${k}`, String(v), path);
   }

@@ -242,6 +242,15 @@ describe('what the charts\' values mean, per chart', () => {
     expect(report.unmapped.map((u) => u.reason)).not.toContain('no counterpart in the definition');
   });
 
+  it('an extra variable takes its field\'s type from the definition schema: a number, a list', () => {
+    const s3 = { enabled: true, existingSecret: 's3', bucket: 'b', endpoint: 'https://s3.example', hostname: 's3.example' };
+    const { definition } = importHelmValues({ ...base6, mastodon: { ...base6.mastodon, s3, extraEnvVars: { S3_OPEN_TIMEOUT: '7', ALTERNATE_DOMAINS: 'a.example.org, b.example.org' } } }, { version: '4.6.3' });
+    expect((definition.storage as any).s3.openTimeoutSeconds).toBe(7);
+    expect(definition.alternateDomains).toEqual(['a.example.org', 'b.example.org']);
+    expect(definition.env).toBeUndefined();
+    expect(find(synth(definition), 'ConfigMap', 'mastodon-env').data).toMatchObject({ S3_OPEN_TIMEOUT: '7', ALTERNATE_DOMAINS: 'a.example.org,b.example.org' });
+  });
+
   it('chart 6.x reads no per-component extra variables for web and Sidekiq, and says so', () => {
     const { definition, report } = importHelmValues({ ...base6, mastodon: { ...base6.mastodon, web: { extraEnvVars: { A: 'b' } }, streaming: { extraEnvVars: { C: 'd' } } } }, { version: '4.6.3' });
     expect((definition.web as any).extraEnv).toBeUndefined();
