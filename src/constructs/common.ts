@@ -41,7 +41,7 @@ export function standardLabels(id: InstanceIdentity, component: string): Record<
   };
 }
 
-export function metadata(id: InstanceIdentity, name: string, component: string, extra: Partial<k8s.ObjectMeta> = {}): k8s.ObjectMeta {
+export function metadata(id: InstanceIdentity, name: string, component: string, extra: Partial<k8s.ObjectMeta> = {}): k8s.ObjectMeta & { readonly labels: Record<string, string> } {
   return { name, namespace: id.namespace, ...extra, labels: { ...standardLabels(id, component), ...(extra.labels ?? {}) } };
 }
 

@@ -10,8 +10,9 @@ import { Instance, SecretKeyRef } from '../definition/schema';
 import { FieldPath, Problem } from '../definition/problems';
 import { InstanceModel } from '../model/model';
 import { RedisEndpoint } from '../model/redis';
-import { CORE_SECRET_VARIABLES, STREAMING_REDIS_USERNAME_UNTIL, compareVersions, parseVersion } from '../model/versions';
+import { CORE_SECRET_VARIABLES, STREAMING_REDIS_USERNAME_UNTIL, compareVersions, knownVersion } from '../model/versions';
 import { InstanceIdentity, STREAMING_PORT, metadata } from './common';
+import { checkObjects } from './checks';
 import { SmtpServer, mailSettings } from '../model/mail';
 import { AUTH_PROVIDERS, AUTH_PROVIDER_NAMES, ENABLED_SUFFIX, ProviderVariables, callbackUrl } from '../model/auth';
 
@@ -46,7 +47,7 @@ export function redisEnv(ep: RedisEndpoint): k8s.EnvVar[] {
     // no password here (checked by the model): user and host are known, so they can be encoded
     vars.push(plain(`${p}REDIS_URL`, `rediss://${ep.user ? `${encodeURIComponent(ep.user)}@` : ''}${ep.host}:${ep.port}/${ep.db ?? 0}`));
   } else {
-    vars.push(plain(`${p}REDIS_HOST`, ep.host!), plain(`${p}REDIS_PORT`, ep.port));
+    vars.push(plain(`${p}REDIS_HOST`, ep.host), plain(`${p}REDIS_PORT`, ep.port));
     if (ep.user) vars.push(plain(`${p}REDIS_USER`, ep.user));
     if (ep.db !== undefined) vars.push(plain(`${p}REDIS_DB`, ep.db));
   }
@@ -72,6 +73,7 @@ export class MastodonEnvironment extends Construct {
 
   constructor(scope: Construct, id: string, private readonly model: InstanceModel, ident: InstanceIdentity) {
     super(scope, id);
+    checkObjects(this);
     this.configMapName = `${model.name}-env`;
     this.data = sharedEnv(model);
     this.checksum = createHash('sha256').update(JSON.stringify(Object.entries(this.data))).digest('hex').slice(0, 16);
@@ -103,7 +105,8 @@ export class MastodonEnvironment extends Construct {
     const bundle = this.model.def.caBundle;
     if (bundle) {
       const items = [{ key: bundle.key, path: 'ca.crt' }];
-      volumes.push(bundle.secret ? { name: 'ca-bundle', secret: { secretName: bundle.secret, items } } : { name: 'ca-bundle', configMap: { name: bundle.configMap!, items } });
+      // exactly one of secret and configMap (the model checks)
+      volumes.push(bundle.secret ? { name: 'ca-bundle', secret: { secretName: bundle.secret, items } } : { name: 'ca-bundle', configMap: { name: bundle.configMap, items } });
       mounts.push({ name: 'ca-bundle', mountPath: CA_BUNDLE_DIR, readOnly: true });
     }
     const esCa = this.model.def.search?.caSecret;
@@ -158,7 +161,7 @@ export function processEnv(m: InstanceModel, kind: ProcessKind, withDefinitionEn
   if (rails && replica?.passwordSecret) vars.push(secretEnv('REPLICA_DB_PASS', replica.passwordSecret));
   if (!rails) {
     // streaming 4.3.0 read REDIS_USERNAME where every other process reads REDIS_USER
-    const oldName = compareVersions(m.version, parseVersion(STREAMING_REDIS_USERNAME_UNTIL)!) <= 0;
+    const oldName = compareVersions(m.version, knownVersion(STREAMING_REDIS_USERNAME_UNTIL)) <= 0;
     vars.push(...redisEnv(m.redis.main).map((e) => (oldName && e.name === 'REDIS_USER' ? { ...e, name: 'REDIS_USERNAME' } : e)));
     vars.push(plain('LOG_LEVEL', d.logging.streamingLogLevel));
   } else {

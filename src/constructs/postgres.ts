@@ -9,6 +9,7 @@ import * as pooler from '../../imports/cnpg-pooler-postgresql.cnpg.io';
 import * as backup from '../../imports/cnpg-scheduledbackup-postgresql.cnpg.io';
 import { InstanceModel } from '../model/model';
 import * as L1 from './objects';
+import { checkObjects, refuse } from './checks';
 import { InstanceIdentity, TOPOLOGY_KEYS, metadata, spreadConstraint, spreadOf, topologySpread } from './common';
 
 /** externalClusters entry the import bootstrap reads from */
@@ -23,7 +24,12 @@ export class CloudnativePgCluster extends Construct {
   constructor(scope: Construct, id: string, props: PostgresProps) {
     super(scope, id);
     const m = props.model;
-    const pg = m.postgres!;
+    const pg = m.postgres;
+    if (!pg) {
+      refuse(this, [{ path: ['database', 'cloudnativePg'], message: 'the model has no CloudNativePG Cluster: build it from a definition with database.cloudnativePg' }]);
+      return;
+    }
+    checkObjects(this);
     const d = pg.def;
     const db = m.def.database;
     const spread = spreadOf(m.def.scheduling);

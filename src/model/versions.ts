@@ -147,6 +147,13 @@ export function parseVersion(v: string): Semver | undefined {
   return m ? { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0) } : undefined;
 }
 
+/** A version this module names as a constant, parsed: a constant that is none is a bug, said as one. */
+export function knownVersion(v: string): Semver {
+  const parsed = parseVersion(v);
+  if (!parsed) throw new Error(`not a version: ${JSON.stringify(v)} (a constant in src/model/versions.ts)`);
+  return parsed;
+}
+
 export function compareVersions(a: Semver, b: Semver): number {
   return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
 }
