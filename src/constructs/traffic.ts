@@ -9,7 +9,8 @@ import { k8s } from 'cdk8s-plus-28';
 import * as gw from '../../imports/gateway-httproute-gateway.networking.k8s.io';
 import { InstanceModel } from '../model/model';
 import { formatVersion, parseVersion } from '../model/versions';
-import { Problem, formatPath } from '../definition/problems';
+import { Problem } from '../definition/problems';
+import { checkObjects, refuse } from './checks';
 import { hostsSchema, ingress as ingressSchema } from '../definition/schema';
 import { InOf } from '../definition/schema-builder';
 import { checkPart } from '../definition/load';
@@ -151,9 +152,10 @@ export class NginxIngress extends Construct {
     const { problems: badHosts } = checkPart(hostsSchema, { localDomain: props.localDomain, webDomain: props.webDomain, alternateDomains: props.alternateDomains, streamingHost: props.streamingHost });
     const problems = [...invalid, ...badHosts, ...(ing ? ingressSettingsProblems(ing) : [])];
     if (problems.length || !ing) {
-      this.node.addValidation({ validate: () => problems.map((p) => `${formatPath(p.path)}: ${p.message}`) });
+      refuse(this, problems);
       return;
     }
+    checkObjects(this);
     const parsed = parseVersion(props.version);
     const ident = { instance: props.instance, namespace: props.namespace, version: parsed ? `v${formatVersion(parsed)}` : props.version };
     const h: InstanceHosts = props;
@@ -221,7 +223,8 @@ export function nginxIngressPropsOf(m: InstanceModel, ing: NonNullable<InstanceM
 export class NginxControllerConfig extends Construct {
   constructor(scope: Construct, id: string, props: { readonly model: InstanceModel; readonly id: InstanceIdentity }) {
     super(scope, id);
-    const ing = props.model.def.traffic.ingress!;
+    const ing = props.model.def.traffic.ingress;
+    if (!ing) return;
     new L1.KubeConfigMap(this, 'Resource', {
       metadata: { ...metadata(props.id, ing.controllerConfigName, 'ingress-controller'), namespace: ing.controllerNamespace },
       data: {
@@ -244,10 +247,12 @@ export class GatewayRoutes extends Construct {
   constructor(scope: Construct, id: string, props: TrafficProps) {
     super(scope, id);
     const m = props.model;
-    const g = m.def.traffic.gateway!;
+    const g = m.def.traffic.gateway;
+    if (!g) return;
     const parentRefs = [{ name: g.name, namespace: g.namespace, sectionName: g.sectionName }, ...g.extraParents.map((p) => ({ ...p }))];
     const prefix = (value: string) => ({ path: { type: gw.HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value } });
-    const ownStreaming = g.streamingParents !== undefined;
+    const streamingParents = g.streamingParents;
+    const ownStreaming = streamingParents !== undefined;
     const routeMeta = Object.keys(g.annotations).length ? { annotations: { ...g.annotations } } : {};
     const hostnames = [...new Set([...webHosts(hostsOf(m)), ...(ownStreaming ? [] : streamingHosts(hostsOf(m)))])];
     const streamingRule = { matches: [prefix(STREAMING_PATH)], backendRefs: [{ name: props.streamingService, port: STREAMING_PORT }] };
@@ -260,10 +265,10 @@ export class GatewayRoutes extends Construct {
         rules: [...(ownStreaming ? [] : [streamingRule]), { matches: [prefix('/')], backendRefs: [{ name: props.webService, port: WEB_PORT }] }],
       },
     });
-    if (ownStreaming) {
+    if (streamingParents) {
       new L1.HttpRoute(this, 'streaming', {
         metadata: metadata(props.id, `${m.name}-streaming`, 'streaming', routeMeta),
-        spec: { parentRefs: g.streamingParents!.map((p) => ({ ...p })), hostnames: streamingHosts(hostsOf(m)), rules: [streamingRule] },
+        spec: { parentRefs: streamingParents.map((p) => ({ ...p })), hostnames: streamingHosts(hostsOf(m)), rules: [streamingRule] },
       });
     }
 
@@ -318,7 +323,7 @@ export class IngressPolicies extends Construct {
     const m = props.model;
     const g = m.def.traffic.gateway;
     const namespaces = (component: string) =>
-      g ? [g, ...g.extraParents, ...(component === 'streaming' ? (g.streamingParents ?? []) : [])].map((p) => p.namespace) : [m.def.traffic.ingress!.controllerNamespace];
+      g ? [g, ...g.extraParents, ...(component === 'streaming' ? (g.streamingParents ?? []) : [])].map((p) => p.namespace) : m.def.traffic.ingress ? [m.def.traffic.ingress.controllerNamespace] : [];
     const policy = (component: string, port: number) => {
       const from = [...new Set(namespaces(component))].sort().map((ns) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } }));
       new L1.KubeNetworkPolicy(this, component, {
