@@ -24,7 +24,8 @@ import { DragonflyRedis, SentinelRedis, operatorRedisPropsOf } from './redis';
 import { SecretSource } from './secrets';
 import { SidekiqGroup, sidekiqGroupPropsOf } from './sidekiq';
 import { StreamingService, streamingServicePropsOf } from './streaming';
-import { GatewayRoutes, IngressPolicies, NginxControllerConfig, NginxIngress, nginxIngressPropsOf } from './traffic';
+import { GatewayRoutes, NginxControllerConfig, NginxIngress, nginxIngressPropsOf } from './traffic';
+import { JobPolicies, ProcessPolicies } from './network-policy';
 import { WebService, webServicePropsOf } from './web';
 
 /** Where each apply stage's objects go: Charts in the CLI, child constructs in MastodonInstance. */
@@ -73,6 +74,7 @@ export function addInstance(scopes: InstanceStageScopes, m: InstanceModel): Inst
   if (m.downtimeUpgrade) new UpgradeAccess(base, 'upgrade-access', { model: m, id });
   new ServiceAccounts(base, 'service-accounts', { model: m, id });
   if (m.def.traffic.ingress?.controllerConfig) new NginxControllerConfig(base, 'ingress-controller', { model: m, id });
+  if (m.def.traffic.networkPolicies) new JobPolicies(base, 'policies', { model: m, id });
 
   const app = scopes.app;
   const web = new WebService(app, 'web', webServicePropsOf(m, environment, media?.claimName));
@@ -81,7 +83,7 @@ export function addInstance(scopes: InstanceStageScopes, m: InstanceModel): Inst
   const traffic = { model: m, id, webService: web.serviceName, streamingService: streaming.serviceName };
   const ingress = m.def.traffic.ingress ? new NginxIngress(app, 'ingress', nginxIngressPropsOf(m, m.def.traffic.ingress, traffic)) : undefined;
   if (m.def.traffic.gateway) new GatewayRoutes(app, 'gateway', traffic);
-  if (m.def.traffic.networkPolicies) new IngressPolicies(app, 'policies', { model: m, id });
+  if (m.def.traffic.networkPolicies) new ProcessPolicies(app, 'policies', { model: m, id });
   if (m.def.metrics.serviceMonitors || m.def.metrics.alerts) new Monitoring(app, 'monitoring', { model: m, id });
   new Maintenance(app, 'maintenance', { model: m, environment, id, mediaClaim: media?.claimName });
 

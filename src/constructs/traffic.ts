@@ -1,7 +1,7 @@
 /**
  * How users reach web and streaming: ingress-nginx Ingresses (with cert-manager or an existing TLS
  * Secret) or Gateway API HTTPRoutes, the webfinger redirect for LOCAL_DOMAIN ≠ WEB_DOMAIN, and
- * NetworkPolicies that admit only the ingress controller or gateway.
+ * NetworkPolicies: src/constructs/network-policy.ts.
  */
 import { Construct } from 'constructs';
 import * as L1 from './objects';
@@ -13,7 +13,7 @@ import { Problem, formatPath } from '../definition/problems';
 import { hostsSchema, ingress as ingressSchema } from '../definition/schema';
 import { InOf } from '../definition/schema-builder';
 import { checkPart } from '../definition/load';
-import { InstanceIdentity, STREAMING_PORT, WEB_PORT, metadata, selectorLabels } from './common';
+import { InstanceIdentity, STREAMING_PORT, WEB_PORT, metadata } from './common';
 
 export const STREAMING_PATH = '/api/v1/streaming';
 /** Paths other servers query on the account domain; they must reach WEB_DOMAIN with CORS allowed. */
@@ -308,40 +308,5 @@ export class GatewayRoutes extends Construct {
         },
       });
     }
-  }
-}
-
-/** Web and streaming accept connections only from the ingress controller or gateway namespace. */
-export class IngressPolicies extends Construct {
-  constructor(scope: Construct, id: string, props: { readonly model: InstanceModel; readonly id: InstanceIdentity }) {
-    super(scope, id);
-    const m = props.model;
-    const g = m.def.traffic.gateway;
-    const namespaces = (component: string) =>
-      g ? [g, ...g.extraParents, ...(component === 'streaming' ? (g.streamingParents ?? []) : [])].map((p) => p.namespace) : [m.def.traffic.ingress!.controllerNamespace];
-    const policy = (component: string, port: number) => {
-      const from = [...new Set(namespaces(component))].sort().map((ns) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } }));
-      new L1.KubeNetworkPolicy(this, component, {
-        metadata: metadata(props.id, `${m.name}-${component}`, component),
-        spec: {
-          podSelector: { matchLabels: selectorLabels(props.id, component) },
-          policyTypes: ['Ingress'],
-          ingress: [
-            { from, ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) }] },
-            // Prometheus scrapes each pod: web through its exporter, streaming on its own port
-            ...(m.def.metrics.prometheus
-              ? [
-                  {
-                    from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': m.def.metrics.prometheusNamespace } } }],
-                    ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(component === 'web' ? m.def.metrics.exporterPort : port) }],
-                  },
-                ]
-              : []),
-          ],
-        },
-      });
-    };
-    policy('web', WEB_PORT);
-    policy('streaming', STREAMING_PORT);
   }
 }

@@ -615,12 +615,52 @@ const gateway = s.object(
   'Gateway API HTTPRoute attached to an existing Gateway',
 );
 
+/** an IPv4 or IPv6 network in CIDR notation (checked further in the model) */
+const cidr = (description: string) =>
+  s.string(description, { pattern: '^([0-9.]+|[0-9a-fA-F:.]+)/[0-9]{1,3}$', 'x-expected': 'a network in CIDR notation such as 10.0.0.0/8 or fd00::/8' });
+
+const egress = s.object(
+  {
+    enabled: s.def(s.boolean('limit what every pod may connect to (false: the NetworkPolicies restrict incoming connections only)'), true),
+    internet: s.def(s.boolean('web and Sidekiq reach the public internet (federation, remote media, link previews); false: only the endpoints of the definition'), true),
+    privateCidrs: s.def(
+      s.array(cidr('a private or cluster network'), 'networks that are not "the public internet": the cluster\'s pod and Service ranges and other private networks. The default covers the private and shared address space (RFC 1918, RFC 6598, IPv6 ULA) and so the default pod and Service ranges of kubeadm, k3s, EKS, GKE and AKS; set your cluster\'s when it uses public addresses', { minItems: 1 }),
+      ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', 'fc00::/7'],
+    ),
+    metadataCidrs: s.def(
+      s.array(cidr('a cloud metadata address'), 'addresses no pod may reach, whatever else is allowed: the cloud instance metadata endpoints (credentials of the node)', { minItems: 1 }),
+      ['169.254.169.254/32', 'fd00:ec2::254/128'],
+    ),
+    dns: s.def(
+      s.object(
+        {
+          namespace: s.def(namespaceName('namespace of the cluster DNS pods'), 'kube-system'),
+          podLabels: s.def(s.record(s.string(), 'labels of the cluster DNS pods (CoreDNS keeps the kube-dns label)'), { 'k8s-app': 'kube-dns' }),
+          cidrs: s.def(s.array(cidr('a DNS server address'), 'DNS servers outside the pods, e.g. NodeLocal DNSCache\'s 169.254.20.10/32'), []),
+        },
+        'the cluster DNS every pod asks (UDP and TCP 53)',
+      ),
+      {},
+    ),
+    hostCidrs: s.def(
+      s.record(s.array(cidr('a network the host is in'), 'networks', { minItems: 1 }), 'where a server given by DNS name lives (host → networks). NetworkPolicies match addresses, not names: without an entry, the server\'s port is open to every address but the metadata ones'),
+      {},
+    ),
+    apiServerCidrs: s.def(
+      s.array(cidr('a network of the Kubernetes API server'), 'where the API server is, for the Jobs of a downtime upgrade (ports 443 and 6443); default: every address but the metadata ones', { minItems: 1 }),
+      ['0.0.0.0/0', '::/0'],
+    ),
+  },
+  'outgoing connections: each process may reach DNS and the servers of the definition on their ports; web and Sidekiq also the public internet; never the metadata endpoints',
+);
+
 const traffic = s.object(
   {
     ingress: s.opt(ingress),
     gateway: s.opt(gateway),
     streamingHost: s.opt(hostname('separate streaming host (STREAMING_API_BASE_URL)')),
-    networkPolicies: s.def(s.boolean('only the ingress controller / gateway reaches web and streaming'), true),
+    networkPolicies: s.def(s.boolean('NetworkPolicies for every pod: only the ingress controller / gateway reaches web and streaming, only Prometheus the metrics ports, and outgoing connections as traffic.egress says'), true),
+    egress: s.def(egress, {}),
     service: s.def(
       s.object(
         {

@@ -8,6 +8,7 @@ import { Instance, InstanceDefinition, PodPlacement, Resources, SecretKeyRef } f
 import { PostgresModel, SUPERUSER_RESERVED_CONNECTIONS, resolveDatabase } from './postgres';
 import { cpuCores, memoryBytes } from './quantity';
 import { RedisEndpoint, resolveRedis } from './redis';
+import { EgressPlan, egressPlan } from './egress';
 import { checkNamespace, checkResources, checkTrustedProxies } from './inputs';
 import { isCredentialName } from './credentials';
 import { checkMail } from './mail';
@@ -85,6 +86,8 @@ export interface InstanceModel {
   readonly redis: { readonly main: RedisEndpoint; readonly sidekiq: RedisEndpoint; readonly cache: RedisEndpoint };
   /** the CloudNativePG Cluster, when database.cloudnativePg is set */
   readonly postgres?: PostgresModel;
+  /** where each process may connect (NetworkPolicy egress); undefined without egress policies */
+  readonly egress?: EgressPlan;
   readonly connections: ConnectionBudget;
   /** media on a ReadWriteOnce volume: every pod that mounts it shares one node */
   readonly mediaPinnedToOneNode: boolean;
@@ -183,6 +186,7 @@ export function buildModel(input: InstanceDefinition, context: ModelContext = {}
   checkAuth(def, error);
   checkMaintenance(def, error);
   const redis = resolveRedis(def, facts, error);
+  const egress = def.traffic.networkPolicies && def.traffic.egress.enabled ? egressPlan(def, def.namespace ?? def.name, redis, error) : undefined;
   const mediaPinnedToOneNode = checkMediaVolume(def, error, warn);
 
   checkPodsFitNodes(def, error);
@@ -214,6 +218,7 @@ export function buildModel(input: InstanceDefinition, context: ModelContext = {}
     sidekiqGroups,
     redis,
     postgres,
+    egress,
     connections,
     mediaPinnedToOneNode,
     migrationSecrets,

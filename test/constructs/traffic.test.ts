@@ -113,7 +113,7 @@ describe('NetworkPolicies', () => {
     const objects = synth(definition());
     for (const [name, port] of [['test-web', 3000], ['test-streaming', 4000]] as const) {
       const np = find(objects, 'NetworkPolicy', name);
-      expect(np.spec.policyTypes).toEqual(['Ingress']);
+      expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
       expect(np.spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ protocol: 'TCP', port }] }]);
     }
   });
