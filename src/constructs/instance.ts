@@ -24,7 +24,7 @@ import { DragonflyRedis, SentinelRedis, operatorRedisPropsOf } from './redis';
 import { SecretSource } from './secrets';
 import { SidekiqGroup, sidekiqGroupPropsOf } from './sidekiq';
 import { StreamingService, streamingServicePropsOf } from './streaming';
-import { GatewayRoutes, NginxControllerConfig, NginxIngress, nginxIngressPropsOf } from './traffic';
+import { GatewayRoutes, MastodonIngress, NginxControllerConfig, ingressPropsOf } from './traffic';
 import { JobPolicies, ProcessPolicies } from './network-policy';
 import { WebService, webServicePropsOf } from './web';
 
@@ -48,7 +48,7 @@ export interface InstanceParts {
   /** one per Sidekiq group, by group name */
   readonly sidekiqGroups: Readonly<Record<string, SidekiqGroup>>;
   /** @default - none (traffic.gateway) */
-  readonly ingress?: NginxIngress;
+  readonly ingress?: MastodonIngress;
   /** operator-run Redis roles, by role (main, sidekiq, cache) @default {} */
   readonly redis: Readonly<Record<string, DragonflyRedis | SentinelRedis>>;
 }
@@ -73,7 +73,7 @@ export function addInstance(scopes: InstanceStageScopes, m: InstanceModel): Inst
   if (m.postgres) new CloudnativePgCluster(base, 'postgres', { model: m, id });
   if (m.downtimeUpgrade) new UpgradeAccess(base, 'upgrade-access', { model: m, id });
   new ServiceAccounts(base, 'service-accounts', { model: m, id });
-  if (m.def.traffic.ingress?.controllerConfig) new NginxControllerConfig(base, 'ingress-controller', { model: m, id });
+  if (m.def.traffic.ingress?.controllerConfig && m.ingressController?.kind === 'ingress-nginx') new NginxControllerConfig(base, 'ingress-controller', { model: m, id });
   if (m.def.traffic.networkPolicies) new JobPolicies(base, 'policies', { model: m, id });
 
   const app = scopes.app;
@@ -81,7 +81,7 @@ export function addInstance(scopes: InstanceStageScopes, m: InstanceModel): Inst
   const streaming = new StreamingService(app, 'streaming', streamingServicePropsOf(m, environment));
   const groups = m.sidekiqGroups.map((group) => ({ group, construct: new SidekiqGroup(app, `sidekiq-${group.name}`, sidekiqGroupPropsOf(m, group, environment, media?.claimName)) }));
   const traffic = { model: m, id, webService: web.serviceName, streamingService: streaming.serviceName };
-  const ingress = m.def.traffic.ingress ? new NginxIngress(app, 'ingress', nginxIngressPropsOf(m, m.def.traffic.ingress, traffic)) : undefined;
+  const ingress = m.def.traffic.ingress ? new MastodonIngress(app, 'ingress', ingressPropsOf(m, m.def.traffic.ingress, traffic)) : undefined;
   if (m.def.traffic.gateway) new GatewayRoutes(app, 'gateway', traffic);
   if (m.def.traffic.networkPolicies) new ProcessPolicies(app, 'policies', { model: m, id });
   if (m.def.metrics.serviceMonitors || m.def.metrics.alerts) new Monitoring(app, 'monitoring', { model: m, id });

@@ -52,10 +52,14 @@ interface PolicyProps {
   readonly id: InstanceIdentity;
 }
 
-/** where web and streaming are reached from: the gateway namespaces, or the ingress controller's */
+/** where web and streaming are reached from: the gateway namespaces, or the ingress controller's pods */
 function controllerPeers(m: InstanceModel, component: 'web' | 'streaming'): k8s.NetworkPolicyPeer[] {
   const g = m.def.traffic.gateway;
-  const namespaces = g ? [g, ...g.extraParents, ...(component === 'streaming' ? (g.streamingParents ?? []) : [])].map((p) => p.namespace) : [m.def.traffic.ingress!.controllerNamespace];
+  if (!g) {
+    const c = m.ingressController!;
+    return [{ ...namespacePeer(c.namespace), ...(Object.keys(c.podLabels).length ? { podSelector: { matchLabels: { ...c.podLabels } } } : {}) }];
+  }
+  const namespaces = [g, ...g.extraParents, ...(component === 'streaming' ? (g.streamingParents ?? []) : [])].map((p) => p.namespace);
   return [...new Set(namespaces)].sort().map(namespacePeer);
 }
 

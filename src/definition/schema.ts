@@ -571,14 +571,22 @@ const upgrade = s.object(
 
 export const ingress = s.object(
   {
-    className: s.def(className('ingressClassName'), 'nginx'),
+    className: s.opt(className('ingressClassName; default: nginx for ingress-nginx, traefik for traefik; required for generic')),
     clusterIssuer: s.opt(s.string('cert-manager ClusterIssuer for the TLS certificate')),
     issuer: s.opt(s.string('cert-manager Issuer (namespaced) for the TLS certificate')),
     tlsSecret: s.opt(dnsLabel('existing TLS Secret (when not using cert-manager)')),
     tls: s.opt(s.enum(['external'] as const, 'external: TLS is terminated before the Ingress (a cloud load balancer, the controller\'s default certificate, a tunnel), so the Ingress has no tls section; instead of clusterIssuer, issuer or tlsSecret')),
-    maxBodySize: s.def(s.string('upload limit (proxy-body-size)', { pattern: '^[0-9]+[kmg]?$', 'x-expected': 'a size such as 100m' }), '100m'),
+    maxBodySize: s.def(s.string('upload limit (ingress-nginx\'s proxy-body-size; Traefik sets none, a generic controller its own)', { pattern: '^[0-9]+[kmg]?$', 'x-expected': 'a size such as 100m' }), '100m'),
     hstsMaxAgeSeconds: s.def(s.integer('Strict-Transport-Security max-age', { minimum: 0 }), 63072000),
-    controllerNamespace: s.def(namespaceName('namespace of the ingress controller (NetworkPolicy source)'), 'ingress-nginx'),
+    controller: s.opt(
+      s.enum(
+        ['ingress-nginx', 'traefik', 'generic'] as const,
+        'the controller serving className: only its annotations are emitted (none for generic), its pods are admitted by the NetworkPolicies, and what it cannot express is a synth warning; default: traefik when className is traefik, else ingress-nginx',
+      ),
+    ),
+    controllerNamespace: s.opt(namespaceName('namespace of the controller pods (NetworkPolicy source); default: ingress-nginx for ingress-nginx, kube-system for traefik (k3s); required for generic')),
+    controllerPodLabels: s.opt(s.record(s.string(), 'labels of the controller pods (NetworkPolicy source); default: app.kubernetes.io/name ingress-nginx and component controller, or app.kubernetes.io/name traefik; {}: every pod of controllerNamespace; required for generic')),
+    traefikEntryPoints: s.def(s.array(s.string('a Traefik entry point', { pattern: '^[A-Za-z0-9_-]+$', 'x-expected': 'an entry point name such as websecure' }), 'Traefik entry points the routers listen on (router.entrypoints)', { minItems: 1 }), ['websecure']),
     controllerConfig: s.def(s.boolean('emit the ingress-nginx controller ConfigMap the instance relies on'), false),
     controllerConfigName: s.def(s.string('name of the controller ConfigMap'), 'ingress-nginx-controller'),
     annotations: s.def(s.record(s.string(), 'extra annotations of every Ingress (external-dns, an ALB or Traefik setting, ...); not the ones the generator sets'), {}),
@@ -593,7 +601,7 @@ export const ingress = s.object(
       ),
     ),
   },
-  'ingress-nginx',
+  'an Ingress per behaviour for ingress-nginx (default), Traefik or another controller',
 );
 
 const gatewayParent = s.object({

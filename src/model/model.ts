@@ -9,6 +9,7 @@ import { PostgresModel, SUPERUSER_RESERVED_CONNECTIONS, resolveDatabase } from '
 import { cpuCores, memoryBytes } from './quantity';
 import { RedisEndpoint, resolveRedis } from './redis';
 import { EgressPlan, egressPlan } from './egress';
+import { IngressController, resolveIngressController } from './ingress-controller';
 import { checkNamespace, checkResources, checkTrustedProxies } from './inputs';
 import { isCredentialName } from './credentials';
 import { checkMail } from './mail';
@@ -86,6 +87,8 @@ export interface InstanceModel {
   readonly redis: { readonly main: RedisEndpoint; readonly sidekiq: RedisEndpoint; readonly cache: RedisEndpoint };
   /** the CloudNativePG Cluster, when database.cloudnativePg is set */
   readonly postgres?: PostgresModel;
+  /** the ingress controller serving traffic.ingress */
+  readonly ingressController?: IngressController;
   /** where each process may connect (NetworkPolicy egress); undefined without egress policies */
   readonly egress?: EgressPlan;
   readonly connections: ConnectionBudget;
@@ -186,6 +189,7 @@ export function buildModel(input: InstanceDefinition, context: ModelContext = {}
   checkAuth(def, error);
   checkMaintenance(def, error);
   const redis = resolveRedis(def, facts, error);
+  const ingressController = resolveIngressController(def, error, warn);
   const egress = def.traffic.networkPolicies && def.traffic.egress.enabled ? egressPlan(def, def.namespace ?? def.name, redis, error) : undefined;
   const mediaPinnedToOneNode = checkMediaVolume(def, error, warn);
 
@@ -218,6 +222,7 @@ export function buildModel(input: InstanceDefinition, context: ModelContext = {}
     sidekiqGroups,
     redis,
     postgres,
+    ingressController,
     egress,
     connections,
     mediaPinnedToOneNode,

@@ -16,6 +16,8 @@ export interface BundledExpectation {
   readonly reach: Record<string, Reach>;
   /** where web and streaming are reached from, and Prometheus (unset: no metrics ports) */
   readonly controllerNamespace: string;
+  /** labels of the controller pods; other pods of its namespace are refused ({}: every pod is the gateway's) */
+  readonly controllerPodLabels: Record<string, string>;
   readonly prometheusNamespace?: string;
   readonly exporterPort?: number;
 }
@@ -27,6 +29,7 @@ export const BUNDLED: Record<string, BundledExpectation> = {
   small: {
     namespace: 'small',
     controllerNamespace: 'ingress-nginx',
+    controllerPodLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' },
     reach: {
       web: { anywhere: [5432, 6379, 9200], internet: true },
       streaming: { anywhere: [5432, 6379] },
@@ -38,6 +41,7 @@ export const BUNDLED: Record<string, BundledExpectation> = {
   ha: {
     namespace: 'ha',
     controllerNamespace: 'ingress-nginx',
+    controllerPodLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' },
     reach: {
       web: { anywhere: [443, 5432, 6380, 9200], internet: true },
       streaming: { anywhere: [5432, 6380] },
@@ -49,6 +53,7 @@ export const BUNDLED: Record<string, BundledExpectation> = {
   cosocial: {
     namespace: 'cosocial',
     controllerNamespace: 'gateway-system',
+    controllerPodLabels: {},
     prometheusNamespace: 'monitoring',
     exporterPort: 9394,
     reach: {
@@ -62,6 +67,7 @@ export const BUNDLED: Record<string, BundledExpectation> = {
   large: {
     namespace: 'large',
     controllerNamespace: 'ingress-nginx',
+    controllerPodLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' },
     prometheusNamespace: 'monitoring',
     exporterPort: 9394,
     reach: {
@@ -106,7 +112,8 @@ export function egressMatrix(pods: { component: string; labels: Record<string, s
 /** Who may connect to each pod: the controller to web/streaming, Prometheus to metrics ports, nobody else. */
 export function ingressMatrix(pods: { component: string; labels: Record<string, string>; namespace: string }[], exp: BundledExpectation): MatrixRow[] {
   const sources: Peer[] = [
-    { name: 'controller', namespace: exp.controllerNamespace, podLabels: { app: 'controller' }, ip: '10.42.1.1' },
+    { name: 'controller', namespace: exp.controllerNamespace, podLabels: { ...exp.controllerPodLabels, 'pod-template-hash': 'abc' }, ip: '10.42.1.1' },
+    ...(Object.keys(exp.controllerPodLabels).length ? [{ name: 'controller-namespace-other', namespace: exp.controllerNamespace, podLabels: { app: 'other' }, ip: '10.42.1.5' }] : []),
     { name: 'monitoring', namespace: 'monitoring', podLabels: { app: 'prometheus' }, ip: '10.42.1.2' },
     { name: 'same-namespace', namespace: exp.namespace, podLabels: { app: 'other' }, ip: '10.42.1.3' },
     { name: 'other-namespace', namespace: 'other', podLabels: { app: 'other' }, ip: '10.42.1.4' },
