@@ -7,7 +7,7 @@ import { App, Chart } from 'cdk8s';
 import { InstanceModel } from '../src/model/model';
 import { InstanceIdentity } from '../src/constructs/common';
 import { FluxPipeline, FluxStage } from '../src/constructs/flux';
-import { InstanceParts, addDefinitionMetadata, addInstance } from '../src/constructs/instance';
+import { InstanceParts, addDefinitionMetadata, addInstance, addSyncWaves } from '../src/constructs/instance';
 
 export interface Stage extends FluxStage {
   readonly chart: Chart;
@@ -48,6 +48,7 @@ export class InstanceCharts {
       this.flux = new Chart(this.app, STAGE_DIRS.flux, { disableResourceNameHashes: true });
       new FluxPipeline(this.flux, 'pipeline', { model: m, id, stages: this.stages });
     }
+    if (m.def.argocd) addSyncWaves(this.stages.map((s) => s.chart), m.def.argocd.firstWave);
     addDefinitionMetadata([...this.stages.map((s) => s.chart), ...(this.flux ? [this.flux] : [])], m);
   }
 }

@@ -112,6 +112,22 @@ export function addInstance(scopes: InstanceStageScopes, m: InstanceModel): Inst
   return { environment, web, streaming, sidekiqGroups: Object.fromEntries(groups.map(({ group, construct }) => [group.name, construct])), ingress, redis };
 }
 
+export const ARGOCD_SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
+
+/**
+ * Argo CD: every object of a stage in the stage's sync wave, in apply order from `firstWave`. A wave starts
+ * once every object of the waves before is healthy (a Job: completed), so no hooks are needed.
+ */
+export function addSyncWaves(stages: readonly IConstruct[], firstWave: number): void {
+  stages.forEach((stage, i) => {
+    for (const obj of stage.node.findAll().filter((n): n is ApiObject => n instanceof ApiObject)) {
+      obj.metadata.addAnnotation(ARGOCD_SYNC_WAVE, String(firstWave + i));
+      // Jobs are immutable: a changed Job is replaced, as Flux's force does
+      if (obj.kind === 'Job') obj.metadata.addAnnotation('argocd.argoproj.io/sync-options', 'Force=true,Replace=true');
+    }
+  });
+}
+
 /** The definition's own labels and annotations on every object (selectors and pods keep theirs). */
 export function addDefinitionMetadata(scopes: readonly IConstruct[], m: InstanceModel): void {
   for (const scope of scopes) {
@@ -134,7 +150,8 @@ let sharedGate: SchemaGate | undefined;
  * policy rules and the Kubernetes 1.28/1.36 and CRD schema checks run at `app.synth()` as construct
  * validations, reported with this construct's path and the field. Objects are the CLI's, in four child
  * constructs named after its apply stages (`Base`, `PreDeploy`, `App`, `PostDeploy`): in one Chart they are
- * applied together, so the migration Jobs run alongside the new processes (the CLI orders them instead).
+ * applied together, so the migration Jobs run alongside the new processes (the CLI orders them instead), unless
+ * the `argocd` section gives each stage its sync wave and Argo CD applies the Chart's output.
  * The `flux` section is refused: its pipeline applies the CLI's dist/ folders.
  */
 export class MastodonInstance extends Construct {
@@ -172,6 +189,7 @@ export class MastodonInstance extends Construct {
       postDeploy: new Construct(this, 'PostDeploy'),
     };
     this.parts = addInstance(this.stages, this.model);
+    if (this.model.def.argocd) addSyncWaves([this.stages.base, this.stages.preDeploy, this.stages.app, this.stages.postDeploy], this.model.def.argocd.firstWave);
     addDefinitionMetadata([this], this.model);
     // the same checks the CLI runs on every object, over the objects as they will be synthesized (user patches included)
     this.node.addValidation({

@@ -800,6 +800,13 @@ const flux = s.object(
   'Flux Kustomizations applying the stages in order',
 );
 
+const argocd = s.object(
+  {
+    firstWave: s.def(s.integer('sync wave of the base stage; pre-deploy, app and post-deploy take the next three', { minimum: -1000, maximum: 1000 }), 0),
+  },
+  'Argo CD: every object of a stage carries the stage\'s sync wave (argocd.argoproj.io/sync-wave), so one Application syncs base, pre-deploy, app and post-deploy in order, each wave waiting until the one before is healthy (Jobs: completed); no hooks',
+);
+
 export const instanceSchema = s.object(
   {
     name: s.req(dnsLabel('instance name: folder under dist/, prefix of every object name')),
@@ -867,6 +874,7 @@ export const instanceSchema = s.object(
     secrets: s.req(secrets),
     traffic: s.req(traffic),
     flux: s.opt(flux),
+    argocd: s.opt(argocd),
     logging: s.def(
       s.object({
         railsLogLevel: s.def(s.enum(['debug', 'info', 'warn', 'error', 'fatal', 'unknown'] as const, 'RAILS_LOG_LEVEL (a Ruby Logger level: Sidekiq refuses anything else at boot)'), 'info'),

@@ -285,6 +285,7 @@ export function placementProblems(p: PodPlacement, facts: VersionFacts): Problem
 function checkExclusiveChoices(def: Instance, error: (p: FieldPath, m: string) => void) {
   exactlyOne(def.storage, ['s3', 'volume'], ['storage'], error);
   exactlyOne(def.traffic, ['ingress', 'gateway'], ['traffic'], error);
+  if (def.flux && def.argocd) error(['argocd'], 'expected one GitOps tool to order the stages, found both flux and argocd: Flux would apply every stage at once inside Argo CD\'s sync, or Argo CD would prune what Flux applies');
   if (def.auth?.oidc) exactlyOne(def.auth.oidc, ['clientId', 'clientIdSecret'], ['auth', 'oidc'], error);
   for (const [name, src] of Object.entries(def.secrets.sources)) {
     exactlyOne(src, ['externalSecret', 'sealedSecret'], ['secrets', 'sources', name], error);

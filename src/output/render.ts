@@ -66,7 +66,9 @@ export function renderInstance(model: InstanceModel, source: string): RenderedIn
     const comment = '# This folder holds the Flux Kustomizations (Flux or `kubectl apply -k` pointed here creates them); they apply the\n# stages 00-base, 10-pre-deploy, 20-app, 30-post-deploy in order, each waiting for the one before.\n' + byHand;
     files.set(KUSTOMIZATION, kustomization(fluxFiles.map((f) => `flux/${f}`), source, comment));
   } else {
-    const comment = '# Every stage at once, in no order: for `kubectl diff -k` and reviews, not for an upgrade.\n' + byHand;
+    const comment = model.def.argocd
+      ? '# Every stage: an Argo CD Application pointed here syncs them in the order of their sync waves (00-base first),\n# each wave waiting until the one before is healthy (Jobs completed). `kubectl apply -k` here applies them all at once.\n' + byHand.replace('Without Flux', 'Without Argo CD')
+      : '# Every stage at once, in no order: for `kubectl diff -k` and reviews, not for an upgrade.\n' + byHand;
     files.set(KUSTOMIZATION, kustomization(charts.stages.map((s) => s.dir), source, comment));
   }
   return { name: model.name, files, objects };
