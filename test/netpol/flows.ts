@@ -3,7 +3,7 @@
  * controller, Prometheus, a pod of another namespace, private, public and metadata addresses) on the
  * ports Mastodon's servers use, with the verdict a NetworkPolicy implementation gives for each flow.
  * `evaluate` follows the NetworkPolicy API's semantics (an ipBlock matches pod addresses too, as in
- * the upstream evaluator test/netpol/main.go drives); the cluster suite checks it against that evaluator.
+ * the upstream evaluator test/cluster/netpol/main.go drives); the cluster suite checks it against that evaluator.
  */
 import { InstanceModel } from '../../src/model/model';
 import { KubeObject } from '../../src/output/schema-gate';
