@@ -21,6 +21,8 @@ kubectl kustomize "$(cd "$here/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwo
 build flux-source github.com/fluxcd/source-controller
 build flux-kustomize github.com/fluxcd/kustomize-controller
 build gitserver .
+# a NetworkPolicy evaluator: cyclonus's matcher, the engine SIG Network's policy-assistant grew from
+build netpol .
 mkdir -p "$bin/flux-crds"
 for m in flux-source:github.com/fluxcd/source-controller flux-kustomize:github.com/fluxcd/kustomize-controller; do
   cp "$(cd "$here/${m%%:*}" && go list -m -f '{{.Dir}}' "${m#*:}")"/config/crd/bases/*.yaml "$bin/flux-crds/"
