@@ -193,7 +193,7 @@ export class MastodonIngress extends Construct {
     }
     checkObjects(this);
     const kind = this.controller;
-    const className = ingressClassOf(ing)!;
+    const className = ingressClassOf(ing) ?? ''; // set by the schema's defaults; '' would fail the schema gate
     const parsed = parseVersion(props.version);
     const ident = { instance: props.instance, namespace: props.namespace, version: parsed ? `v${formatVersion(parsed)}` : props.version };
     const h: InstanceHosts = props;
@@ -259,7 +259,7 @@ export class NginxControllerConfig extends Construct {
     const ing = props.model.def.traffic.ingress;
     if (!ing) return;
     new L1.KubeConfigMap(this, 'Resource', {
-      metadata: { ...metadata(props.id, ing.controllerConfigName, 'ingress-controller'), namespace: props.model.ingressController!.namespace },
+      metadata: { ...metadata(props.id, ing.controllerConfigName, 'ingress-controller'), namespace: props.model.ingressController?.namespace ?? ing.controllerNamespace },
       data: {
         'ssl-protocols': 'TLSv1.2 TLSv1.3',
         'ssl-ciphers': MODERN_CIPHERS,
