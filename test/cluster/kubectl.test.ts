@@ -40,7 +40,7 @@ describe.skipIf(missing !== undefined)('upgrades with plain kubectl, as the kust
     const instances = path.join(tmp, 'instances');
     fs.mkdirSync(instances, { recursive: true });
     fs.writeFileSync(path.join(instances, `${INSTANCE}.yaml`), YAML.stringify({ ...base, ...changes }));
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'build/src/main.js'), '--instances', instances, '--out', path.join(tmp, 'dist'), '--quiet'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'build/cli.js'), 'synth', '--instances', instances, '--out', path.join(tmp, 'dist'), '--quiet'], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`synth failed: ${r.stderr}`);
   };
 

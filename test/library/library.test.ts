@@ -16,6 +16,8 @@ const own = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
 let dir: string;
 let workers: any[];
 let platform: any[];
+let edge: any[];
+let printed: string;
 
 function run(cmd: string, args: string[], cwd: string): string {
   return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } });
@@ -41,10 +43,11 @@ beforeAll(() => {
   run('npm', ['ci', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], project);
   // type-checks against the packed .d.ts (and cdk8s' own), never against src/
   run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], project);
-  run(process.execPath, ['build/main.js'], project);
+  printed = run(process.execPath, ['build/main.js'], project);
   const read = (chart: string) => parseAllDocuments(fs.readFileSync(path.join(project, 'dist', `${chart}.k8s.yaml`), 'utf8')).map((d) => d.toJS());
   workers = read('workers');
   platform = read('platform');
+  edge = read('edge');
 }, 600_000);
 
 afterAll(() => {
@@ -86,5 +89,15 @@ describe('the packed library in a cdk8s app', () => {
     // defaults the YAML loader would fill in come from the props' schema in code
     expect(web.spec.template.spec.containers[0].image).toBe('ghcr.io/mastodon/mastodon:v4.5.6');
     expect(web.spec.template.spec.containers[0].env.find((e: any) => e.name === 'WEB_CONCURRENCY')).toEqual({ name: 'WEB_CONCURRENCY', value: '2' });
+  });
+
+  it('(d) MastodonIngress for Traefik: its entry point and TLS, no ingress-nginx annotation, a warning for the upload limit', () => {
+    expect(names(edge)).toEqual(['Ingress/social/social-web', 'Ingress/social/social-streaming']);
+    for (const ing of edge) {
+      expect(ing.spec.ingressClassName).toBe('traefik');
+      expect(ing.metadata.annotations).toMatchObject({ 'traefik.ingress.kubernetes.io/router.entrypoints': 'websecure', 'traefik.ingress.kubernetes.io/router.tls': 'true' });
+      expect(Object.keys(ing.metadata.annotations).filter((k) => k.startsWith('nginx.'))).toEqual([]);
+    }
+    expect(printed).toMatch(/warning: maxBodySize: maxBodySize 500m is ingress-nginx's proxy-body-size; Traefik sets no upload limit/);
   });
 });
