@@ -172,4 +172,19 @@ describe.skipIf(missing !== undefined)('upgrades synced by Argo CD\'s sync engin
     }).toEqual({ stillOld: true, newReplicaSets: 0, jobFailed: true, postJob: false });
     report.push(`- failing migration (${FAULT_VERSION}): the sync failed after ${((Date.now() - t) / 1000).toFixed(0)} s ("${run.out?.error}"; ${pre}: "${preResult?.message}"); waves applied ${run.waves.map((w) => w.wave).join(', ')}; no ${FAULT_VERSION} ReplicaSet, every 4.6.6 Deployment ready in all ${samples.length} samples`);
   }, 600_000);
+
+  it('carries on once the definition is fixed: the failed Job replaced (Force, Replace), then the same order', async () => {
+    const pre = `${INSTANCE}-db-migrate-pre-${dashed(FAULT_VERSION)}`;
+    const failedUid = sample().jobs.find((j) => j.metadata.name === pre)?.metadata.uid;
+    synth({ version: FAULT_VERSION, upgrade: { from: '4.6.6' } });
+    const t = Date.now();
+    const { run, samples } = await sync(`upgrade-${FAULT_VERSION}-fixed`);
+    expect({ status: run.status, error: run.out?.error, stderr: run.status === 0 ? '' : run.stderr }).toEqual({ status: 0, error: undefined, stderr: '' });
+    expect(run.waves.map((w) => w.wave)).toEqual([0, 1, 2, 3]);
+    const job = samples.at(-1)!.jobs.find((j) => j.metadata.name === pre);
+    expect({ replaced: job?.metadata.uid !== failedUid, done: succeeded(job) }).toEqual({ replaced: true, done: true });
+    const { violations, timeline } = checkOrder(samples, FAULT_VERSION, pre, `${INSTANCE}-db-migrate-post-${dashed(FAULT_VERSION)}`);
+    report.push(`- fixed definition: synced in ${((Date.now() - t) / 1000).toFixed(0)} s, the failed ${pre} replaced by a new one (new uid)`, ...run.waves.map((w) => `  - ${w.t}  wave ${w.wave} applied`), ...timeline);
+    expect(violations).toEqual([]);
+  }, 600_000);
 });
