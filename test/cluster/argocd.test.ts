@@ -26,7 +26,7 @@ const missing = missingComponents(['etcd', 'kube-apiserver', 'kube-controller-ma
 
 interface SyncRun {
   readonly status: number;
-  readonly out: { succeeded: boolean; error?: string; resources: { kind: string; name: string; status: string; phase: string; message: string }[] } | undefined;
+  readonly out: { succeeded: boolean; message: string; resources: { kind: string; name: string; status: string; phase: string; message: string }[] } | undefined;
   readonly waves: { t: string; phase: string; wave: number }[];
   readonly stderr: string;
 }
@@ -122,15 +122,18 @@ describe.skipIf(missing !== undefined)('upgrades synced by Argo CD\'s sync engin
     // the order rests on waves alone: every object in one, no hooks
     expect(objects.filter((o) => waveOf(o) === undefined).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([]);
     expect(objects.filter((o) => o.metadata.annotations?.['argocd.argoproj.io/hook'] || o.metadata.annotations?.['helm.sh/hook']).map((o) => o.metadata.name)).toEqual([]);
-    expect(objects.filter((o) => o.kind === 'Job').map((o) => [o.metadata.name, waveOf(o)])).toEqual([
-      [`${INSTANCE}-db-migrate-pre-4-5-6`, '1'],
-      [`${INSTANCE}-db-migrate-post-4-5-6`, '3'],
-    ]);
+    expect(Object.fromEntries(objects.filter((o) => o.kind === 'Job').map((o) => [o.metadata.name, waveOf(o)]))).toEqual({
+      [`${INSTANCE}-db-migrate-pre-4-5-6`]: '1',
+      [`${INSTANCE}-db-migrate-post-4-5-6`]: '3',
+    });
     const t = Date.now();
     const { run, samples } = await sync('install-4.5.6');
-    expect({ status: run.status, error: run.out?.error, stderr: run.status === 0 ? '' : run.stderr }).toEqual({ status: 0, error: undefined, stderr: '' });
+    expect({ status: run.status, succeeded: run.out?.succeeded, stderr: run.status === 0 ? '' : `${run.out?.message}\n${run.stderr}` }).toEqual({ status: 0, succeeded: true, stderr: '' });
     expect(run.waves.map((w) => w.wave)).toEqual([0, 1, 2, 3]);
     expect(run.out!.resources.filter((r) => r.status !== 'Synced')).toEqual([]);
+    // Argo CD adds Lua health checks to the engine's built-in ones; of this instance's kinds only CronJob has
+    // one, Progressing while the object has no status at all: the API server gives it one, so it is Healthy
+    expect((cluster.json(['get', 'cronjobs', '-n', NS]).items as any[]).filter((c) => c.status === undefined).map((c) => c.metadata.name)).toEqual([]);
     const { violations, timeline } = checkOrder(samples, '4.5.6', `${INSTANCE}-db-migrate-pre-4-5-6`, `${INSTANCE}-db-migrate-post-4-5-6`);
     expect(succeeded(samples.at(-1)!.jobs.find((j) => j.metadata.name === `${INSTANCE}-db-migrate-post-4-5-6`))).toBe(true);
     report.push(`- install 4.5.6: ${run.out!.resources.length} objects synced in ${((Date.now() - t) / 1000).toFixed(0)} s, ${samples.length} samples`, ...run.waves.map((w) => `  - ${w.t}  wave ${w.wave} applied`), ...timeline);
@@ -141,7 +144,7 @@ describe.skipIf(missing !== undefined)('upgrades synced by Argo CD\'s sync engin
     synth({ version: '4.6.6', upgrade: { from: '4.5.6' } });
     const t = Date.now();
     const { run, samples } = await sync('upgrade-4.6.6');
-    expect({ status: run.status, error: run.out?.error, stderr: run.status === 0 ? '' : run.stderr }).toEqual({ status: 0, error: undefined, stderr: '' });
+    expect({ status: run.status, succeeded: run.out?.succeeded, stderr: run.status === 0 ? '' : `${run.out?.message}\n${run.stderr}` }).toEqual({ status: 0, succeeded: true, stderr: '' });
     expect(run.waves.map((w) => w.wave)).toEqual([0, 1, 2, 3]);
     const { violations, timeline } = checkOrder(samples, '4.6.6', `${INSTANCE}-db-migrate-pre-4-6-6`, `${INSTANCE}-db-migrate-post-4-6-6`);
     const jobs = samples.at(-1)!.jobs.filter((j) => !j.metadata.deletionTimestamp).map((j) => j.metadata.name).sort();
@@ -156,7 +159,7 @@ describe.skipIf(missing !== undefined)('upgrades synced by Argo CD\'s sync engin
     const t = Date.now();
     const { run, samples } = await sync(`upgrade-${FAULT_VERSION}`);
     const pre = `${INSTANCE}-db-migrate-pre-${dashed(FAULT_VERSION)}`;
-    expect(run.status).toBe(1);
+    expect({ status: run.status, message: run.out?.message }).toEqual({ status: 1, message: 'one or more synchronization tasks completed unsuccessfully' });
     expect(run.waves.map((w) => w.wave)).toEqual([0, 1]);
     const preResult = run.out!.resources.find((r) => r.kind === 'Job' && r.name === pre);
     expect(preResult?.phase).toBe('Failed');
@@ -170,7 +173,7 @@ describe.skipIf(missing !== undefined)('upgrades synced by Argo CD\'s sync engin
       jobFailed: job?.status?.conditions?.some((c: any) => c.type === 'Failed' && c.status === 'True'),
       postJob: last.jobs.some((j) => j.metadata.name === `${INSTANCE}-db-migrate-post-${dashed(FAULT_VERSION)}`),
     }).toEqual({ stillOld: true, newReplicaSets: 0, jobFailed: true, postJob: false });
-    report.push(`- failing migration (${FAULT_VERSION}): the sync failed after ${((Date.now() - t) / 1000).toFixed(0)} s ("${run.out?.error}"; ${pre}: "${preResult?.message}"); waves applied ${run.waves.map((w) => w.wave).join(', ')}; no ${FAULT_VERSION} ReplicaSet, every 4.6.6 Deployment ready in all ${samples.length} samples`);
+    report.push(`- failing migration (${FAULT_VERSION}): the sync failed after ${((Date.now() - t) / 1000).toFixed(0)} s ("${run.out?.message}"; ${pre}: "${preResult?.message}"); waves applied ${run.waves.map((w) => w.wave).join(', ')}; no ${FAULT_VERSION} ReplicaSet, every 4.6.6 Deployment ready in all ${samples.length} samples`);
   }, 600_000);
 
   it('carries on once the definition is fixed: the failed Job replaced (Force, Replace), then the same order', async () => {
@@ -179,7 +182,7 @@ describe.skipIf(missing !== undefined)('upgrades synced by Argo CD\'s sync engin
     synth({ version: FAULT_VERSION, upgrade: { from: '4.6.6' } });
     const t = Date.now();
     const { run, samples } = await sync(`upgrade-${FAULT_VERSION}-fixed`);
-    expect({ status: run.status, error: run.out?.error, stderr: run.status === 0 ? '' : run.stderr }).toEqual({ status: 0, error: undefined, stderr: '' });
+    expect({ status: run.status, succeeded: run.out?.succeeded, stderr: run.status === 0 ? '' : `${run.out?.message}\n${run.stderr}` }).toEqual({ status: 0, succeeded: true, stderr: '' });
     expect(run.waves.map((w) => w.wave)).toEqual([0, 1, 2, 3]);
     const job = samples.at(-1)!.jobs.find((j) => j.metadata.name === pre);
     expect({ replaced: job?.metadata.uid !== failedUid, done: succeeded(job) }).toEqual({ replaced: true, done: true });

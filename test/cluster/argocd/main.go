@@ -1,12 +1,13 @@
-// argocd-sync: one sync operation of Argo CD's sync engine (gitops-engine, as vendored in Argo CD v3.6)
-// against a cluster, as the application controller runs it for an Application with
-// `syncPolicy: {automated: {prune: true}, syncOptions: [ServerSideApply=true]}`: the cluster cache, the
-// reconciliation of the rendered manifests with the live objects, then the sync context driven until the
-// operation completes (waves in order, each one waiting for the health of the one before).
+// argocd-sync: one sync operation of Argo CD's sync engine (gitops-engine, as Argo CD v3.6 has it) against a
+// cluster, driven as Argo CD's application controller drives it (controller/sync.go) for an Application with
+// `syncPolicy: {automated: {prune: true}, syncOptions: [ServerSideApply=true]}`: on every pass, the live
+// objects from the cluster cache are reconciled with the rendered manifests and a sync context is built anew
+// from the operation's state so far; one Sync step advances it (waves in order, each one waiting for the
+// health of the one before, 2 s between waves as the controller waits) until the operation completes.
 //
 // Input: -manifests, the rendered YAML (what Argo CD's repo server gives: `kustomize build` of the path).
-// Output (stdout, JSON): the operation's phase and message and one result per object; stderr gets one JSON
-// line per wave as it is applied. Exit 0 when the operation succeeded, 1 when it failed, 2 on bad input.
+// Output (stdout, JSON): whether the operation succeeded, its message and one result per object; stderr gets
+// one JSON line per wave as it is applied. Exit 0 when the operation succeeded, 1 when it failed, 2 on bad input.
 package main
 
 import (
@@ -18,11 +19,12 @@ import (
 	"time"
 
 	"github.com/argoproj/argo-cd/gitops-engine/v3/pkg/cache"
-	"github.com/argoproj/argo-cd/gitops-engine/v3/pkg/engine"
 	"github.com/argoproj/argo-cd/gitops-engine/v3/pkg/sync"
 	"github.com/argoproj/argo-cd/gitops-engine/v3/pkg/sync/common"
 	"github.com/argoproj/argo-cd/gitops-engine/v3/pkg/utils/kube"
+	"github.com/argoproj/argo-cd/gitops-engine/v3/pkg/utils/tracing"
 	"github.com/go-logr/logr"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2/textlogger"
@@ -83,7 +85,10 @@ func main() {
 	if err != nil {
 		fail(2, "%v", err)
 	}
-	var log logr.Logger = textlogger.NewLogger(textlogger.NewConfig(textlogger.Verbosity(*verbosity), textlogger.Output(os.Stderr)))
+	log := logr.Discard()
+	if *verbosity > 0 {
+		log = textlogger.NewLogger(textlogger.NewConfig(textlogger.Verbosity(*verbosity), textlogger.Output(os.Stderr)))
+	}
 
 	clusterCache := cache.NewClusterCache(config,
 		cache.SetLogr(log),
@@ -92,40 +97,60 @@ func main() {
 			return id, id != ""
 		}),
 	)
-	gitops := engine.NewEngine(config, clusterCache, engine.WithLogr(log))
-	stop, err := gitops.Run()
-	if err != nil {
+	if err := clusterCache.EnsureSynced(); err != nil {
 		fail(1, "cluster cache: %v", err)
 	}
-	defer stop()
+	defer clusterCache.Invalidate()
 
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
+	kubectl := &kube.KubectlCmd{Log: log, Tracer: tracing.NopTracer{}}
+	isManaged := func(r *cache.Resource) bool { id, _ := r.Info.(string); return id == trackingID(*app, r.ResourceKey()) }
 	waves := json.NewEncoder(os.Stderr)
-	results, err := gitops.Sync(ctx, target,
-		func(r *cache.Resource) bool { id, _ := r.Info.(string); return id == trackingID(*app, r.ResourceKey()) },
-		*revision, *namespace,
-		sync.WithPrune(true),
-		sync.WithServerSideApply(true),
-		sync.WithServerSideApplyManager("argocd-controller"),
-		sync.WithLogr(log),
-		sync.WithSyncWaveHook(func(phase common.SyncPhase, wave int, final bool) error {
-			return waves.Encode(map[string]any{"t": time.Now().UTC().Format(time.RFC3339Nano), "phase": phase, "wave": wave, "final": final})
-		}),
-	)
+	phase, message, results, started := common.OperationPhase(""), "", []common.ResourceSyncResult(nil), metav1.Now()
+	for !phase.Completed() {
+		if ctx.Err() != nil {
+			phase, message = common.OperationError, fmt.Sprintf("not completed after %s (last: %s)", *timeout, message)
+			break
+		}
+		live, err := clusterCache.GetManagedLiveObjs(target, isManaged)
+		if err != nil {
+			fail(1, "live objects: %v", err)
+		}
+		reconciled := sync.Reconcile(target, live, *namespace, clusterCache)
+		syncCtx, cleanup, err := sync.NewSyncContext(*revision, reconciled, config, config, kubectl, *namespace,
+			sync.WithLogr(log),
+			sync.WithOperationSettings(false, true, false, false),
+			sync.WithInitialState(phase, message, results, started),
+			sync.WithManifestValidation(true),
+			sync.WithSyncWaveHook(func(p common.SyncPhase, wave int, final bool) error {
+				_ = waves.Encode(map[string]any{"t": time.Now().UTC().Format(time.RFC3339Nano), "phase": p, "wave": wave, "final": final})
+				if !final {
+					time.Sleep(2 * time.Second) // the controller's delayBetweenSyncWaves (ARGOCD_SYNC_WAVE_DELAY's default)
+				}
+				return nil
+			}),
+			sync.WithServerSideApply(true),
+			sync.WithServerSideApplyManager("argocd-controller"),
+			sync.WithClientSideApplyMigration(true, "kubectl-client-side-apply"),
+		)
+		if err != nil {
+			fail(1, "sync context: %v", err)
+		}
+		syncCtx.Sync(ctx)
+		phase, message, results = syncCtx.GetState()
+		cleanup()
+		if !phase.Completed() {
+			time.Sleep(time.Second)
+		}
+	}
 	out := struct {
 		Succeeded bool     `json:"succeeded"`
-		Error     string   `json:"error,omitempty"`
 		Resources []result `json:"resources"`
-	}{Succeeded: err == nil, Resources: []result{}}
-	if err != nil {
-		out.Error = err.Error()
-	}
+		Message   string   `json:"message"`
+	}{Succeeded: phase == common.OperationSucceeded, Message: message, Resources: []result{}}
 	for _, r := range results {
 		out.Resources = append(out.Resources, result{r.ResourceKey.Group, r.ResourceKey.Kind, r.ResourceKey.Namespace, r.ResourceKey.Name, string(r.Status), string(r.HookPhase), string(r.SyncPhase), r.Message})
-		if r.HookPhase == common.OperationFailed || r.HookPhase == common.OperationError || r.Status == common.ResultCodeSyncFailed {
-			out.Succeeded = false
-		}
 	}
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")
