@@ -23,6 +23,9 @@ build flux-kustomize github.com/fluxcd/kustomize-controller
 build gitserver .
 # a NetworkPolicy evaluator: cyclonus's matcher, the engine SIG Network's policy-assistant grew from
 build netpol .
+# Argo CD's sync engine (gitops-engine as Argo CD v3.6 vendors it) driving the API server, for argocd.test.ts;
+# that module needs Go 1.27, which the go command takes from the Go module proxy for this build only
+GOTOOLCHAIN=go1.27.3 build argocd .
 mkdir -p "$bin/flux-crds"
 for m in flux-source:github.com/fluxcd/source-controller flux-kustomize:github.com/fluxcd/kustomize-controller; do
   cp "$(cd "$here/${m%%:*}" && go list -m -f '{{.Dir}}' "${m#*:}")"/config/crd/bases/*.yaml "$bin/flux-crds/"
