@@ -67,7 +67,8 @@ function controllerPeers(m: InstanceModel, component: 'web' | 'streaming'): k8s.
 function policy(scope: Construct, props: PolicyProps, name: string, component: string, podSelector: k8s.LabelSelector, ingress: k8s.NetworkPolicyIngressRule[], egress?: k8s.NetworkPolicyEgressRule[]) {
   new L1.KubeNetworkPolicy(scope, name, {
     metadata: metadata(props.id, `${props.model.name}-${name}`, component),
-    spec: { podSelector, policyTypes: egress ? ['Ingress', 'Egress'] : ['Ingress'], ingress, egress },
+    // no rules: policyTypes alone denies; an empty `ingress: []` is dropped by the API server, so each apply would change the object
+    spec: { podSelector, policyTypes: egress ? ['Ingress', 'Egress'] : ['Ingress'], ...(ingress.length ? { ingress } : {}), egress },
   });
 }
 

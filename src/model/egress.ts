@@ -100,7 +100,13 @@ const ANYWHERE = [parseCidr('0.0.0.0/0') as Cidr, parseCidr('::/0') as Cidr];
 /** A server written as a host or URL: its host name or address, and port. */
 export function serverAddress(value: string, defaultPort: number): { host: string; port: number } {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
-    const url = new URL(value);
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      // not a URL Node can read: the host part as written (the field's own checks report what is wrong)
+      return { host: value.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/[/:?#].*$/, '').toLowerCase(), port: defaultPort };
+    }
     const schemePorts: Record<string, number> = { 'https:': 443, 'http:': 80, 'ldaps:': 636, 'ldap:': 389, 'rediss:': 6379, 'redis:': 6379, 'grpc:': 4317 };
     const port = url.port ? Number(url.port) : (schemePorts[url.protocol] ?? defaultPort);
     return { host: url.hostname.replace(/^\[|\]$/g, '').toLowerCase(), port };
