@@ -7,7 +7,7 @@ import { App, Chart } from 'cdk8s';
 import { InstanceModel } from '../src/model/model';
 import { InstanceIdentity } from '../src/constructs/common';
 import { FluxPipeline, FluxStage } from '../src/constructs/flux';
-import { InstanceParts, addDefinitionMetadata, addInstance } from '../src/constructs/instance';
+import { InstanceParts, addDefinitionMetadata, addInstance, addSyncWaves } from '../src/constructs/instance';
 import { CHECKED_BY_CLI } from '../src/constructs/checks';
 
 export interface Stage extends FluxStage {
@@ -50,6 +50,7 @@ export class InstanceCharts {
       this.flux = new Chart(this.app, STAGE_DIRS.flux, { disableResourceNameHashes: true });
       new FluxPipeline(this.flux, 'pipeline', { model: m, id, stages: this.stages, flux });
     }
+    if (m.def.argocd) addSyncWaves(this.stages.map((s) => s.chart), m.def.argocd.firstWave);
     addDefinitionMetadata([...this.stages.map((s) => s.chart), ...(this.flux ? [this.flux] : [])], m);
   }
 }

@@ -20,7 +20,8 @@ import { DragonflyRedis, SentinelRedis, operatorRedisPropsOf } from './redis';
 import { SecretSource } from './secrets';
 import { SidekiqGroup, sidekiqGroupPropsOf } from './sidekiq';
 import { StreamingService, streamingServicePropsOf } from './streaming';
-import { GatewayRoutes, IngressPolicies, NginxControllerConfig, NginxIngress, nginxIngressPropsOf } from './traffic';
+import { GatewayRoutes, MastodonIngress, NginxControllerConfig, ingressPropsOf } from './traffic';
+import { JobPolicies, ProcessPolicies } from './network-policy';
 import { WebService, webServicePropsOf } from './web';
 
 /** Where each apply stage's objects go: Charts in the CLI, child constructs in MastodonInstance. */
@@ -43,7 +44,7 @@ export interface InstanceParts {
   /** one per Sidekiq group, by group name */
   readonly sidekiqGroups: Readonly<Record<string, SidekiqGroup>>;
   /** @default - none (traffic.gateway) */
-  readonly ingress?: NginxIngress;
+  readonly ingress?: MastodonIngress;
   /** operator-run Redis roles, by role (main, sidekiq, cache) @default {} */
   readonly redis: Readonly<Record<string, DragonflyRedis | SentinelRedis>>;
 }
@@ -68,16 +69,17 @@ export function addInstance(scopes: InstanceStageScopes, m: InstanceModel): Inst
   if (m.postgres) new CloudnativePgCluster(base, 'postgres', { model: m, id });
   if (m.downtimeUpgrade) new UpgradeAccess(base, 'upgrade-access', { model: m, id });
   new ServiceAccounts(base, 'service-accounts', { model: m, id });
-  if (m.def.traffic.ingress?.controllerConfig) new NginxControllerConfig(base, 'ingress-controller', { model: m, id });
+  if (m.def.traffic.ingress?.controllerConfig && m.ingressController?.kind === 'ingress-nginx') new NginxControllerConfig(base, 'ingress-controller', { model: m, id });
+  if (m.def.traffic.networkPolicies) new JobPolicies(base, 'policies', { model: m, id });
 
   const app = scopes.app;
   const web = new WebService(app, 'web', webServicePropsOf(m, environment, media?.claimName));
   const streaming = new StreamingService(app, 'streaming', streamingServicePropsOf(m, environment));
   const groups = m.sidekiqGroups.map((group) => ({ group, construct: new SidekiqGroup(app, `sidekiq-${group.name}`, sidekiqGroupPropsOf(m, group, environment, media?.claimName)) }));
   const traffic = { model: m, id, webService: web.serviceName, streamingService: streaming.serviceName };
-  const ingress = m.def.traffic.ingress ? new NginxIngress(app, 'ingress', nginxIngressPropsOf(m, m.def.traffic.ingress, traffic)) : undefined;
+  const ingress = m.def.traffic.ingress ? new MastodonIngress(app, 'ingress', ingressPropsOf(m, m.def.traffic.ingress, traffic)) : undefined;
   if (m.def.traffic.gateway) new GatewayRoutes(app, 'gateway', traffic);
-  if (m.def.traffic.networkPolicies) new IngressPolicies(app, 'policies', { model: m, id });
+  if (m.def.traffic.networkPolicies) new ProcessPolicies(app, 'policies', { model: m, id });
   if (m.def.metrics.serviceMonitors || m.def.metrics.alerts) new Monitoring(app, 'monitoring', { model: m, id });
   new Maintenance(app, 'maintenance', { model: m, environment, id, mediaClaim: media?.claimName });
 
@@ -106,6 +108,22 @@ export function addInstance(scopes: InstanceStageScopes, m: InstanceModel): Inst
   return { environment, web, streaming, sidekiqGroups: Object.fromEntries(groups.map(({ group, construct }) => [group.name, construct])), ingress, redis };
 }
 
+export const ARGOCD_SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
+
+/**
+ * Argo CD: every object of a stage in the stage's sync wave, in apply order from `firstWave`. A wave starts
+ * once every object of the waves before is healthy (a Job: completed), so no hooks are needed.
+ */
+export function addSyncWaves(stages: readonly IConstruct[], firstWave: number): void {
+  stages.forEach((stage, i) => {
+    for (const obj of stage.node.findAll().filter((n): n is ApiObject => n instanceof ApiObject)) {
+      obj.metadata.addAnnotation(ARGOCD_SYNC_WAVE, String(firstWave + i));
+      // Jobs are immutable: a changed Job is replaced, as Flux's force does
+      if (obj.kind === 'Job') obj.metadata.addAnnotation('argocd.argoproj.io/sync-options', 'Force=true,Replace=true');
+    }
+  });
+}
+
 /** The definition's own labels and annotations on every object (selectors and pods keep theirs). */
 export function addDefinitionMetadata(scopes: readonly IConstruct[], m: InstanceModel): void {
   for (const scope of scopes) {
@@ -125,7 +143,8 @@ export type MastodonInstanceProps = InstanceInput;
  * policy rules and the Kubernetes 1.28/1.36 and CRD schema checks run at `app.synth()` as construct
  * validations, reported with this construct's path and the field. Objects are the CLI's, in four child
  * constructs named after its apply stages (`Base`, `PreDeploy`, `App`, `PostDeploy`): in one Chart they are
- * applied together, so the migration Jobs run alongside the new processes (the CLI orders them instead).
+ * applied together, so the migration Jobs run alongside the new processes (the CLI orders them instead), unless
+ * the `argocd` section gives each stage its sync wave and Argo CD applies the Chart's output.
  * The `flux` section is refused: its pipeline applies the CLI's dist/ folders.
  */
 export class MastodonInstance extends Construct {
@@ -167,6 +186,7 @@ export class MastodonInstance extends Construct {
       postDeploy: new Construct(this, 'PostDeploy'),
     };
     this.parts = addInstance(this.stages, this.model);
+    if (this.model.def.argocd) addSyncWaves([this.stages.base, this.stages.preDeploy, this.stages.app, this.stages.postDeploy], this.model.def.argocd.firstWave);
     addDefinitionMetadata([this], this.model);
     // the same checks the CLI runs on every object, over the objects as they will be synthesized (user patches included)
     checkObjects(this);

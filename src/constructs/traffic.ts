@@ -1,7 +1,7 @@
 /**
- * How users reach web and streaming: ingress-nginx Ingresses (with cert-manager or an existing TLS
- * Secret) or Gateway API HTTPRoutes, the webfinger redirect for LOCAL_DOMAIN ≠ WEB_DOMAIN, and
- * NetworkPolicies that admit only the ingress controller or gateway.
+ * How users reach web and streaming: Ingresses for ingress-nginx, Traefik or another controller (with
+ * cert-manager or an existing TLS Secret) or Gateway API HTTPRoutes, and the account domain's well-known
+ * paths for LOCAL_DOMAIN ≠ WEB_DOMAIN. NetworkPolicies: src/constructs/network-policy.ts.
  */
 import { Construct } from 'constructs';
 import * as L1 from './objects';
@@ -9,12 +9,13 @@ import { k8s } from 'cdk8s-plus-28';
 import * as gw from '../../imports/gateway-httproute-gateway.networking.k8s.io';
 import { InstanceModel } from '../model/model';
 import { formatVersion, parseVersion } from '../model/versions';
-import { Problem } from '../definition/problems';
+import { Problem, formatPath } from '../definition/problems';
 import { checkObjects, refuse } from './checks';
 import { hostsSchema, ingress as ingressSchema } from '../definition/schema';
 import { InOf } from '../definition/schema-builder';
 import { checkPart } from '../definition/load';
-import { InstanceIdentity, STREAMING_PORT, WEB_PORT, metadata, selectorLabels } from './common';
+import { DEFAULT_MAX_BODY_SIZE, IngressControllerKind, controllerOf, ingressClassOf, ingressControllerWarnings } from '../model/ingress-controller';
+import { InstanceIdentity, STREAMING_PORT, WEB_PORT, metadata } from './common';
 
 export const STREAMING_PATH = '/api/v1/streaming';
 /** Paths other servers query on the account domain; they must reach WEB_DOMAIN with CORS allowed. */
@@ -68,7 +69,7 @@ function ingressRule(host: string, path: string, service: string, port: number):
   return { host, http: { paths: [{ path, pathType: 'Prefix', backend: { service: { name: service, port: { number: port } } } }] } };
 }
 
-/** Annotations the Ingresses set from their fields: never given as annotations (the model and NginxIngress refuse them). */
+/** Annotations the Ingresses set from their fields: never given as annotations (the model and MastodonIngress refuse them). */
 export const GENERATED_INGRESS_ANNOTATIONS = {
   clusterIssuer: 'cert-manager.io/cluster-issuer',
   issuer: 'cert-manager.io/issuer',
@@ -79,27 +80,30 @@ export const GENERATED_INGRESS_ANNOTATIONS = {
   redirect: 'nginx.ingress.kubernetes.io/permanent-redirect',
   cors: 'nginx.ingress.kubernetes.io/enable-cors',
   corsOrigin: 'nginx.ingress.kubernetes.io/cors-allow-origin',
+  traefikEntryPoints: 'traefik.ingress.kubernetes.io/router.entrypoints',
+  traefikTls: 'traefik.ingress.kubernetes.io/router.tls',
 } as const;
 const A = GENERATED_INGRESS_ANNOTATIONS;
 
 type IngressSettings = InOf<typeof ingressSchema>;
 
-/** Problems of the ingress settings beyond their schema: one TLS source, no annotation the Ingresses generate. */
+/** Problems of the ingress settings beyond their schema: one TLS source, a class for a generic controller, no annotation the Ingresses generate. */
 export function ingressSettingsProblems(ing: IngressSettings): Problem[] {
   const problems: Problem[] = [];
   const tlsModes = (['clusterIssuer', 'issuer', 'tlsSecret', 'tls'] as const).filter((k) => ing[k] !== undefined);
   if (tlsModes.length !== 1) {
     problems.push({ path: [], message: `expected exactly one TLS source (clusterIssuer, issuer or tlsSecret), or tls: external when TLS ends before the Ingress; found ${tlsModes.length ? tlsModes.join(' and ') : 'none'}` });
   }
+  if (ingressClassOf(ing) === undefined) problems.push({ path: ['className'], message: 'a generic controller has no known IngressClass: expected className (the class your controller serves), found none' });
   const generated: readonly string[] = Object.values(GENERATED_INGRESS_ANNOTATIONS);
   for (const key of Object.keys(ing.annotations ?? {})) {
-    if (generated.includes(key)) problems.push({ path: ['annotations', key], message: `${key} is set by the generator from the definition (maxBodySize, clusterIssuer, ...); set it there` });
+    if (generated.includes(key)) problems.push({ path: ['annotations', key], message: `${key} is set by the generator from the definition (maxBodySize, traefikEntryPoints, clusterIssuer, ...); set it there` });
   }
   return problems;
 }
 
-/** The ingress-nginx Ingresses: the definition's `traffic.ingress` fields (same checks and defaults) and the hosts they route. */
-export interface NginxIngressProps extends InstanceHosts {
+/** The Ingresses of an instance: the definition's `traffic.ingress` fields (same checks and defaults) and the hosts they route. */
+export interface MastodonIngressProps extends InstanceHosts {
   /** the instance: prefix of every object name and app.kubernetes.io/instance */
   readonly instance: string;
   /** the Mastodon release, e.g. 4.5.6: the version label */
@@ -110,7 +114,12 @@ export interface NginxIngressProps extends InstanceHosts {
   readonly webService?: string;
   /** the streaming Service @default `<instance>-streaming` */
   readonly streamingService?: string;
-  /** ingressClassName @default 'nginx' */
+  /**
+   * the controller serving className: only its annotations are emitted ('generic': none), and what it cannot
+   * express is in `warnings` @default - 'traefik' when className is 'traefik', else 'ingress-nginx'
+   */
+  readonly controller?: IngressControllerKind;
+  /** ingressClassName @default - 'nginx' for ingress-nginx, 'traefik' for traefik; required for generic */
   readonly className?: string;
   /** cert-manager ClusterIssuer of the certificate (one of clusterIssuer, issuer, tlsSecret, tls) @default - none */
   readonly clusterIssuer?: string;
@@ -120,32 +129,59 @@ export interface NginxIngressProps extends InstanceHosts {
   readonly tlsSecret?: string;
   /** 'external': TLS ends before the Ingress, which has no tls section @default - none */
   readonly tls?: 'external';
-  /** upload limit (proxy-body-size) @default '100m' */
+  /** upload limit: ingress-nginx's proxy-body-size (Traefik sets none, a generic controller its own) @default '100m' */
   readonly maxBodySize?: string;
+  /** Traefik entry points the routers listen on (router.entrypoints; traefik only) @default ['websecure'] */
+  readonly traefikEntryPoints?: readonly string[];
   /** extra annotations of every Ingress, not the generated ones @default {} */
   readonly annotations?: Readonly<Record<string, string>>;
   /** the streaming Ingress on its own class or certificate @default - the web Ingress's */
   readonly streaming?: { readonly className?: string; readonly tlsSecret?: string; readonly annotations?: Readonly<Record<string, string>> };
 }
 
-/** ingress-nginx: one Ingress per behaviour, since annotations apply to a whole Ingress. */
-export class NginxIngress extends Construct {
+/**
+ * What each controller is told per Ingress. ingress-nginx: upload limit, no buffering and an hour's idle
+ * time for streaming, the webfinger redirect with CORS. Traefik buffers nothing and sets no upload limit
+ * and no idle timeout on upgraded or streamed responses, so it needs only its entry points and TLS.
+ */
+function controllerAnnotations(kind: IngressControllerKind, ing: IngressSettings, role: 'web' | 'streaming' | 'webfinger', tls: boolean, webDomain: string): Record<string, string> {
+  if (kind === 'traefik') return { [A.traefikEntryPoints]: (ing.traefikEntryPoints ?? []).join(','), ...(tls ? { [A.traefikTls]: 'true' } : {}) };
+  if (kind !== 'ingress-nginx') return {};
+  if (role === 'web') return { [A.bodySize]: ing.maxBodySize ?? DEFAULT_MAX_BODY_SIZE, [A.readTimeout]: '120' };
+  // WebSockets and server-sent events stay open: no buffering, no 60 s idle cut
+  if (role === 'streaming') return { [A.buffering]: 'off', [A.readTimeout]: '3600', [A.sendTimeout]: '3600' };
+  return { [A.redirect]: `https://${webDomain}$request_uri`, [A.cors]: 'true', [A.corsOrigin]: '*' };
+}
+
+/** One Ingress per behaviour (annotations apply to a whole Ingress), written for the controller that serves them. */
+export class MastodonIngress extends Construct {
   /** the web Ingress: `ApiObject.of(ingress)`; undefined when the props were refused */
   readonly web?: k8s.KubeIngress;
-  /** the streaming Ingress (no buffering, long timeouts) */
+  /** the streaming Ingress (ingress-nginx: no buffering, long timeouts) */
   readonly streaming?: k8s.KubeIngress;
-  /** the redirect of the account domain's well-known paths to WEB_DOMAIN @default - none (LOCAL_DOMAIN = WEB_DOMAIN) */
+  /**
+   * the account domain's well-known paths: ingress-nginx redirects them to WEB_DOMAIN, other controllers
+   * forward them to web @default - none (LOCAL_DOMAIN = WEB_DOMAIN)
+   */
   readonly webfinger?: k8s.KubeIngress;
+  /** the controller the Ingresses are written for (the props' or its default) */
+  readonly controller: IngressControllerKind;
+  /** settings the controller cannot express (`field: what happens instead`); the CLI prints them as synth warnings */
+  readonly warnings: readonly string[];
 
-  constructor(scope: Construct, id: string, props: NginxIngressProps) {
+  constructor(scope: Construct, id: string, props: MastodonIngressProps) {
     super(scope, id);
+    this.controller = controllerOf(props);
+    this.warnings = ingressControllerWarnings(props, props, { ingress: [], webDomain: ['webDomain'] }).map((w) => `${formatPath(w.path)}: ${w.message}`);
     const { value: ing, problems: invalid } = checkPart(ingressSchema, {
+      controller: props.controller,
       className: props.className,
       clusterIssuer: props.clusterIssuer,
       issuer: props.issuer,
       tlsSecret: props.tlsSecret,
       tls: props.tls,
       maxBodySize: props.maxBodySize,
+      traefikEntryPoints: props.traefikEntryPoints,
       annotations: props.annotations,
       streaming: props.streaming,
     });
@@ -156,6 +192,8 @@ export class NginxIngress extends Construct {
       return;
     }
     checkObjects(this);
+    const kind = this.controller;
+    const className = ingressClassOf(ing) ?? ''; // set by the schema's defaults; '' would fail the schema gate
     const parsed = parseVersion(props.version);
     const ident = { instance: props.instance, namespace: props.namespace, version: parsed ? `v${formatVersion(parsed)}` : props.version };
     const h: InstanceHosts = props;
@@ -167,42 +205,32 @@ export class NginxIngress extends Construct {
     // with its own certificate the streaming hosts leave the shared one
     // tls: external: TLS ends before the Ingress, which then has no tls section
     const tls: k8s.IngressTls[] | undefined = ing.tls === 'external' ? undefined : [{ hosts: own?.tlsSecret ? allHosts.filter((d) => !streamingOnly(h).includes(d)) : allHosts, secretName: tlsSecret }];
+    const streamingTls = own?.tlsSecret ? [{ hosts: streamingHosts(h), secretName: own.tlsSecret }] : tls;
     // only the web Ingress asks cert-manager for the certificate, so one Certificate covers every host
     const certManager: Record<string, string> = ing.clusterIssuer ? { [A.clusterIssuer]: ing.clusterIssuer } : ing.issuer ? { [A.issuer]: ing.issuer } : {};
+    const annotationsOf = (role: 'web' | 'streaming' | 'webfinger', roleTls: boolean) => controllerAnnotations(kind, ing, role, roleTls, h.webDomain);
+    // no annotations at all: metadata without an empty map
+    const nonEmpty = (a: Record<string, string>) => (Object.keys(a).length ? { annotations: a } : {});
 
     this.web = new L1.KubeIngress(this, 'Resource', {
-      metadata: metadata(ident, `${props.instance}-web`, 'web', {
-        annotations: { ...ing.annotations, ...certManager, [A.bodySize]: ing.maxBodySize, [A.readTimeout]: '120' },
-      }),
-      spec: { ingressClassName: ing.className, tls, rules: webHosts(h).map((d) => ingressRule(d, '/', webService, WEB_PORT)) },
+      metadata: metadata(ident, `${props.instance}-web`, 'web', nonEmpty({ ...ing.annotations, ...certManager, ...annotationsOf('web', !!tls) })),
+      spec: { ingressClassName: className, tls, rules: webHosts(h).map((d) => ingressRule(d, '/', webService, WEB_PORT)) },
     });
 
     this.streaming = new L1.KubeIngress(this, 'streaming', {
-      metadata: metadata(ident, `${props.instance}-streaming`, 'streaming', {
-        annotations: {
-          ...ing.annotations,
-          ...own?.annotations,
-          ...(own?.tlsSecret ? certManager : {}),
-          // WebSockets and server-sent events stay open: no buffering, no 60 s idle cut
-          [A.buffering]: 'off',
-          [A.readTimeout]: '3600',
-          [A.sendTimeout]: '3600',
-        },
-      }),
+      metadata: metadata(ident, `${props.instance}-streaming`, 'streaming', nonEmpty({ ...ing.annotations, ...own?.annotations, ...(own?.tlsSecret ? certManager : {}), ...annotationsOf('streaming', !!streamingTls) })),
       spec: {
-        ingressClassName: own?.className ?? ing.className,
-        tls: own?.tlsSecret ? [{ hosts: streamingHosts(h), secretName: own.tlsSecret }] : tls,
+        ingressClassName: own?.className ?? className,
+        tls: streamingTls,
         rules: streamingHosts(h).map((d) => ingressRule(d, STREAMING_PATH, streamingService, STREAMING_PORT)),
       },
     });
 
     if (redirectsWebfinger(h)) {
       this.webfinger = new L1.KubeIngress(this, 'webfinger', {
-        metadata: metadata(ident, `${props.instance}-webfinger`, 'web', {
-          annotations: { ...ing.annotations, [A.redirect]: `https://${h.webDomain}$request_uri`, [A.cors]: 'true', [A.corsOrigin]: '*' },
-        }),
+        metadata: metadata(ident, `${props.instance}-webfinger`, 'web', nonEmpty({ ...ing.annotations, ...annotationsOf('webfinger', !!tls) })),
         spec: {
-          ingressClassName: ing.className,
+          ingressClassName: className,
           tls,
           rules: [{ host: h.localDomain, http: { paths: WELL_KNOWN_PATHS.map((path) => ({ path, pathType: 'Prefix', backend: { service: { name: webService, port: { number: WEB_PORT } } } })) } }],
         },
@@ -211,8 +239,13 @@ export class NginxIngress extends Construct {
   }
 }
 
+/** @deprecated the name before Traefik and generic controllers: MastodonIngress (its default controller is ingress-nginx) */
+export const NginxIngress = MastodonIngress;
+/** @deprecated MastodonIngressProps */
+export type NginxIngressProps = MastodonIngressProps;
+
 /** The props of the Ingresses of a validated instance (with traffic.ingress). */
-export function nginxIngressPropsOf(m: InstanceModel, ing: NonNullable<InstanceModel['def']['traffic']['ingress']>, services: { readonly webService: string; readonly streamingService: string }): NginxIngressProps {
+export function ingressPropsOf(m: InstanceModel, ing: NonNullable<InstanceModel['def']['traffic']['ingress']>, services: { readonly webService: string; readonly streamingService: string }): MastodonIngressProps {
   return { ...ing, ...hostsOf(m), ...services, instance: m.name, namespace: m.namespace, version: formatVersion(m.version) };
 }
 
@@ -226,7 +259,7 @@ export class NginxControllerConfig extends Construct {
     const ing = props.model.def.traffic.ingress;
     if (!ing) return;
     new L1.KubeConfigMap(this, 'Resource', {
-      metadata: { ...metadata(props.id, ing.controllerConfigName, 'ingress-controller'), namespace: ing.controllerNamespace },
+      metadata: { ...metadata(props.id, ing.controllerConfigName, 'ingress-controller'), namespace: props.model.ingressController?.namespace ?? ing.controllerNamespace },
       data: {
         'ssl-protocols': 'TLSv1.2 TLSv1.3',
         'ssl-ciphers': MODERN_CIPHERS,
@@ -255,7 +288,8 @@ export class GatewayRoutes extends Construct {
     const ownStreaming = streamingParents !== undefined;
     const routeMeta = Object.keys(g.annotations).length ? { annotations: { ...g.annotations } } : {};
     const hostnames = [...new Set([...webHosts(hostsOf(m)), ...(ownStreaming ? [] : streamingHosts(hostsOf(m)))])];
-    const streamingRule = { matches: [prefix(STREAMING_PATH)], backendRefs: [{ name: props.streamingService, port: STREAMING_PORT }] };
+    // streaming responses last as long as the client stays: "0s" disables the request timeouts (GEP-1742)
+    const streamingRule = { matches: [prefix(STREAMING_PATH)], backendRefs: [{ name: props.streamingService, port: STREAMING_PORT }], timeouts: { request: '0s', backendRequest: '0s' } };
 
     new L1.HttpRoute(this, 'Resource', {
       metadata: metadata(props.id, `${m.name}-web`, 'web', routeMeta),
@@ -313,40 +347,5 @@ export class GatewayRoutes extends Construct {
         },
       });
     }
-  }
-}
-
-/** Web and streaming accept connections only from the ingress controller or gateway namespace. */
-export class IngressPolicies extends Construct {
-  constructor(scope: Construct, id: string, props: { readonly model: InstanceModel; readonly id: InstanceIdentity }) {
-    super(scope, id);
-    const m = props.model;
-    const g = m.def.traffic.gateway;
-    const namespaces = (component: string) =>
-      g ? [g, ...g.extraParents, ...(component === 'streaming' ? (g.streamingParents ?? []) : [])].map((p) => p.namespace) : m.def.traffic.ingress ? [m.def.traffic.ingress.controllerNamespace] : [];
-    const policy = (component: string, port: number) => {
-      const from = [...new Set(namespaces(component))].sort().map((ns) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } }));
-      new L1.KubeNetworkPolicy(this, component, {
-        metadata: metadata(props.id, `${m.name}-${component}`, component),
-        spec: {
-          podSelector: { matchLabels: selectorLabels(props.id, component) },
-          policyTypes: ['Ingress'],
-          ingress: [
-            { from, ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) }] },
-            // Prometheus scrapes each pod: web through its exporter, streaming on its own port
-            ...(m.def.metrics.prometheus
-              ? [
-                  {
-                    from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': m.def.metrics.prometheusNamespace } } }],
-                    ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(component === 'web' ? m.def.metrics.exporterPort : port) }],
-                  },
-                ]
-              : []),
-          ],
-        },
-      });
-    };
-    policy('web', WEB_PORT);
-    policy('streaming', STREAMING_PORT);
   }
 }

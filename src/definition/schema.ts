@@ -577,14 +577,22 @@ const upgrade = s.object(
 
 export const ingress = s.object(
   {
-    className: s.def(className('ingressClassName'), 'nginx'),
+    className: s.opt(className('ingressClassName; default: nginx for ingress-nginx, traefik for traefik; required for generic')),
     clusterIssuer: s.opt(s.string('cert-manager ClusterIssuer for the TLS certificate')),
     issuer: s.opt(s.string('cert-manager Issuer (namespaced) for the TLS certificate')),
     tlsSecret: s.opt(dnsLabel('existing TLS Secret (when not using cert-manager)')),
     tls: s.opt(s.enum(['external'] as const, 'external: TLS is terminated before the Ingress (a cloud load balancer, the controller\'s default certificate, a tunnel), so the Ingress has no tls section; instead of clusterIssuer, issuer or tlsSecret')),
-    maxBodySize: s.def(s.string('upload limit (proxy-body-size)', { pattern: '^[0-9]+[kmg]?$', 'x-expected': 'a size such as 100m' }), '100m'),
+    maxBodySize: s.def(s.string('upload limit (ingress-nginx\'s proxy-body-size; Traefik sets none, a generic controller its own)', { pattern: '^[0-9]+[kmg]?$', 'x-expected': 'a size such as 100m' }), '100m'),
     hstsMaxAgeSeconds: s.def(s.integer('Strict-Transport-Security max-age', { minimum: 0 }), 63072000),
-    controllerNamespace: s.def(namespaceName('namespace of the ingress controller (NetworkPolicy source)'), 'ingress-nginx'),
+    controller: s.opt(
+      s.enum(
+        ['ingress-nginx', 'traefik', 'generic'] as const,
+        'the controller serving className: only its annotations are emitted (none for generic), its pods are admitted by the NetworkPolicies, and what it cannot express is a synth warning; default: traefik when className is traefik, else ingress-nginx',
+      ),
+    ),
+    controllerNamespace: s.opt(namespaceName('namespace of the controller pods (NetworkPolicy source); default: ingress-nginx for ingress-nginx, kube-system for traefik (k3s); required for generic')),
+    controllerPodLabels: s.opt(s.record(s.string(), 'labels of the controller pods (NetworkPolicy source); default: app.kubernetes.io/name ingress-nginx and component controller, or app.kubernetes.io/name traefik; {}: every pod of controllerNamespace; required for generic')),
+    traefikEntryPoints: s.def(s.array(s.string('a Traefik entry point', { pattern: '^[A-Za-z0-9_-]+$', 'x-expected': 'an entry point name such as websecure' }), 'Traefik entry points the routers listen on (router.entrypoints)', { minItems: 1 }), ['websecure']),
     controllerConfig: s.def(s.boolean('emit the ingress-nginx controller ConfigMap the instance relies on'), false),
     controllerConfigName: s.def(s.string('name of the controller ConfigMap'), 'ingress-nginx-controller'),
     annotations: s.def(s.record(s.string(), 'extra annotations of every Ingress (external-dns, an ALB or Traefik setting, ...); not the ones the generator sets'), {}),
@@ -599,7 +607,7 @@ export const ingress = s.object(
       ),
     ),
   },
-  'ingress-nginx',
+  'an Ingress per behaviour for ingress-nginx (default), Traefik or another controller',
 );
 
 const gatewayParent = s.object({
@@ -621,12 +629,52 @@ const gateway = s.object(
   'Gateway API HTTPRoute attached to an existing Gateway',
 );
 
+/** an IPv4 or IPv6 network in CIDR notation (checked further in the model) */
+const cidr = (description: string) =>
+  s.string(description, { pattern: '^([0-9.]+|[0-9a-fA-F:.]+)/[0-9]{1,3}$', 'x-expected': 'a network in CIDR notation such as 10.0.0.0/8 or fd00::/8' });
+
+const egress = s.object(
+  {
+    enabled: s.def(s.boolean('limit what every pod may connect to (false: the NetworkPolicies restrict incoming connections only)'), true),
+    internet: s.def(s.boolean('web and Sidekiq reach the public internet (federation, remote media, link previews); false: only the endpoints of the definition'), true),
+    privateCidrs: s.def(
+      s.array(cidr('a private or cluster network'), 'networks that are not "the public internet": the cluster\'s pod and Service ranges and other private networks. The default covers the private and shared address space (RFC 1918, RFC 6598, IPv6 ULA) and so the default pod and Service ranges of kubeadm, k3s, EKS, GKE and AKS; set your cluster\'s when it uses public addresses', { minItems: 1 }),
+      ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', 'fc00::/7'],
+    ),
+    metadataCidrs: s.def(
+      s.array(cidr('a cloud metadata address'), 'addresses no pod may reach, whatever else is allowed: the cloud instance metadata endpoints (credentials of the node)', { minItems: 1 }),
+      ['169.254.169.254/32', 'fd00:ec2::254/128'],
+    ),
+    dns: s.def(
+      s.object(
+        {
+          namespace: s.def(namespaceName('namespace of the cluster DNS pods'), 'kube-system'),
+          podLabels: s.def(s.record(s.string(), 'labels of the cluster DNS pods (CoreDNS keeps the kube-dns label)'), { 'k8s-app': 'kube-dns' }),
+          cidrs: s.def(s.array(cidr('a DNS server address'), 'DNS servers outside the pods, e.g. NodeLocal DNSCache\'s 169.254.20.10/32'), []),
+        },
+        'the cluster DNS every pod asks (UDP and TCP 53)',
+      ),
+      {},
+    ),
+    hostCidrs: s.def(
+      s.record(s.array(cidr('a network the host is in'), 'networks', { minItems: 1 }), 'where a server given by DNS name lives (host → networks). NetworkPolicies match addresses, not names: without an entry, the server\'s port is open to every address but the metadata ones'),
+      {},
+    ),
+    apiServerCidrs: s.def(
+      s.array(cidr('a network of the Kubernetes API server'), 'where the API server is, for the Jobs of a downtime upgrade (ports 443 and 6443); default: every address but the metadata ones', { minItems: 1 }),
+      ['0.0.0.0/0', '::/0'],
+    ),
+  },
+  'outgoing connections: each process may reach DNS and the servers of the definition on their ports; web and Sidekiq also the public internet; never the metadata endpoints',
+);
+
 const traffic = s.object(
   {
     ingress: s.opt(ingress),
     gateway: s.opt(gateway),
     streamingHost: s.opt(hostname('separate streaming host (STREAMING_API_BASE_URL)')),
-    networkPolicies: s.def(s.boolean('only the ingress controller / gateway reaches web and streaming'), true),
+    networkPolicies: s.def(s.boolean('NetworkPolicies for every pod: only the ingress controller / gateway reaches web and streaming, only Prometheus the metrics ports, and outgoing connections as traffic.egress says'), true),
+    egress: s.def(egress, {}),
     service: s.def(
       s.object(
         {
@@ -758,6 +806,13 @@ const flux = s.object(
   'Flux Kustomizations applying the stages in order',
 );
 
+const argocd = s.object(
+  {
+    firstWave: s.def(s.integer('sync wave of the base stage; pre-deploy, app and post-deploy take the next three', { minimum: -1000, maximum: 1000 }), 0),
+  },
+  'Argo CD: every object of a stage carries the stage\'s sync wave (argocd.argoproj.io/sync-wave), so one Application syncs base, pre-deploy, app and post-deploy in order, each wave waiting until the one before is healthy (Jobs: completed); no hooks',
+);
+
 export const instanceSchema = s.object(
   {
     name: s.req(dnsLabel('instance name: folder under dist/, prefix of every object name')),
@@ -822,6 +877,7 @@ export const instanceSchema = s.object(
     secrets: s.req(secrets),
     traffic: s.req(traffic),
     flux: s.opt(flux),
+    argocd: s.opt(argocd),
     logging: s.def(
       s.object({
         railsLogLevel: s.def(s.enum(['debug', 'info', 'warn', 'error', 'fatal', 'unknown'] as const, 'RAILS_LOG_LEVEL (a Ruby Logger level: Sidekiq refuses anything else at boot)'), 'info'),

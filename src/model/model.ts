@@ -8,6 +8,8 @@ import { Instance, InstanceDefinition, PodPlacement, Resources, SecretKeyRef } f
 import { PostgresModel, SUPERUSER_RESERVED_CONNECTIONS, resolveDatabase } from './postgres';
 import { cpuCores, memoryBytes } from './quantity';
 import { RedisEndpoint, resolveRedis } from './redis';
+import { EgressPlan, egressPlan } from './egress';
+import { IngressController, resolveIngressController } from './ingress-controller';
 import { checkNamespace, checkResources, checkTrustedProxies } from './inputs';
 import { isCredentialName } from './credentials';
 import { AUTH_PROVIDERS, AUTH_PROVIDER_NAMES, typedSuffixes } from './auth';
@@ -87,6 +89,10 @@ export interface InstanceModel {
   readonly redis: { readonly main: RedisEndpoint; readonly sidekiq: RedisEndpoint; readonly cache: RedisEndpoint };
   /** the CloudNativePG Cluster, when database.cloudnativePg is set */
   readonly postgres?: PostgresModel;
+  /** the ingress controller serving traffic.ingress */
+  readonly ingressController?: IngressController;
+  /** where each process may connect (NetworkPolicy egress); undefined without egress policies */
+  readonly egress?: EgressPlan;
   readonly connections: ConnectionBudget;
   /** media on a ReadWriteOnce volume: every pod that mounts it shares one node */
   readonly mediaPinnedToOneNode: boolean;
@@ -173,6 +179,8 @@ export function buildModel(input: InstanceDefinition, context: ModelContext = {}
   checkAuth(def, error);
   checkMaintenance(def, error);
   const redis = resolveRedis(def, facts, error);
+  const ingressController = resolveIngressController(def, error, warn);
+  const egress = def.traffic.networkPolicies && def.traffic.egress.enabled ? egressPlan(def, def.namespace ?? def.name, redis, error) : undefined;
   const mediaPinnedToOneNode = checkMediaVolume(def, error, warn);
 
   checkPodsFitNodes(def, error);
@@ -204,6 +212,8 @@ export function buildModel(input: InstanceDefinition, context: ModelContext = {}
     sidekiqGroups,
     redis,
     postgres,
+    ingressController,
+    egress,
     connections,
     mediaPinnedToOneNode,
     migrationSecrets,
@@ -265,6 +275,7 @@ export function placementProblems(p: PodPlacement, facts: VersionFacts): Problem
 function checkExclusiveChoices(def: Instance, error: (p: FieldPath, m: string) => void) {
   exactlyOne(def.storage, ['s3', 'volume'], ['storage'], error);
   exactlyOne(def.traffic, ['ingress', 'gateway'], ['traffic'], error);
+  if (def.flux && def.argocd) error(['argocd'], 'expected one GitOps tool to order the stages, found both flux and argocd: Flux would apply every stage at once inside Argo CD\'s sync, or Argo CD would prune what Flux applies');
   if (def.auth?.oidc) exactlyOne(def.auth.oidc, ['clientId', 'clientIdSecret'], ['auth', 'oidc'], error);
   for (const [name, src] of Object.entries(def.secrets.sources)) {
     exactlyOne(src, ['externalSecret', 'sealedSecret'], ['secrets', 'sources', name], error);

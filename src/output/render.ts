@@ -4,6 +4,7 @@ import { toYaml } from './yaml';
 import { InstanceCharts } from '../../charts/instance';
 import { InstanceModel } from '../model/model';
 import { KubeObject } from './schema-gate';
+import { kubectlSequence } from './kubectl';
 
 export interface RenderedObject {
   /** path inside dist/<instance>/ */
@@ -27,8 +28,8 @@ function header(source: string): string {
   return `${GENERATED_MARK} from ${source}. Do not edit: change the definition and run \`npm run synth\`.\n`;
 }
 
-function kustomization(resources: string[], source: string): string {
-  return header(source) + toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...resources].sort() });
+function kustomization(resources: string[], source: string, comment = ''): string {
+  return header(source) + comment + toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...resources].sort() });
 }
 
 /** `<kind>-<name>.yaml`, with the namespace when the object lives outside the instance namespace. */
@@ -58,12 +59,17 @@ export function renderInstance(model: InstanceModel, source: string): RenderedIn
     return names;
   };
   for (const stage of charts.stages) emit(stage.dir, stage.chart);
+  const steps = kubectlSequence(charts).flatMap((s) => s.commands.map((c) => `#   ${c.join(' ')}\n`));
+  const byHand = `# Without Flux, apply the stages in order with kubectl, from this folder (each waits for the one before):\n${steps.join('')}`;
   if (charts.flux) {
     const fluxFiles = emit('flux', charts.flux);
-    // Flux (or kubectl apply -k) pointed at the instance gets the pipeline, which applies the stages in order
-    files.set(KUSTOMIZATION, kustomization(fluxFiles.map((f) => `flux/${f}`), source));
+    const comment = '# This folder holds the Flux Kustomizations (Flux or `kubectl apply -k` pointed here creates them); they apply the\n# stages 00-base, 10-pre-deploy, 20-app, 30-post-deploy in order, each waiting for the one before.\n' + byHand;
+    files.set(KUSTOMIZATION, kustomization(fluxFiles.map((f) => `flux/${f}`), source, comment));
   } else {
-    files.set(KUSTOMIZATION, kustomization(charts.stages.map((s) => s.dir), source));
+    const comment = model.def.argocd
+      ? '# Every stage: an Argo CD Application pointed here syncs them in the order of their sync waves (00-base first),\n# each wave waiting until the one before is healthy (Jobs completed). `kubectl apply -k` here applies them all at once.\n' + byHand.replace('Without Flux', 'Without Argo CD')
+      : '# Every stage at once, in no order: for `kubectl diff -k` and reviews, not for an upgrade.\n' + byHand;
+    files.set(KUSTOMIZATION, kustomization(charts.stages.map((s) => s.dir), source, comment));
   }
   return { name: model.name, files, objects };
 }

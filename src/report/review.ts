@@ -86,7 +86,7 @@ export function topology(m: InstanceModel): string {
   const id = (s: string) => s.replace(/[^A-Za-z0-9]/g, '_');
   const lines = ['```mermaid', 'flowchart LR'];
   const gateway = d.traffic.gateway;
-  const entry = d.traffic.ingress ? `Ingress ${d.traffic.ingress.className}` : gateway ? `Gateway ${gateway.namespace}/${gateway.name}` : 'no route';
+  const entry = m.ingressController ? `Ingress ${m.ingressController.className}` : gateway ? `Gateway ${gateway.namespace}/${gateway.name}` : 'no route';
   lines.push(`  users((users)) --> traffic["${entry}<br/>${m.webDomain}"]`);
   lines.push(`  traffic --> web["web ×${d.web.replicas}${d.web.maxReplicas ? `–${d.web.maxReplicas}` : ''}<br/>${d.web.workers}×${d.web.threads} threads"]`);
   lines.push(`  traffic --> streaming["streaming ×${d.streaming.replicas}${d.streaming.maxReplicas ? `–${d.streaming.maxReplicas}` : ''}"]`);

@@ -11,7 +11,7 @@ import fs from 'fs';
 import path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { BIN, Cluster, GitWorkingCopy, ROOT, missingComponents, waitFor } from './harness';
+import { BIN, Cluster, GitWorkingCopy, ROOT, jobPodStage as harnessJobPodStage, missingComponents, waitFor } from './harness';
 import { Sample, at, checkOrder, condition, mastodonImage, rolledOut, succeeded } from './order';
 import { prepare } from './shapes';
 
@@ -103,30 +103,7 @@ describe.skipIf(missing !== undefined)('upgrades under Flux', () => {
 
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(BIN, '..', 'flux-test-'));
-    /** a kwok Stage for running Job pods that match `match`, chosen over kwok's own pod-complete (no weight) */
-    const jobPodStage = (name: string, match: object, next: object, delayMs?: number) => {
-      const file = path.join(tmp, `${name}.yaml`);
-      fs.writeFileSync(file, YAML.stringify({
-        apiVersion: 'kwok.x-k8s.io/v1alpha1',
-        kind: 'Stage',
-        metadata: { name },
-        spec: {
-          resourceRef: { apiGroup: 'v1', kind: 'Pod' },
-          selector: {
-            matchExpressions: [
-              { key: '.metadata.deletionTimestamp', operator: 'DoesNotExist' },
-              { key: '.status.phase', operator: 'In', values: ['Running'] },
-              { key: '.metadata.ownerReferences.[].kind', operator: 'In', values: ['Job'] },
-              match,
-            ],
-          },
-          ...(delayMs ? { delay: { durationMilliseconds: delayMs } } : {}),
-          weight: 1,
-          next,
-        },
-      }));
-      return file;
-    };
+    const jobPodStage = (name: string, match: object, next: object, delayMs?: number) => harnessJobPodStage(tmp, name, match, next, delayMs);
     // the "release whose migrations fail": every Job pod running its image fails, as a migration would
     const failing = jobPodStage('failing-migration', { key: '.spec.containers.[].image', operator: 'In', values: [`${FAILING_REPOSITORY}:v${FAULT_VERSION}`] }, { statusTemplate: 'phase: Failed\nreason: Error\nmessage: migration failed\n' });
     // kwok runs no containers; the downtime Job's kubectl steps are run by the test (runKubectlSteps),

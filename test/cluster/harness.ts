@@ -350,3 +350,32 @@ export class Cluster {
     if (!process.env.KEEP_CLUSTER_LOGS) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * A kwok Stage for running Job pods that match `match` (a kwok selector expression), chosen over kwok's
+ * own pod-complete (which has no weight): e.g. the pods of a release whose migrations fail. Returns its file.
+ */
+export function jobPodStage(dir: string, name: string, match: object, next: object, delayMs?: number): string {
+  const file = path.join(dir, `${name}.yaml`);
+  const stage = {
+    apiVersion: 'kwok.x-k8s.io/v1alpha1',
+    kind: 'Stage',
+    metadata: { name },
+    spec: {
+      resourceRef: { apiGroup: 'v1', kind: 'Pod' },
+      selector: {
+        matchExpressions: [
+          { key: '.metadata.deletionTimestamp', operator: 'DoesNotExist' },
+          { key: '.status.phase', operator: 'In', values: ['Running'] },
+          { key: '.metadata.ownerReferences.[].kind', operator: 'In', values: ['Job'] },
+          match,
+        ],
+      },
+      ...(delayMs ? { delay: { durationMilliseconds: delayMs } } : {}),
+      weight: 1,
+      next,
+    },
+  };
+  fs.writeFileSync(file, JSON.stringify(stage));
+  return file;
+}

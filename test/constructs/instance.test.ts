@@ -63,6 +63,13 @@ describe('MastodonInstance in a user\'s Chart', () => {
     expect(synthErrors(app)).toMatch(/\[mine\/social\] flux: the Flux pipeline applies the CLI's dist\/ folders/);
   });
 
+  it('orders its stages by Argo CD sync waves with the argocd section, as the CLI\'s stage Charts', () => {
+    const chart = new Chart(Testing.app(), 'mine');
+    new MastodonInstance(chart, 'social', props({ argocd: { firstWave: 10 } }));
+    const wave = (kind: string, name: string) => Testing.synth(chart).find((o) => o.kind === kind && o.metadata.name === name)?.metadata.annotations?.['argocd.argoproj.io/sync-wave'];
+    expect([wave('Namespace', 'test'), wave('Job', 'test-db-migrate-pre-4-5-6'), wave('Deployment', 'test-web'), wave('Job', 'test-db-migrate-post-4-5-6')]).toEqual(['10', '11', '12', '13']);
+  });
+
   it('runs the policy rules and the schema gate over the objects as patched by the user', () => {
     const app = Testing.app();
     const instance = new MastodonInstance(new Chart(app, 'mine'), 'social', props());

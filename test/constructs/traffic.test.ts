@@ -113,8 +113,13 @@ describe('NetworkPolicies', () => {
     const objects = synth(definition());
     for (const [name, port] of [['test-web', 3000], ['test-streaming', 4000]] as const) {
       const np = find(objects, 'NetworkPolicy', name);
-      expect(np.spec.policyTypes).toEqual(['Ingress']);
-      expect(np.spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ protocol: 'TCP', port }] }]);
+      expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+      expect(np.spec.ingress).toEqual([
+        {
+          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } } }],
+          ports: [{ protocol: 'TCP', port }],
+        },
+      ]);
     }
   });
 

@@ -17,6 +17,8 @@ let dir: string;
 let workers: any[];
 let platform: any[];
 let checks: { errors: string[]; rightErrors: string[]; warnings: string[] };
+let edge: any[];
+let printed: string;
 
 function run(cmd: string, args: string[], cwd: string): string {
   return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } });
@@ -45,12 +47,13 @@ beforeAll(() => {
   run('npm', ['ci', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], project);
   // type-checks against the packed .d.ts (and cdk8s' own), never against src/
   for (const config of ['tsconfig.json', 'tsconfig.checks.json']) run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', config], project);
-  run(process.execPath, ['build/main.js'], project);
+  printed = run(process.execPath, ['build/main.js'], project);
   run(process.execPath, ['build/checks.js'], project);
   checks = JSON.parse(fs.readFileSync(path.join(project, 'checks.json'), 'utf8'));
   const read = (chart: string) => parseAllDocuments(fs.readFileSync(path.join(project, 'dist', `${chart}.k8s.yaml`), 'utf8')).map((d) => d.toJS());
   workers = read('workers');
   platform = read('platform');
+  edge = read('edge');
 }, 600_000);
 
 afterAll(() => {
@@ -109,5 +112,15 @@ describe('the packed library in a cdk8s app', () => {
       expect.stringMatching(/^\[busy\/busy\] concurrency: concurrency 40 is above about 20 threads per process/),
       expect.stringMatching(/^\[small\/social\] storage\.volume\.accessMode: ReadWriteOnce: web and Sidekiq pods are scheduled onto the same node/),
     ]);
+  });
+
+  it('(d) MastodonIngress for Traefik: its entry point and TLS, no ingress-nginx annotation, a warning for the upload limit', () => {
+    expect(names(edge)).toEqual(['Ingress/social/social-web', 'Ingress/social/social-streaming']);
+    for (const ing of edge) {
+      expect(ing.spec.ingressClassName).toBe('traefik');
+      expect(ing.metadata.annotations).toMatchObject({ 'traefik.ingress.kubernetes.io/router.entrypoints': 'websecure', 'traefik.ingress.kubernetes.io/router.tls': 'true' });
+      expect(Object.keys(ing.metadata.annotations).filter((k) => k.startsWith('nginx.'))).toEqual([]);
+    }
+    expect(printed).toMatch(/warning: maxBodySize: maxBodySize 500m is ingress-nginx's proxy-body-size; Traefik sets no upload limit/);
   });
 });

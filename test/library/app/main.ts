@@ -1,7 +1,7 @@
 // A cdk8s user's app: it knows mastodon-cdk8s only as the installed package (built against `npm pack` output).
 import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import { MastodonInstance, ProcessEnvironment, SidekiqGroup } from 'mastodon-cdk8s';
+import { MastodonIngress, MastodonInstance, ProcessEnvironment, SidekiqGroup } from 'mastodon-cdk8s';
 
 const app = new App({ outdir: 'dist' });
 
@@ -29,5 +29,11 @@ new MastodonInstance(platform, 'social', {
   traffic: { ingress: { clusterIssuer: 'letsencrypt' } },
   sidekiq: { groups: [{ name: 'all', queues: ['default,8', 'push,6', 'ingress,4', 'mailers,2', 'pull', 'scheduler', 'fasp'] }] },
 });
+
+// (d) the Ingresses of an instance deployed otherwise, served by k3s's Traefik (the controller follows from the class)
+const edge = new Chart(app, 'edge', { namespace: 'social' });
+const ingress = new MastodonIngress(edge, 'ingress', { instance: 'social', version: '4.5.6', localDomain: 'social.example', webDomain: 'social.example', className: 'traefik', clusterIssuer: 'letsencrypt', maxBodySize: '500m' });
+// what Traefik cannot express is said, not dropped
+for (const w of ingress.warnings) console.log(`warning: ${w}`);
 
 app.synth();
