@@ -832,8 +832,8 @@ function mapTraffic(m: Mapper, release: string): void {
       else if (k === ANNOTATIONS.issuer) m.set('traffic.ingress.issuer', v, from);
       else if (k === ANNOTATIONS.bodySize) m.set('traffic.ingress.maxBodySize', v.toLowerCase(), from);
       else if (k.startsWith('nginx.ingress.kubernetes.io/proxy-')) m.unmapped(from, v, 'the generator sets the proxy timeouts and buffering each Ingress needs');
-      // the definition refuses the annotations the Ingresses generate (the webfinger redirect, its CORS)
-      else if (GENERATED.includes(k)) m.unmapped(from, v, 'the generator sets it on the Ingress that needs it (the redirect of the account domain\'s well-known paths)');
+      // the definition refuses the annotations the Ingresses generate (the webfinger redirect, its CORS, Traefik's router settings)
+      else if (GENERATED.includes(k)) m.unmapped(from, v, 'the generator sets it from the definition on the Ingresses that need it (traffic.ingress)');
       else own[k] = v;
     }
     if (Object.keys(own).length) m.set('traffic.ingress.annotations', own, 'ingress.annotations');
