@@ -22,7 +22,7 @@ const REDIS = ['redis-server', 'redis-cli'];
 const which = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const missing =
   missingComponents() ??
-  (KEDA.some((c) => !fs.existsSync(path.join(BIN, c))) ? `missing ${KEDA.join(', ')} (bash test/cluster/build.sh)` : undefined) ??
+  (KEDA.some((c) => !fs.existsSync(path.join(BIN, c))) ? `missing ${KEDA.join(', ')} (opt-in: KEDA_SCENARIO=1 bash test/cluster/build.sh)` : undefined) ??
   (REDIS.some((c) => !which(c)) ? 'missing redis-server, redis-cli (apt-get install redis-server)' : undefined);
 if (missing) console.log(`KEDA queue-scaling test skipped: ${missing}`);
 
