@@ -1,4 +1,5 @@
 /** Test helpers: a minimal valid definition, and shortcuts from definition to synthesized objects. */
+import { App } from 'cdk8s';
 import { stringify } from 'yaml';
 import { InstanceCharts } from '../charts/instance';
 import { parseDefinition } from '../src/definition/load';
@@ -84,4 +85,14 @@ export function container(deployment: any, name?: string): any {
 
 export function envOf(c: any): Record<string, any> {
   return Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
+}
+
+/** The construct validation errors `app.synth()` reports, one a line ([] when it synthesizes). */
+export function synthErrors(app: App): string[] {
+  try {
+    app.synth();
+    return [];
+  } catch (e) {
+    return (e as Error).message.split('\n').slice(1).map((l) => l.trim());
+  }
 }

@@ -14,7 +14,7 @@ import { InstanceModel } from '../model/model';
 import { VersionFacts, factsFor, formatVersion, parseVersion, supportedRange } from '../model/versions';
 import { FieldPath, Problem, show } from '../definition/problems';
 import { checkObjects, refuse } from './checks';
-import { Resources, SecretKeyRef, dragonfly as dragonflySchema, redisOperator as redisOperatorSchema } from '../definition/schema';
+import { REDIS_PORT, Resources, SecretKeyRef, dragonfly as dragonflySchema, redisOperator as redisOperatorSchema } from '../definition/schema';
 import { Schema } from '../definition/schema-builder';
 import { checkPart } from '../definition/load';
 import { DEFAULT_SPREAD, SpreadOptions, metadata, spreadOf, topologySpread } from './common';
@@ -241,7 +241,7 @@ export class SentinelRedis extends Construct {
         redisSentinelConfig: {
           redisReplicationName: name,
           masterGroupName: SENTINEL_MASTER,
-          redisPort: '6379',
+          redisPort: String(REDIS_PORT),
           quorum: String(Math.floor(r.sentinels / 2) + 1),
           redisReplicationPassword: secret ? { secretKeyRef: secret } : undefined,
         },

@@ -12,6 +12,9 @@ import { POSTGRES_DEFAULT_MAJOR } from '../model/versions';
 export const UNREACHABLE_TOLERATION_SECONDS = 0;
 export const NOT_READY_TOLERATION_SECONDS = 30;
 /** the official images, the defaults of image.repository and image.streamingRepository */
+/** Redis's and Sentinel's own ports: the operators' servers listen there, an external server unless its port says otherwise */
+export const REDIS_PORT = 6379;
+export const SENTINEL_PORT = 26379;
 /** the Prometheus exporters' port unless metrics.exporterPort says otherwise */
 export const EXPORTER_PORT = 9394;
 /** scheduling.zoneSpread and nodeSpread: required spreading refuses to schedule, preferred only tries */
@@ -396,7 +399,7 @@ export const redisOperator = s.object(
 const externalRedis = s.object(
   {
     host: s.req(server('Redis host')),
-    port: s.def(port('Redis port'), 6379),
+    port: s.def(port('Redis port'), REDIS_PORT),
     user: s.opt(s.string('Redis ACL user (REDIS_USER)')),
     passwordSecret: s.opt(secretKeyRef),
     tls: s.def(s.boolean('connect with TLS (rediss://, REDIS_DRIVER=ruby); with a password, Mastodon needs urlSecret'), false),

@@ -118,6 +118,7 @@ const HELM_CHARTS_1: Credential[] = [
 export const CREDENTIALS: Record<ChartFlavor, readonly Credential[]> = { 'chart-6': CHART_6, 'helm-charts-1': HELM_CHARTS_1 };
 
 const lookup = (values: unknown, p: string): unknown => p.split('.').reduce<unknown>((node, k) => (isObject(node) ? node[k] : undefined), values);
+const mapping = (v: unknown): Json => (isObject(v) ? v : {});
 const filled = (v: unknown) => (typeof v === 'string' && v.trim() !== '') || typeof v === 'number';
 
 /** An inline credential: where it is and where it goes. */
@@ -147,7 +148,7 @@ export function inlineCredentials(flavor: ChartFlavor, file: Json, defaults: Jso
   const keyName = (k: Credential['key']) => (typeof k === 'string' ? k : String(lookup(merged, k.path) || k.default));
   for (const c of CREDENTIALS[flavor]) {
     const paths = c.path.endsWith('.*')
-      ? Object.entries((lookup(file, c.path.slice(0, -2)) as Json | undefined) ?? {})
+      ? Object.entries(mapping(lookup(file, c.path.slice(0, -2))))
           .filter(([name]) => isCredentialName(name))
           .map(([name]) => `${c.path.slice(0, -2)}.${name}`)
       : [c.path];

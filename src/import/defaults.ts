@@ -96,9 +96,10 @@ function versionMatches(version: string, range: string): boolean {
 export function coalesce(defaults: Json, values: Json): Json {
   const out: Json = structuredClone(values);
   for (const [key, def] of Object.entries(defaults)) {
+    const own = out[key];
     if (!(key in out)) out[key] = structuredClone(def);
-    else if (out[key] === null) delete out[key];
-    else if (isObject(out[key]) && isObject(def)) out[key] = coalesce(def, out[key] as Json);
+    else if (own === null) delete out[key];
+    else if (isObject(own) && isObject(def)) out[key] = coalesce(def, own);
   }
   return out;
 }
@@ -135,7 +136,10 @@ const lookup = (values: unknown, p: string): unknown => p.split('.').reduce<unkn
 const setAt = (values: Json, p: string, value: unknown) => {
   const keys = p.split('.');
   let node = values;
-  for (const k of keys.slice(0, -1)) node = (node[k] = isObject(node[k]) ? node[k] : {}) as Json;
+  for (const k of keys.slice(0, -1)) {
+    const child = node[k];
+    node = isObject(child) ? child : (node[k] = {});
+  }
   node[keys[keys.length - 1]] = value;
 };
 const deleteAt = (values: Json, p: string) => {

@@ -13,6 +13,7 @@ import { VARIABLE_FIELDS } from '../constructs/environment';
 import { STREAMING_PORT, WEB_PORT } from '../constructs/common';
 import { GENERATED_INGRESS_ANNOTATIONS as ANNOTATIONS } from '../constructs/traffic';
 import { AUTH_PROVIDERS, AUTH_PROVIDER_NAMES, ProviderVariables } from '../model/auth';
+import { ImportError, Json, ValueAt, ValuesPath, readValue } from './values';
 
 export type { ChartFlavor } from './defaults';
 
@@ -58,9 +59,7 @@ export interface ImportReport {
   readonly notes: string[];
 }
 
-export class ImportError extends Error {}
-
-type Json = Record<string, unknown>;
+export { ImportError };
 const isSet = (v: unknown) => v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0) && !(isObject(v) && Object.keys(v).length === 0);
 /** `a.b[0].c` in a values tree */
 const lookupIn = (root: unknown, path: string): unknown =>
@@ -163,14 +162,19 @@ const REASONS: [string, string][] = [
 interface Mapper {
   readonly flavor: ChartFlavor;
   readonly def: Json;
-  /** first set value among the spellings (the file's value over the chart's default), marking them all as handled */
-  get(...paths: string[]): unknown;
-  /** the file's own value, undefined when the file leaves it to the chart's default */
-  own(path: string): unknown;
+  /**
+   * first set value among the spellings (the file's value over the chart's default), marking them all as
+   * handled; typed and checked by the values view (src/import/values.ts)
+   */
+  get<P extends ValuesPath>(...paths: P[]): ValueAt<P> | undefined;
+  /** the file's own value, undefined when the file leaves it to the chart's default (only listed, never mapped) */
+  own(path: ValuesPath): unknown;
   /** marks a subtree as handled: read elsewhere, or holding nothing that is set */
-  take(...paths: string[]): void;
+  take(...paths: ValuesPath[]): void;
   /** a subtree under a feature the values turn off: listed, not carried over */
-  inert(path: string, reason: string): void;
+  inert(path: ValuesPath, reason: string): void;
+  /** what the definition built so far holds at a dotted path */
+  built(to: string): unknown;
   set(to: string, value: unknown, from: string): void;
   note(message: string): void;
   unmapped(from: string, value: unknown, reason: string): void;
@@ -230,14 +234,14 @@ export function importHelmValues(values: unknown, options: ImportOptions = {}): 
   const m: Mapper = {
     flavor,
     def,
-    get(...paths) {
+    get<P extends ValuesPath>(...paths: P[]): ValueAt<P> | undefined {
       paths.forEach((p) => handled.add(p));
       for (const p of paths) {
         if (credentialPaths.has(p)) continue;
         if (isSet(lookup(p))) {
           lastFound = p;
           report.read.push(p);
-          return lookup(p);
+          return readValue(merged, p);
         }
       }
       return undefined;
@@ -247,6 +251,9 @@ export function importHelmValues(values: unknown, options: ImportOptions = {}): 
     },
     take(...paths) {
       paths.forEach((p) => handled.add(p));
+    },
+    built(to) {
+      return lookupIn(def, to);
     },
     inert(path, reason) {
       if (handled.has(path)) return;
@@ -260,7 +267,10 @@ export function importHelmValues(values: unknown, options: ImportOptions = {}): 
       const from = label.startsWith('(') || isSet(lookup(label)) || !lastFound ? label : lastFound;
       const keys = to.split('.');
       let node = def;
-      for (const k of keys.slice(0, -1)) node = (node[k] = isObject(node[k]) ? node[k] : {}) as Json;
+      for (const k of keys.slice(0, -1)) {
+        const child = node[k];
+        node = isObject(child) ? child : (node[k] = {});
+      }
       // a copy: shared objects would come out as YAML anchors and aliases
       node[keys[keys.length - 1]] = structuredClone(value);
       const fromDefault = !from.startsWith('(') && lookupIn(file, from.replace(/\[\d+\].*$/, '')) === undefined && lookupIn(chart.values, from.replace(/\[\d+\].*$/, '')) !== undefined;
@@ -311,8 +321,8 @@ function orderDefinition(def: Json): Json {
   return Object.fromEntries(Object.keys(def).sort((a, b) => order.indexOf(a) - order.indexOf(b)).map((k) => [k, def[k]]));
 }
 
-const snake = (m: Mapper, snakePath: string, camelPath: string) => (m.flavor === 'chart-6' ? snakePath : camelPath);
-const int = (v: unknown) => (v === undefined || v === '' ? undefined : Number.parseInt(String(v), 10));
+/** chart 6.x's spelling of a key, or helm-charts 1.x's */
+const snake = <S extends ValuesPath, C extends ValuesPath>(m: Mapper, snakePath: S, camelPath: C): S | C => (m.flavor === 'chart-6' ? snakePath : camelPath);
 const dnsName = (v: string) => v.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
 
 /** Helm's usual fullname: the release name, with the chart name unless it already contains it. */
@@ -320,8 +330,8 @@ const fullname = (release: string) => (release.includes('mastodon') ? release : 
 
 function mapInstance(m: Mapper, release: string, options: ImportOptions, appVersion: string): void {
   m.set('name', dnsName(options.name ?? release), '(release name)');
-  const tag = m.get('image.tag') as string | undefined;
-  const semverTag = typeof tag === 'string' && /^v?\d+\.\d+\.\d+$/.test(tag) ? tag.replace(/^v/, '') : undefined;
+  const tag = m.get('image.tag');
+  const semverTag = tag && /^v?\d+\.\d+\.\d+$/.test(tag) ? tag.replace(/^v/, '') : undefined;
   // without image.tag the chart runs its appVersion, known only when the chart version is
   const version = options.version ?? semverTag ?? (options.chartVersion && !tag ? appVersion : undefined);
   if (!version) {
@@ -331,43 +341,44 @@ function mapInstance(m: Mapper, release: string, options: ImportOptions, appVers
   if (options.namespace) m.set('namespace', options.namespace, '(--namespace)');
   // the release has a database: migrations must run db:migrate (a no-op at the same version), never db:prepare
   m.set('upgrade.from', version, '(the running release)');
-  if (tag && !semverTag) m.set('image.tag', String(tag), 'image.tag');
+  if (tag && !semverTag) m.set('image.tag', tag, 'image.tag');
   m.set('image.repository', m.get('image.repository'), 'image.repository');
   const pull = m.get('image.pullPolicy');
   if (pull === 'Always' || pull === 'IfNotPresent') m.set('image.pullPolicy', pull, 'image.pullPolicy');
   else if (pull) m.unmapped('image.pullPolicy', pull, 'only IfNotPresent and Always');
-  const pullSecrets = m.get('imagePullSecrets') as { name: string }[] | undefined;
-  if (pullSecrets) m.set('image.pullSecrets', pullSecrets.map((s) => s.name), 'imagePullSecrets');
+  const pullSecrets = m.get('imagePullSecrets');
+  if (pullSecrets) m.set('image.pullSecrets', pullSecrets.flatMap((s) => (s.name ? [s.name] : [])), 'imagePullSecrets');
 
   m.set('domain', m.get(snake(m, 'mastodon.local_domain', 'mastodon.localDomain')), snake(m, 'mastodon.local_domain', 'mastodon.localDomain'));
   m.set('webDomain', m.get(snake(m, 'mastodon.web_domain', 'mastodon.webDomain')), snake(m, 'mastodon.web_domain', 'mastodon.webDomain'));
   m.set('alternateDomains', m.get(snake(m, 'mastodon.alternate_domains', 'mastodon.alternateDomains')), snake(m, 'mastodon.alternate_domains', 'mastodon.alternateDomains'));
   const proxies = m.get('mastodon.trusted_proxy_ip', 'mastodon.trustedProxyIp');
-  if (proxies) m.set('trustedProxyIps', String(proxies).split(/[,\s]+/).filter(Boolean), snake(m, 'mastodon.trusted_proxy_ip', 'mastodon.trustedProxyIp'));
+  if (proxies) m.set('trustedProxyIps', proxies.split(/[,\s]+/).filter(Boolean), snake(m, 'mastodon.trusted_proxy_ip', 'mastodon.trustedProxyIp'));
 
   // instance-wide switches Mastodon reads from the environment
-  const env: [string, string, (v: unknown) => string | undefined][] = [
-    ['mastodon.singleUserMode', 'SINGLE_USER_MODE', (v) => (truthy(v) ? 'true' : undefined)],
-    ['mastodon.authorizedFetch', 'AUTHORIZED_FETCH', (v) => (truthy(v) ? 'true' : undefined)],
-    ['mastodon.limitedFederationMode', 'LIMITED_FEDERATION_MODE', (v) => (truthy(v) ? 'true' : undefined)],
-    ['mastodon.locale', 'DEFAULT_LOCALE', (v) => (v ? String(v) : undefined)],
-    ['mastodon.forceLocale', 'FORCE_DEFAULT_LOCALE', (v) => (truthy(v) ? 'true' : undefined)],
-    // UTC is the images' own zone
-    ['timezone', 'TZ', (v) => (v && v !== 'UTC' ? String(v) : undefined)],
-  ];
-  for (const [from, name, value] of env) m.set(`env.${name}`, value(m.get(from)), from);
+  const switches = [
+    ['mastodon.singleUserMode', 'SINGLE_USER_MODE'],
+    ['mastodon.authorizedFetch', 'AUTHORIZED_FETCH'],
+    ['mastodon.limitedFederationMode', 'LIMITED_FEDERATION_MODE'],
+    ['mastodon.forceLocale', 'FORCE_DEFAULT_LOCALE'],
+  ] as const;
+  for (const [from, name] of switches) m.set(`env.${name}`, m.get(from) ? 'true' : undefined, from);
+  m.set('env.DEFAULT_LOCALE', m.get('mastodon.locale') || undefined, 'mastodon.locale');
+  // UTC is the images' own zone
+  const zone = m.get('timezone');
+  m.set('env.TZ', zone && zone !== 'UTC' ? zone : undefined, 'timezone');
 
   m.set('logging.railsLogLevel', m.get('mastodon.logLevel.rails'), 'mastodon.logLevel.rails');
   m.set('logging.streamingLogLevel', m.get('mastodon.logLevel.streaming'), 'mastodon.logLevel.streaming');
 
-  if (truthy(m.get('mastodon.createAdmin.enabled'))) {
+  if (m.get('mastodon.createAdmin.enabled')) {
     m.set('admin.username', m.get('mastodon.createAdmin.username'), 'mastodon.createAdmin.username');
     m.set('admin.email', m.get('mastodon.createAdmin.email'), 'mastodon.createAdmin.email');
     m.take('mastodon.createAdmin.enabled');
   } else m.inert('mastodon.createAdmin', 'createAdmin is off');
   // every Job and CronJob: the chart gives each its own nodeSelector, or the top-level one
-  const jobSelectors = ['mastodon.hooks.dbMigrate.nodeSelector', 'mastodon.hooks.dbPrepare.nodeSelector', 'mastodon.createAdmin.nodeSelector', 'mastodon.hooks.deploySearch.nodeSelector', 'mastodon.cron.removeMedia.nodeSelector'];
-  m.set('jobs.nodeSelector', m.get(...jobSelectors, ...(m.flavor === 'chart-6' ? ['nodeSelector'] : [])), 'mastodon.hooks.dbMigrate.nodeSelector');
+  const jobSelectors = ['mastodon.hooks.dbMigrate.nodeSelector', 'mastodon.hooks.dbPrepare.nodeSelector', 'mastodon.createAdmin.nodeSelector', 'mastodon.hooks.deploySearch.nodeSelector', 'mastodon.cron.removeMedia.nodeSelector'] as const;
+  m.set('jobs.nodeSelector', m.get(...jobSelectors, ...(m.flavor === 'chart-6' ? (['nodeSelector'] as const) : [])), 'mastodon.hooks.dbMigrate.nodeSelector');
   if (m.flavor === 'chart-6') m.set('jobs.tolerations', m.get('tolerations'), 'tolerations');
   if (m.get('mastodon.cron.removeMedia.enabled') === false) m.set('maintenance.mediaRemove.enabled', false, 'mastodon.cron.removeMedia.enabled');
   m.set('maintenance.mediaRemove.schedule', m.get('mastodon.cron.removeMedia.schedule'), 'mastodon.cron.removeMedia.schedule');
@@ -378,20 +389,21 @@ function mapInstance(m: Mapper, release: string, options: ImportOptions, appVers
   m.set('flux', { sourceName: 'flux-system' }, '(Flux source)');
 }
 
-/** Helm templates test values for truth: a string "false" is true to them, but Terraform's set writes booleans as strings */
-const truthy = (v: unknown) => v === true || v === 'true';
-
 function secretRef(name: string, key: string) {
   return { name, key };
 }
 
+/** The keys whose value names the keys of a Secret (helm-charts 1.x's `existingSecretKeys`). */
+type KeyedBase = { [P in ValuesPath]: P extends `${infer B}.existingSecretKeys` ? B : never }[ValuesPath];
+
 /** Helm's Secret keys of the successor chart: `existingSecretKeys.<field>` (the chart's defaults fill them in). */
-function keyOf(m: Mapper, base: string, field: string, fallback: string): string {
-  return String(m.get(`${base}.existingSecretKeys.${field}`) ?? fallback);
+function keyOf(m: Mapper, base: KeyedBase, field: string, fallback: string): string {
+  const keys: Readonly<Record<string, string>> | undefined = m.get(`${base}.existingSecretKeys`);
+  return keys?.[field] || fallback;
 }
 
 function mapSecrets(m: Mapper, release: string): void {
-  const existing = m.get('mastodon.secrets.existingSecret') as string | undefined;
+  const existing = m.get('mastodon.secrets.existingSecret');
   // inline values were refused before mapping; what is left names the Secret
   m.take('mastodon.secrets');
   const name = existing ?? (m.flavor === 'chart-6' ? fullname(release) : `${fullname(release)}-secrets`);
@@ -405,14 +417,14 @@ function mapSecrets(m: Mapper, release: string): void {
 function mapDatabase(m: Mapper, release: string): void {
   const six = m.flavor === 'chart-6';
   // chart 6.x: the bundled subchart's Service wins over any hostname while postgresql.enabled
-  const bundled = six && truthy(m.get('postgresql.enabled'));
+  const bundled = six && m.get('postgresql.enabled') === true;
   m.take('postgresql.enabled');
   const hostPath = six ? 'postgresql.postgresqlHostname' : 'postgresql.hostname';
   const portPath = six ? 'postgresql.postgresqlPort' : 'postgresql.port';
-  const appHost = bundled ? `${release}-postgresql` : (m.get(hostPath) as string | undefined);
+  const appHost = bundled ? `${release}-postgresql` : m.get(hostPath);
   if (bundled && m.own(hostPath)) m.unmapped(hostPath, m.own(hostPath), 'the chart ignores it while postgresql.enabled is true (the bundled PostgreSQL is used)');
   // the bundled PostgreSQL is copied into a CloudNativePG Cluster: the chart's direct host (if any) no longer applies
-  const direct = bundled ? undefined : (m.get('postgresql.direct.hostname') as string | undefined);
+  const direct = bundled ? undefined : m.get('postgresql.direct.hostname');
   if (bundled) {
     if (m.own('postgresql.direct')) m.unmapped('postgresql.direct', m.own('postgresql.direct'), 'migrations connect to the CloudNativePG Cluster\'s -rw Service');
     m.take('postgresql.direct');
@@ -420,9 +432,9 @@ function mapDatabase(m: Mapper, release: string): void {
   const host = direct ?? appHost;
   if (!host) throw new ImportError(`the values name no PostgreSQL host (${hostPath}); the definition needs one`);
   if (!bundled) m.set('database.host', host, direct ? 'postgresql.direct.hostname' : hostPath);
-  const appPort = bundled ? 5432 : int(m.get(portPath));
-  if (!bundled) m.set('database.port', int(m.get('postgresql.direct.port')) ?? appPort, direct ? 'postgresql.direct.port' : portPath);
-  const preparedStatements = !['false', false].includes(m.get('mastodon.preparedStatements', 'postgresql.preparedStatements') as string | boolean);
+  const appPort = bundled ? 5432 : m.get(portPath);
+  if (!bundled) m.set('database.port', m.get('postgresql.direct.port') ?? appPort, direct ? 'postgresql.direct.port' : portPath);
+  const preparedStatements = m.get('mastodon.preparedStatements', 'postgresql.preparedStatements') !== false;
   m.take('mastodon.preparedStatements', 'postgresql.preparedStatements');
   if (direct && appHost && direct !== appHost) {
     // the app through one host and migrations directly: a pooler; without prepared statements, one in transaction mode
@@ -435,7 +447,7 @@ function mapDatabase(m: Mapper, release: string): void {
   m.set('database.name', m.get('postgresql.direct.database', namePath), namePath);
   const userPath = six ? 'postgresql.auth.username' : 'postgresql.username';
   const secretPath = six ? 'postgresql.auth.existingSecret' : 'postgresql.existingSecret';
-  const existing = m.get(secretPath) as string | undefined;
+  const existing = m.get(secretPath);
   if (!six && existing) m.set('database.userSecret', secretRef(existing, keyOf(m, 'postgresql', 'username', 'username')), 'postgresql.existingSecretKeys.username');
   else m.set('database.user', m.get(userPath), userPath);
   m.take(userPath, 'postgresql.existingSecretKeys', 'postgresql.auth');
@@ -444,8 +456,8 @@ function mapDatabase(m: Mapper, release: string): void {
   const password = secretRef(passwordSecret, six ? 'password' : keyOf(m, 'postgresql', 'password', 'password'));
   if (bundled) {
     // a Cluster that copies the running database at its creation; afterwards it owns its data and its <cluster>-app Secret
-    const name = (m.get(namePath) as string | undefined) ?? 'mastodon_production';
-    const user = (m.get(userPath) as string | undefined) ?? 'mastodon';
+    const name = m.get(namePath) ?? 'mastodon_production';
+    const user = m.get(userPath) ?? 'mastodon';
     m.set('database.cloudnativePg', { import: { host: appHost, port: 5432, database: name, user, passwordSecret: password } }, 'postgresql.enabled');
     m.note(
       `the chart's bundled PostgreSQL (${appHost}) is copied into a CloudNativePG Cluster (database.cloudnativePg.import: pg_dump of ${name} as ${user}, password from ${password.name}/${password.key}: CloudNativePG's microservice import): the operator must be installed, and the copy is taken when the Cluster is created, so stop writes first (scale the release's web and Sidekiq to 0) and uninstall the release only after verifying the copy (README, "Coming from the Helm chart")`,
@@ -455,14 +467,14 @@ function mapDatabase(m: Mapper, release: string): void {
     if (!existing) m.note(`database.passwordSecret is ${passwordSecret}/password, the Secret the chart generates: check it`);
   }
 
-  const replicaHost = m.get('postgresql.readReplica.hostname') as string | undefined;
-  const r = six ? 'postgresql.readReplica.auth' : 'postgresql.readReplica';
+  const replicaHost = m.get('postgresql.readReplica.hostname');
+  const r = six ? ('postgresql.readReplica.auth' as const) : ('postgresql.readReplica' as const);
   if (!replicaHost) m.inert('postgresql.readReplica', 'no read replica host');
   if (replicaHost) {
     m.set('database.replica.host', replicaHost, 'postgresql.readReplica.hostname');
-    m.set('database.replica.port', int(m.get('postgresql.readReplica.port')), 'postgresql.readReplica.port');
+    m.set('database.replica.port', m.get('postgresql.readReplica.port'), 'postgresql.readReplica.port');
     m.set('database.replica.name', m.get(`${r}.database`), `${r}.database`);
-    const rs = m.get(`${r}.existingSecret`) as string | undefined;
+    const rs = m.get(`${r}.existingSecret`);
     if (!six && rs) m.set('database.replica.userSecret', secretRef(rs, keyOf(m, 'postgresql.readReplica', 'username', 'username')), 'postgresql.readReplica.existingSecretKeys.username');
     else m.set('database.replica.user', m.get(`${r}.username`), `${r}.username`);
     if (rs) m.set('database.replica.passwordSecret', secretRef(rs, six ? 'password' : keyOf(m, 'postgresql.readReplica', 'password', 'password')), `${r}.existingSecret`);
@@ -472,18 +484,18 @@ function mapDatabase(m: Mapper, release: string): void {
 
 function mapRedis(m: Mapper, release: string): void {
   const six = m.flavor === 'chart-6';
-  const bundled = six && truthy(m.get('redis.enabled'));
+  const bundled = six && m.get('redis.enabled') === true;
   m.take('redis.enabled');
   const main = (() => {
-    const host = bundled ? `${release}-redis-master` : (m.get('redis.hostname') as string | undefined);
+    const host = bundled ? `${release}-redis-master` : m.get('redis.hostname');
     if (bundled && m.own('redis.hostname')) m.unmapped('redis.hostname', m.own('redis.hostname'), 'the chart ignores it while redis.enabled is true (the bundled Redis is used)');
     if (!host) throw new ImportError('the values name no Redis host (redis.hostname); the definition needs one');
     // chart 6: REDIS_PASSWORD always comes from a Secret: the given one, the bundled chart's, or (empty) the chart's own
-    const existing = (six ? m.get('redis.auth.existingSecret', 'redis.existingSecret') : m.get('redis.existingSecret')) as string | undefined;
+    const existing = six ? m.get('redis.auth.existingSecret', 'redis.existingSecret') : m.get('redis.existingSecret');
     const secret = existing ?? (bundled ? `${release}-redis` : six ? undefined : `${fullname(release)}-redis-auth`);
-    const key = six ? String(m.get('redis.auth.existingSecretKey') ?? 'redis-password') : keyOf(m, 'redis', 'password', 'password');
+    const key = six ? (m.get('redis.auth.existingSecretKey') ?? 'redis-password') : keyOf(m, 'redis', 'password', 'password');
     m.take('redis.auth', 'redis.existingSecretKeys');
-    return { host, port: int(m.get('redis.port')), ...(secret ? { passwordSecret: secretRef(secret, key) } : {}) };
+    return { host, port: m.get('redis.port'), ...(secret ? { passwordSecret: secretRef(secret, key) } : {}) };
   })();
   if (bundled) {
     // a Dragonfly run by its operator replaces the bundled Redis (Sidekiq and cache fall back to main, as they shared it)
@@ -492,44 +504,44 @@ function mapRedis(m: Mapper, release: string): void {
       `the chart's bundled Redis (${main.host}) is replaced by a Dragonfly (redis.main.dragonfly; the Dragonfly operator must be installed${main.passwordSecret ? `; its password is ${main.passwordSecret.name}/${main.passwordSecret.key}, which helm uninstall deletes unless annotated helm.sh/resource-policy=keep` : ''}). Nothing is copied: drain Sidekiq before switching (web scaled to 0, Sidekiq running until its queues are empty; jobs waiting in the retry and scheduled sets are lost), the cache is rebuilt on its own, and home feeds are rebuilt with tootctl feeds build`,
     );
   } else m.set('redis.main.external', main, 'redis.hostname');
-  for (const sub of ['sidekiq', 'cache']) {
-    const base = `redis.${sub}`;
-    if (!truthy(m.get(`${base}.enabled`))) {
+  for (const sub of ['sidekiq', 'cache'] as const) {
+    const base = `redis.${sub}` as const;
+    if (m.get(`${base}.enabled`) !== true) {
       m.inert(base, `a separate ${sub} Redis is off`);
       continue;
     }
     // chart 6.x falls back to redis.hostname (not the bundled Service) and reads a password only from the role's own Secret
-    const host = (m.get(`${base}.hostname`) as string | undefined) ?? (six ? (m.get('redis.hostname') as string | undefined) : undefined);
+    const host = m.get(`${base}.hostname`) ?? (six ? m.get('redis.hostname') : undefined);
     if (!host) throw new ImportError(`${base}.enabled without ${base}.hostname${six ? ' or redis.hostname' : ''}: the chart renders an empty host`);
-    const existing = m.get(six ? `${base}.auth.existingSecret` : `${base}.existingSecret`) as string | undefined;
+    const existing = m.get(six ? `${base}.auth.existingSecret` : `${base}.existingSecret`);
     const secret = existing ?? (six ? undefined : `${fullname(release)}-redis-${sub}-auth`);
-    const key = six ? String(m.get(`${base}.auth.existingSecretKey`) ?? 'redis-password') : keyOf(m, base, 'password', 'password');
-    m.set(`redis.${sub}.external`, { host, port: int(m.get(`${base}.port`) ?? m.get('redis.port')), ...(secret ? { passwordSecret: secretRef(secret, key) } : {}) }, base);
+    const key = six ? (m.get(`${base}.auth.existingSecretKey`) ?? 'redis-password') : keyOf(m, base, 'password', 'password');
+    m.set(`redis.${sub}.external`, { host, port: (m.get(`${base}.port`) ?? m.get('redis.port')), ...(secret ? { passwordSecret: secretRef(secret, key) } : {}) }, base);
     m.take(base);
   }
 }
 
 function mapSearch(m: Mapper, release: string): void {
   const six = m.flavor === 'chart-6';
-  const enabled = truthy(m.get('elasticsearch.enabled'));
-  const host = m.get('elasticsearch.hostname') as string | undefined;
+  const enabled = m.get('elasticsearch.enabled') === true;
+  const host = m.get('elasticsearch.hostname');
   // chart 6.x: the bundled Elasticsearch, or a hostname; helm-charts 1.x: search only when enabled (its hostname is required then)
   if (!enabled && !(six && host)) {
     m.inert('elasticsearch', six ? 'search is off (no bundled Elasticsearch, no hostname)' : 'search is off (elasticsearch.enabled is false)');
     m.inert('mastodon.hooks.deploySearch', 'search is off');
     return;
   }
-  const tls = truthy(m.get('elasticsearch.tls'));
+  const tls = m.get('elasticsearch.tls') === true;
   const bundled = six && enabled;
   if (bundled && m.own('elasticsearch.hostname')) m.unmapped('elasticsearch.hostname', host, 'the chart ignores it while elasticsearch.enabled is true (the bundled Elasticsearch is used)');
   const resolved = bundled ? `${release}-elasticsearch-master-hl` : host;
   if (!resolved) throw new ImportError('elasticsearch.enabled without elasticsearch.hostname: the chart needs one');
   m.set('search.host', tls && !bundled && !resolved.startsWith('http') ? `https://${resolved}` : resolved, bundled ? 'elasticsearch.enabled' : 'elasticsearch.hostname');
   if (bundled) m.note(`the chart's bundled Elasticsearch (${resolved}) keeps running only while its Helm release exists`);
-  m.set('search.port', bundled ? 9200 : int(m.get('elasticsearch.port')), 'elasticsearch.port');
+  m.set('search.port', bundled ? 9200 : m.get('elasticsearch.port'), 'elasticsearch.port');
   m.set('search.preset', m.get('elasticsearch.preset'), 'elasticsearch.preset');
   m.set('search.prefix', m.get('elasticsearch.indexPrefix'), 'elasticsearch.indexPrefix');
-  const existing = m.get('elasticsearch.existingSecret') as string | undefined;
+  const existing = m.get('elasticsearch.existingSecret');
   if (!six) {
     // 1.x reads user and password from a Secret, its own when none is given
     const secret = existing ?? `${fullname(release)}-elasticsearch-auth`;
@@ -541,34 +553,34 @@ function mapSearch(m: Mapper, release: string): void {
     if (existing) m.set('search.passwordSecret', secretRef(existing, 'password'), 'elasticsearch.existingSecret');
   }
   m.take('elasticsearch.username', 'elasticsearch.existingSecretKeys');
-  const ca = m.get('elasticsearch.caSecret.name') as string | undefined;
-  if (ca) m.set('search.caSecret', secretRef(ca, String(m.get('elasticsearch.caSecret.key') ?? 'ca.crt')), 'elasticsearch.caSecret');
+  const ca = m.get('elasticsearch.caSecret.name');
+  if (ca) m.set('search.caSecret', secretRef(ca, m.get('elasticsearch.caSecret.key') ?? 'ca.crt'), 'elasticsearch.caSecret');
   m.take('elasticsearch.caSecret.key', 'elasticsearch.tls', 'elasticsearch.enabled');
   // chart 6.x runs its search Job only for the bundled Elasticsearch
-  if (truthy(m.get('mastodon.hooks.deploySearch.enabled')) && (!six || bundled)) m.set('search.initialize', true, 'mastodon.hooks.deploySearch.enabled');
+  if (m.get('mastodon.hooks.deploySearch.enabled') === true && (!six || bundled)) m.set('search.initialize', true, 'mastodon.hooks.deploySearch.enabled');
   else if (m.own('mastodon.hooks.deploySearch.enabled')) m.unmapped('mastodon.hooks.deploySearch.enabled', true, 'chart 6.x runs the search Job only with the bundled Elasticsearch (elasticsearch.enabled)');
 }
 
 function mapStorage(m: Mapper): void {
   const six = m.flavor === 'chart-6';
   const s = 'mastodon.s3';
-  if (truthy(m.get(`${s}.enabled`))) {
-    const f = (snakeKey: string, camelKey: string) => `${s}.${six ? snakeKey : camelKey}`;
+  if (m.get(`${s}.enabled`) === true) {
+    const f = <S extends string, C extends string>(snakeKey: S, camelKey: C) => (six ? (`${s}.${snakeKey}` as const) : (`${s}.${camelKey}` as const));
     m.set('storage.s3.bucket', m.get(`${s}.bucket`), `${s}.bucket`);
     m.set('storage.s3.region', m.get(`${s}.region`), `${s}.region`);
     // the AWS SDK takes only a URL (helm-charts 1.x's own example gives a bare host)
-    const endpoint = m.get(`${s}.endpoint`) as string | undefined;
-    const url = endpoint && !/^https?:\/\//.test(endpoint) ? `${String(m.get(`${s}.protocol`) ?? 'https')}://${endpoint}` : endpoint;
+    const endpoint = m.get(`${s}.endpoint`);
+    const url = endpoint && !/^https?:\/\//.test(endpoint) ? `${m.get(`${s}.protocol`) ?? 'https'}://${endpoint}` : endpoint;
     if (url !== endpoint) m.note(`storage.s3.endpoint is ${url}: the values gave ${endpoint}, without the scheme the AWS SDK needs`);
     m.set('storage.s3.endpoint', url, `${s}.endpoint`);
     m.set('storage.s3.hostname', m.get(`${s}.hostname`), `${s}.hostname`);
     m.set('storage.s3.protocol', m.get(`${s}.protocol`), `${s}.protocol`);
     m.set('storage.s3.permission', m.get(`${s}.permission`), `${s}.permission`);
     m.set('storage.s3.aliasHost', m.get(f('alias_host', 'aliasHost')), f('alias_host', 'aliasHost'));
-    m.set('storage.s3.multipartThresholdBytes', int(m.get(f('multipart_threshold', 'multipartThreshold'))), f('multipart_threshold', 'multipartThreshold'));
+    m.set('storage.s3.multipartThresholdBytes', m.get(f('multipart_threshold', 'multipartThreshold')), f('multipart_threshold', 'multipartThreshold'));
     const pathStyle = m.get(f('override_path_style', 'overridePathStyle'));
-    if (truthy(pathStyle)) m.set('storage.s3.overridePathStyle', true, f('override_path_style', 'overridePathStyle'));
-    const existing = m.get(`${s}.existingSecret`) as string | undefined;
+    if (pathStyle) m.set('storage.s3.overridePathStyle', true, f('override_path_style', 'overridePathStyle'));
+    const existing = m.get(`${s}.existingSecret`);
     if (existing) {
       m.set('storage.s3.accessKeyIdSecret', secretRef(existing, six ? 'AWS_ACCESS_KEY_ID' : keyOf(m, s, 'accessKeyId', 'access-key-id')), `${s}.existingSecret`);
       m.set('storage.s3.secretAccessKeySecret', secretRef(existing, six ? 'AWS_SECRET_ACCESS_KEY' : keyOf(m, s, 'secretAccessKey', 'secret-access-key')), `${s}.existingSecret`);
@@ -579,11 +591,11 @@ function mapStorage(m: Mapper): void {
     m.inert(six ? 'mastodon.persistence.system' : 'mastodon.pvc.system', 'media are on S3 (mastodon.s3.enabled)');
     m.inert(six ? 'mastodon.persistence.assets' : 'mastodon.pvc.assets', 'media are on S3 (mastodon.s3.enabled)');
   } else {
-    const p = six ? 'mastodon.persistence.system' : 'mastodon.pvc.system';
+    const p = six ? ('mastodon.persistence.system' as const) : ('mastodon.pvc.system' as const);
     const existingClaim = m.get(`${p}.existingClaim`);
     m.set('storage.volume', {
-      size: String(m.get(`${p}.resources.requests.storage`) ?? '100Gi'),
-      accessMode: (m.get(`${p}.accessMode`) as string | undefined) ?? 'ReadWriteOnce',
+      size: m.get(`${p}.resources.requests.storage`) ?? '100Gi',
+      accessMode: m.get(`${p}.accessMode`) ?? 'ReadWriteOnce',
       ...(existingClaim ? { existingClaim } : {}),
       ...(m.get(`${p}.storageClassName`, `${p}.storageClass`) ? { storageClass: m.get(`${p}.storageClassName`, `${p}.storageClass`) } : {}),
     }, p);
@@ -596,12 +608,12 @@ function mapStorage(m: Mapper): void {
 
 function mapSmtp(m: Mapper, release: string): void {
   const six = m.flavor === 'chart-6';
-  const server = (base: string, to: string, bulk: boolean) => {
-    const f = (snakeKey: string, camelKey: string) => `${base}.${six ? snakeKey : camelKey}`;
+  const server = (base: 'mastodon.smtp' | 'mastodon.smtp.bulk', to: string, bulk: boolean) => {
+    const f = <S extends string, C extends string>(snakeKey: S, camelKey: C) => (six ? (`${base}.${snakeKey}` as const) : (`${base}.${camelKey}` as const));
     m.set(`${to}.server`, m.get(`${base}.server`), `${base}.server`);
-    m.set(`${to}.port`, int(m.get(`${base}.port`)), `${base}.port`);
+    m.set(`${to}.port`, m.get(`${base}.port`), `${base}.port`);
     const tls = m.get(`${base}.tls`);
-    const implicitTls = truthy(tls);
+    const implicitTls = tls === true;
     if (tls !== undefined) m.set(`${to}.tls`, implicitTls, `${base}.tls`);
     // with implicit TLS only "never" works from 4.5 (the generator's default then); without a login, no AUTH.
     // A chart default that does not fit is left to the generator's default; a value the file sets is listed.
@@ -620,7 +632,7 @@ function mapSmtp(m: Mapper, release: string): void {
     m.set(`${to}.opensslVerifyMode`, m.get(f('openssl_verify_mode', 'opensslVerifyMode')), f('openssl_verify_mode', 'opensslVerifyMode'));
     const ca = m.get(f('ca_file', 'caFile'));
     if (ca && ca !== '/etc/ssl/certs/ca-certificates.crt') m.unmapped(f('ca_file', 'caFile'), ca, 'a CA file path in the image: give the CA as smtp.caSecret (or caBundle) instead');
-    const existing = m.get(`${base}.existingSecret`) as string | undefined;
+    const existing = m.get(`${base}.existingSecret`);
     const loginPath = f('login', 'username');
     if (existing) {
       m.set(`${to}.loginSecret`, secretRef(existing, six ? 'login' : keyOf(m, base, 'username', 'username')), `${base}.existingSecret`);
@@ -638,19 +650,19 @@ function mapSmtp(m: Mapper, release: string): void {
     return;
   }
   server('mastodon.smtp', 'smtp', false);
-  const fromPath = six ? 'mastodon.smtp.from_address' : 'mastodon.smtp.fromAddress';
+  const fromPath = snake(m, 'mastodon.smtp.from_address', 'mastodon.smtp.fromAddress');
   const from = m.get(fromPath);
   m.set('smtp.fromAddress', from ?? `notifications@${m.def.domain}`, from ? fromPath : '(LOCAL_DOMAIN)');
-  if (!m.own(fromPath)) m.note(`smtp.fromAddress is ${String(m.def.smtp && (m.def.smtp as Json).fromAddress)}${from ? ', the chart\'s default' : ''}: set your own sender`);
+  if (!m.own(fromPath)) m.note(`smtp.fromAddress is ${String(m.built('smtp.fromAddress'))}${from ? ', the chart\'s default' : ''}: set your own sender`);
   m.set('smtp.replyTo', m.get(six ? 'mastodon.smtp.reply_to' : 'mastodon.smtp.replyTo'), six ? 'mastodon.smtp.reply_to' : 'mastodon.smtp.replyTo');
   m.set('smtp.returnPath', m.get(six ? 'mastodon.smtp.return_path' : 'mastodon.smtp.returnPath'), six ? 'mastodon.smtp.return_path' : 'mastodon.smtp.returnPath');
-  const deliveryPath = six ? 'mastodon.smtp.delivery_method' : 'mastodon.smtp.deliveryMethod';
+  const deliveryPath = snake(m, 'mastodon.smtp.delivery_method', 'mastodon.smtp.deliveryMethod');
   const delivery = m.get(deliveryPath);
   if (delivery === 'sendmail') m.set('smtp.deliveryMethod', 'sendmail', deliveryPath);
   else if (delivery && delivery !== 'smtp') m.unmapped(deliveryPath, delivery, 'only smtp and sendmail deliver mail in production');
-  if (truthy(m.get('mastodon.smtp.bulk.enabled'))) {
+  if (m.get('mastodon.smtp.bulk.enabled') === true) {
     server('mastodon.smtp.bulk', 'smtp.bulk', true);
-    const bulkFrom = six ? 'mastodon.smtp.bulk.from_address' : 'mastodon.smtp.bulk.fromAddress';
+    const bulkFrom = snake(m, 'mastodon.smtp.bulk.from_address', 'mastodon.smtp.bulk.fromAddress');
     const value = m.get(bulkFrom);
     if (value && value !== m.get(fromPath)) m.unmapped(bulkFrom, value, 'Mastodon reads no BULK_SMTP_FROM_ADDRESS: bulk mail goes out from smtp.fromAddress');
     m.take('mastodon.smtp.bulk');
@@ -682,18 +694,21 @@ function fieldValue(field: string, text: string): unknown {
  * Variables the generator sets from definition fields (src/constructs/environment.ts), when given as extra
  * variables: the typed field (the value is then checked like any other), otherwise listed with where it comes from.
  */
-function envMap(m: Mapper, from: string, to: string): void {
+function envMap(m: Mapper, from: Extract<ValuesPath, `${string}extraEnvVars`>, to: string): void {
   const env = m.get(from);
-  if (!isObject(env)) return;
+  if (!env) return;
   for (const [k, v] of Object.entries(env)) {
     const path = `${from}.${k}`;
     const target = VARIABLE_FIELDS.get(k);
     const parent = target?.split('.').slice(0, -1).join('.');
-    if (target && lookupIn(m.def, target) === undefined && (!parent || isObject(lookupIn(m.def, parent)))) m.set(target, fieldValue(target, String(v)), path);
+    if (target && lookupIn(m.def, target) === undefined && (!parent || isObject(lookupIn(m.def, parent)))) m.set(target, fieldValue(target, v), path);
     else if (target) m.unmapped(path, v, lookupIn(m.def, target) !== undefined ? `${target} is set from the chart's own key, which wins` : `${target} needs ${parent}, which these values do not turn on`);
-    else m.set(`${to}.${k}`, String(v), path);
+    else m.set(`${to}.${k}`, v, path);
   }
 }
+
+/** One of mastodon.sidekiq.workers, as the values view reads it. */
+type Worker = NonNullable<ValueAt<'mastodon.sidekiq.workers'>>[number];
 
 function mapProcesses(m: Mapper): void {
   // chart-wide pod settings apply to every component that has none of its own
@@ -708,14 +723,15 @@ function mapProcesses(m: Mapper): void {
     volumeMounts: m.get('volumeMounts'),
   };
   const sa = serviceAccount(m);
-  const component = (to: string, base: string, extra: { sidekiqGroup?: Json } = {}) => {
-    const own = (k: string) => (extra.sidekiqGroup && isSet(extra.sidekiqGroup[k]) ? extra.sidekiqGroup[k] : m.get(`${base}.${k}`));
-    const res = resources(own('resources') ?? global.resources);
+  const component = (to: string, base: 'mastodon.web' | 'mastodon.streaming' | 'mastodon.sidekiq', group?: Worker) => {
+    // a Sidekiq worker's own settings win over mastodon.sidekiq's, which win over the chart-wide ones
+    const ownResources = isSet(group?.resources) ? group?.resources : m.get(`${base}.resources`);
+    const res = resources(ownResources ?? global.resources);
     if (res) m.set(`${to}.resources`, res, `${base}.resources`);
-    else if (isSet(own('resources') ?? global.resources)) m.unmapped(`${base}.resources`, own('resources') ?? global.resources, 'needs both a CPU and a memory quantity');
-    m.set(`${to}.affinity`, own('affinity') ?? global.affinity, `${base}.affinity`);
-    m.set(`${to}.nodeSelector`, own('nodeSelector') ?? global.nodeSelector, `${base}.nodeSelector`);
-    m.set(`${to}.tolerations`, own('tolerations') ?? global.tolerations, `${base}.tolerations`);
+    else if (isSet(ownResources ?? global.resources)) m.unmapped(`${base}.resources`, ownResources ?? global.resources, 'needs both a CPU and a memory quantity');
+    m.set(`${to}.affinity`, (isSet(group?.affinity) ? group?.affinity : m.get(`${base}.affinity`)) ?? global.affinity, `${base}.affinity`);
+    m.set(`${to}.nodeSelector`, (isSet(group?.nodeSelector) ? group?.nodeSelector : m.get(`${base}.nodeSelector`)) ?? global.nodeSelector, `${base}.nodeSelector`);
+    m.set(`${to}.tolerations`, (isSet(group?.tolerations) ? group?.tolerations : m.get(`${base}.tolerations`)) ?? global.tolerations, `${base}.tolerations`);
     m.set(`${to}.podAnnotations`, m.get(`${base}.podAnnotations`) ?? global.podAnnotations, `${base}.podAnnotations`);
     m.set(`${to}.podLabels`, m.get(`${base}.podLabels`) ?? global.podLabels, isSet(m.get(`${base}.podLabels`)) ? `${base}.podLabels` : snake(m, 'mastodon.podLabels', 'podLabels'));
     // chart 6.x reads extra variables for every pod and for streaming only; helm-charts 1.x per component too
@@ -726,79 +742,85 @@ function mapProcesses(m: Mapper): void {
     if (to !== 'streaming' && isSet(global.volumeMounts)) m.set(`${to}.extraVolumeMounts`, global.volumeMounts, 'volumeMounts');
   };
 
-  m.set('web.replicas', int(m.get('mastodon.web.replicas')), 'mastodon.web.replicas');
-  m.set('web.workers', int(m.get('mastodon.web.workers')), 'mastodon.web.workers');
-  m.set('web.threads', int(m.get('mastodon.web.maxThreads')), 'mastodon.web.maxThreads');
-  const minThreads = int(m.get('mastodon.web.minThreads'));
-  if (minThreads !== int(m.get('mastodon.web.maxThreads'))) m.set('web.minThreads', minThreads, 'mastodon.web.minThreads');
-  m.set('web.persistentTimeoutSeconds', int(m.get('mastodon.web.persistentTimeout')), 'mastodon.web.persistentTimeout');
+  m.set('web.replicas', m.get('mastodon.web.replicas'), 'mastodon.web.replicas');
+  m.set('web.workers', m.get('mastodon.web.workers'), 'mastodon.web.workers');
+  m.set('web.threads', m.get('mastodon.web.maxThreads'), 'mastodon.web.maxThreads');
+  const minThreads = m.get('mastodon.web.minThreads');
+  if (minThreads !== m.get('mastodon.web.maxThreads')) m.set('web.minThreads', minThreads, 'mastodon.web.minThreads');
+  m.set('web.persistentTimeoutSeconds', m.get('mastodon.web.persistentTimeout'), 'mastodon.web.persistentTimeout');
   component('web', 'mastodon.web');
 
-  m.set('streaming.replicas', int(m.get('mastodon.streaming.replicas')), 'mastodon.streaming.replicas');
+  m.set('streaming.replicas', m.get('mastodon.streaming.replicas'), 'mastodon.streaming.replicas');
   m.set('image.streamingRepository', m.get('mastodon.streaming.image.repository'), 'mastodon.streaming.image.repository');
-  const streamingTag = m.get('mastodon.streaming.image.tag') as string | undefined;
+  const streamingTag = m.get('mastodon.streaming.image.tag');
   if (streamingTag && !/^v?\d+\.\d+\.\d+$/.test(streamingTag)) m.set('image.streamingTag', streamingTag, 'mastodon.streaming.image.tag');
-  const baseUrl = m.get('mastodon.streaming.base_url', 'mastodon.streaming.baseUrl') as string | undefined;
+  const baseUrl = m.get('mastodon.streaming.base_url', 'mastodon.streaming.baseUrl');
   if (baseUrl) m.set('traffic.streamingHost', baseUrl.replace(/^wss?:\/\//, '').replace(/\/.*$/, ''), 'mastodon.streaming.baseUrl');
   component('streaming', 'mastodon.streaming');
 
   // the workers the file lists, or the chart version's default one
-  const workers = (m.get('mastodon.sidekiq.workers') as Json[] | undefined) ?? [];
+  const workers = m.get('mastodon.sidekiq.workers') ?? [];
   if (!workers.length) throw new ImportError('mastodon.sidekiq.workers is empty: no Sidekiq process would run');
   // a list written before 4.4 has no fasp queue, which Mastodon 4.4 and later use: it joins the group with default
   const [major, minor] = String(m.def.version).split('.').map(Number);
-  const queueName = (q: unknown) => String(q).split(',')[0].trim();
-  const needsFasp = (major > 4 || minor >= 4) && !workers.some((w) => Array.isArray(w.queues) && w.queues.some((q) => queueName(q) === 'fasp'));
+  const queueName = (q: string) => q.split(',')[0].trim();
+  const needsFasp = (major > 4 || minor >= 4) && !workers.some((w) => w.queues?.some((q) => queueName(q) === 'fasp'));
   const groups = workers.map((w, i) => {
-    const name = dnsName(String(w.name ?? `group-${i}`));
+    const name = dnsName(w.name ?? `group-${i}`);
     const to = `sidekiq.groups.${i}`;
     m.set(`${to}.name`, name, `mastodon.sidekiq.workers[${i}].name`);
-    const queues = Array.isArray(w.queues) ? w.queues.map(String) : w.queues;
-    const addFasp = needsFasp && Array.isArray(queues) && queues.some((q) => queueName(q) === 'default');
-    m.set(`${to}.queues`, addFasp ? [...(queues as string[]), 'fasp'] : queues, `mastodon.sidekiq.workers[${i}].queues`);
+    const queues = w.queues;
+    const addFasp = needsFasp && queues?.some((q) => queueName(q) === 'default');
+    m.set(`${to}.queues`, addFasp && queues ? [...queues, 'fasp'] : queues, `mastodon.sidekiq.workers[${i}].queues`);
     if (addFasp) m.note(`sidekiq group ${name} also takes the fasp queue: Mastodon ${m.def.version} uses it and the worker list (written before 4.4) has no consumer for it`);
-    m.set(`${to}.concurrency`, int(w.concurrency), `mastodon.sidekiq.workers[${i}].concurrency`);
-    m.set(`${to}.replicas`, int(w.replicas), `mastodon.sidekiq.workers[${i}].replicas`);
-    const image = isObject(w.image) ? w.image : {};
-    if (isSet(image.repository) || isSet(image.tag)) {
-      m.set(`${to}.image`, { ...(isSet(image.repository) ? { repository: image.repository } : {}), ...(isSet(image.tag) ? { tag: image.tag } : {}) }, `mastodon.sidekiq.workers[${i}].image`);
-    }
-    if (isObject(w.customDatabaseConfigYml) && isObject(w.customDatabaseConfigYml.configMapRef) && isSet(w.customDatabaseConfigYml.configMapRef.name)) {
+    m.set(`${to}.concurrency`, w.concurrency, `mastodon.sidekiq.workers[${i}].concurrency`);
+    m.set(`${to}.replicas`, w.replicas, `mastodon.sidekiq.workers[${i}].replicas`);
+    const { repository, tag } = w.image ?? {};
+    if (repository || tag) m.set(`${to}.image`, { ...(repository ? { repository } : {}), ...(tag ? { tag } : {}) }, `mastodon.sidekiq.workers[${i}].image`);
+    if (w.customDatabaseConfigYml?.configMapRef?.name) {
       m.unmapped(`mastodon.sidekiq.workers[${i}].customDatabaseConfigYml`, w.customDatabaseConfigYml, 'the database wiring is generated (database.replica for a read replica)');
     }
     if (isSet(w.topologySpreadConstraints)) m.unmapped(`mastodon.sidekiq.workers[${i}].topologySpreadConstraints`, w.topologySpreadConstraints, 'zone and node spreading is scheduling.zoneSpread / scheduling.nodeSpread');
     const known = ['name', 'queues', 'concurrency', 'replicas', 'image', 'customDatabaseConfigYml', 'topologySpreadConstraints', 'resources', 'affinity', 'nodeSelector', 'tolerations'];
     for (const [k, v] of Object.entries(w)) if (!known.includes(k) && isSet(v)) m.unmapped(`mastodon.sidekiq.workers[${i}].${k}`, v, 'no per-group counterpart; the group takes the mastodon.sidekiq settings');
-    component(to, 'mastodon.sidekiq', { sidekiqGroup: w });
+    component(to, 'mastodon.sidekiq', w);
     return name;
   });
   // the definition holds an array: the paths above built an object keyed by index
-  const sidekiq = m.def.sidekiq as Json | undefined;
-  if (sidekiq && isObject(sidekiq.groups)) sidekiq.groups = groups.map((_, i) => (sidekiq.groups as Json)[String(i)]);
+  const sidekiq = m.def.sidekiq;
+  if (isObject(sidekiq) && isObject(sidekiq.groups)) {
+    const byIndex = sidekiq.groups;
+    sidekiq.groups = groups.map((_, i) => byIndex[String(i)]);
+  }
   m.take('mastodon.sidekiq.workers');
 
   if (sa) m.set('jobs.serviceAccount', sa, 'serviceAccount');
 }
 
+/** The Sidekiq groups of the definition built so far. */
+function sidekiqGroups(m: Mapper): Json[] {
+  const groups = m.built('sidekiq.groups');
+  return Array.isArray(groups) ? groups.filter(isObject) : [];
+}
+
 function serviceAccount(m: Mapper): Json | undefined {
   const create = m.get('serviceAccount.create');
-  const name = m.get('serviceAccount.name') as string | undefined;
-  const annotations = m.get('serviceAccount.annotations') as Json | undefined;
+  const name = m.get('serviceAccount.name');
+  const annotations = m.get('serviceAccount.annotations');
   // the charts create an account by default; it only matters here when it carries an identity
   if (!name && !annotations) return undefined;
   return { name: dnsName(name ?? 'mastodon'), create: create !== false, ...(annotations ? { annotations } : {}) };
 }
 
 function mapTraffic(m: Mapper, release: string): void {
-  const six = m.flavor === 'chart-6';
   m.set('traffic.service.type', m.get('service.type'), 'service.type');
-  if (truthy(m.get('ingress.enabled'))) {
+  if (m.get('ingress.enabled') === true) {
     m.set('traffic.ingress', {}, 'ingress.enabled');
-    const classPath = six ? 'ingress.ingressClassName' : 'ingress.className';
-    const annotations = (m.get('ingress.annotations') as Json | undefined) ?? {};
+    const classPath = snake(m, 'ingress.ingressClassName', 'ingress.className');
+    const annotations = m.get('ingress.annotations') ?? {};
     // the class annotation is how older Ingresses named their class: it becomes the class (the API server refuses both at once)
-    const legacyClass = annotations['kubernetes.io/ingress.class'] as string | undefined;
-    const className = (m.get(classPath) as string | undefined) ?? legacyClass;
+    const legacyClass: string | undefined = annotations['kubernetes.io/ingress.class'];
+    const className = m.get(classPath) ?? legacyClass;
     if (className) m.set('traffic.ingress.className', className, m.get(classPath) ? classPath : 'ingress.annotations.kubernetes.io/ingress.class');
     else m.note('the chart\'s Ingress had no class (the cluster\'s default IngressClass was used): traffic.ingress.className is nginx, change it if your controller is another');
     if (legacyClass && m.get(classPath) && legacyClass !== m.get(classPath)) m.unmapped('ingress.annotations.kubernetes.io/ingress.class', legacyClass, `${classPath} is the class (the API server rejects an Ingress that sets both)`);
@@ -808,65 +830,67 @@ function mapTraffic(m: Mapper, release: string): void {
       if (k === 'kubernetes.io/ingress.class') continue;
       if (k === ANNOTATIONS.clusterIssuer) m.set('traffic.ingress.clusterIssuer', v, from);
       else if (k === ANNOTATIONS.issuer) m.set('traffic.ingress.issuer', v, from);
-      else if (k === ANNOTATIONS.bodySize) m.set('traffic.ingress.maxBodySize', String(v).toLowerCase(), from);
+      else if (k === ANNOTATIONS.bodySize) m.set('traffic.ingress.maxBodySize', v.toLowerCase(), from);
       else if (k.startsWith('nginx.ingress.kubernetes.io/proxy-')) m.unmapped(from, v, 'the generator sets the proxy timeouts and buffering each Ingress needs');
-      // the definition refuses the annotations the Ingresses generate (the webfinger redirect, its CORS)
-      else if (GENERATED.includes(k)) m.unmapped(from, v, 'the generator sets it on the Ingress that needs it (the redirect of the account domain\'s well-known paths)');
-      else own[k] = String(v);
+      // the definition refuses the annotations the Ingresses generate (the webfinger redirect, its CORS, Traefik's router settings)
+      else if (GENERATED.includes(k)) m.unmapped(from, v, 'the generator sets it from the definition on the Ingresses that need it (traffic.ingress)');
+      else own[k] = v;
     }
     if (Object.keys(own).length) m.set('traffic.ingress.annotations', own, 'ingress.annotations');
     // TLS at the Ingress only for a tls entry that covers the web host; otherwise it ends before the Ingress
-    const webHost = String(m.def.webDomain ?? m.def.domain);
-    const tls = ((m.get('ingress.tls') as Json[] | undefined) ?? []).filter(isObject);
-    const covering = tls.find((t) => Array.isArray(t.hosts) && t.hosts.map(String).includes(webHost));
+    const webHost = String(m.built('webDomain') ?? m.built('domain'));
+    const tls = m.get('ingress.tls') ?? [];
+    const covering = tls.find((t) => t.hosts?.includes(webHost));
     const certManager = annotations[ANNOTATIONS.clusterIssuer] || annotations[ANNOTATIONS.issuer];
     if (covering && !certManager && covering.secretName) m.set('traffic.ingress.tlsSecret', covering.secretName, `ingress.tls[${tls.indexOf(covering)}].secretName`);
     else if (!covering && !certManager) {
       m.set('traffic.ingress.tls', 'external', tls.length ? 'ingress.tls' : '(no ingress.tls for the web host)');
       m.note(`no ingress.tls entry covers ${webHost}, so TLS ends before the Ingress (a load balancer, the controller's default certificate, a tunnel): traffic.ingress.tls is external`);
     }
-    const hosts = ((m.get('ingress.hosts') as Json[] | undefined) ?? []).filter(isObject).map((h) => String(h.host));
-    const expected = [webHost, ...((m.def.alternateDomains as string[] | undefined) ?? [])];
-    const extra = hosts.filter((h) => !expected.includes(h) && h !== m.def.domain);
+    const hosts = (m.get('ingress.hosts') ?? []).flatMap((h) => (h.host ? [h.host] : []));
+    const alternate = m.built('alternateDomains');
+    const expected = [webHost, ...(Array.isArray(alternate) ? alternate : [])];
+    const extra = hosts.filter((h) => !expected.includes(h) && h !== m.built('domain'));
     if (extra.length) m.unmapped('ingress.hosts', hosts, `the Ingress serves the definition's domains (${webHost}); ${extra.join(', ')} ${extra.length > 1 ? 'are' : 'is'} not among them`);
-    if (truthy(m.get('ingress.streaming.enabled'))) {
-      const streamingHosts = (m.get('ingress.streaming.hosts') as Json[] | undefined) ?? [];
-      if (streamingHosts[0]?.host && !(m.def.traffic as Json | undefined)?.streamingHost) m.set('traffic.streamingHost', streamingHosts[0].host, 'ingress.streaming.hosts[0].host');
-      const streamingTls = (m.get('ingress.streaming.tls') as Json[] | undefined)?.[0]?.secretName;
-      const streamingClass = m.get(six ? 'ingress.streaming.ingressClassName' : 'ingress.streaming.className');
+    if (m.get('ingress.streaming.enabled') === true) {
+      const streamingHosts = m.get('ingress.streaming.hosts') ?? [];
+      if (streamingHosts[0]?.host && !m.built('traffic.streamingHost')) m.set('traffic.streamingHost', streamingHosts[0].host, 'ingress.streaming.hosts[0].host');
+      const streamingTls = m.get('ingress.streaming.tls')?.[0]?.secretName;
+      const streamingClass = m.get(snake(m, 'ingress.streaming.ingressClassName', 'ingress.streaming.className'));
       const secret = covering?.secretName;
       m.set('traffic.ingress.streaming', {
         ...(streamingClass ? { className: streamingClass } : {}),
         ...(streamingTls && streamingTls !== secret ? { tlsSecret: streamingTls } : {}),
-        ...(isObject(m.get('ingress.streaming.annotations')) ? { annotations: m.get('ingress.streaming.annotations') } : {}),
+        ...(m.get('ingress.streaming.annotations') ? { annotations: m.get('ingress.streaming.annotations') } : {}),
       }, 'ingress.streaming');
     } else m.inert('ingress.streaming', 'the separate streaming Ingress is off');
     m.take('ingress.streaming', 'ingress.enabled', 'ingress.hosts', 'ingress.tls');
   } else {
     m.inert('ingress', 'ingress is off');
   }
-  const ingressOn = Boolean((m.def.traffic as Json | undefined)?.ingress);
+  const ingressOn = Boolean(m.built('traffic.ingress'));
   // helm-charts 1.x turns its HTTPRoute on by default, attached to a placeholder Gateway: an Ingress the file enables wins
-  if (truthy(m.get('httproute.enabled')) && ingressOn && m.own('httproute.enabled') === undefined) {
-    m.note(`the chart's default HTTPRoute (attached to its placeholder Gateway ${String((m.get('httproute.parentRefs') as Json[] | undefined)?.[0]?.name)}) is not carried over: the values enable an Ingress`);
+  if (m.get('httproute.enabled') === true && ingressOn && m.own('httproute.enabled') === undefined) {
+    m.note(`the chart's default HTTPRoute (attached to its placeholder Gateway ${String(m.get('httproute.parentRefs')?.[0]?.name)}) is not carried over: the values enable an Ingress`);
     m.take('httproute');
-  } else if (truthy(m.get('httproute.enabled'))) {
-    const parents = ((m.get('httproute.parentRefs') as Json[] | undefined) ?? []).map((p) => ({ name: p.name, namespace: p.namespace ?? release, ...(p.sectionName ? { sectionName: p.sectionName } : {}) }));
+  } else if (m.get('httproute.enabled') === true) {
+    const parents = (m.get('httproute.parentRefs') ?? []).map((p) => ({ name: p.name, namespace: p.namespace ?? release, ...(p.sectionName ? { sectionName: p.sectionName } : {}) }));
     if (!parents.length) throw new ImportError('httproute.enabled without parentRefs: the definition needs a Gateway to attach to');
     m.set('traffic.gateway', { ...parents[0], ...(parents.length > 1 ? { extraParents: parents.slice(1) } : {}) }, 'httproute.parentRefs');
-    const streamingParents = (m.get('httproute.streamingParentRefs') as Json[] | undefined)?.map((p) => ({ name: p.name, namespace: p.namespace ?? release, ...(p.sectionName ? { sectionName: p.sectionName } : {}) }));
+    const streamingParents = m.get('httproute.streamingParentRefs')?.map((p) => ({ name: p.name, namespace: p.namespace ?? release, ...(p.sectionName ? { sectionName: p.sectionName } : {}) }));
     if (streamingParents?.length) m.set('traffic.gateway.streamingParents', streamingParents, 'httproute.streamingParentRefs');
     m.set('traffic.gateway.annotations', m.get('httproute.annotations'), 'httproute.annotations');
-    const streamingHosts = m.get('httproute.streamingHostnames') as string[] | undefined;
-    if (streamingHosts?.[0] && !(m.def.traffic as Json | undefined)?.streamingHost) m.set('traffic.streamingHost', streamingHosts[0], 'httproute.streamingHostnames');
-    if (m.def.traffic && (m.def.traffic as Json).ingress) {
-      delete (m.def.traffic as Json).ingress;
+    const streamingHosts = m.get('httproute.streamingHostnames');
+    if (streamingHosts?.[0] && !m.built('traffic.streamingHost')) m.set('traffic.streamingHost', streamingHosts[0], 'httproute.streamingHostnames');
+    const traffic = m.def.traffic;
+    if (isObject(traffic) && traffic.ingress) {
+      delete traffic.ingress;
       m.note('both ingress and httproute were enabled: the definition attaches to the Gateway only (one of them)');
     }
   } else {
     m.inert('httproute', 'httproute is off');
   }
-  if (!(m.def.traffic as Json | undefined)?.ingress && !(m.def.traffic as Json | undefined)?.gateway) {
+  if (!m.built('traffic.ingress') && !m.built('traffic.gateway')) {
     m.set('traffic.ingress.tls', 'external', '(neither ingress nor httproute enabled with a Gateway)');
     m.note('the values enable neither an Ingress nor an HTTPRoute with its Gateway: traffic.ingress (ingress-nginx, TLS ending before it) was added; change it to how users reach the instance');
   }
@@ -874,17 +898,17 @@ function mapTraffic(m: Mapper, release: string): void {
 
 function mapObservabilityAndExtras(m: Mapper, release: string): void {
   const six = m.flavor === 'chart-6';
-  if (truthy(m.get('mastodon.metrics.prometheus.enabled'))) {
+  if (m.get('mastodon.metrics.prometheus.enabled') === true) {
     m.set('metrics.prometheus', true, 'mastodon.metrics.prometheus.enabled');
-    const detailed = truthy(m.get('mastodon.metrics.prometheus.web.detailed')) || truthy(m.get('mastodon.metrics.prometheus.sidekiq.detailed'));
+    const detailed = m.get('mastodon.metrics.prometheus.web.detailed') === true || m.get('mastodon.metrics.prometheus.sidekiq.detailed') === true;
     if (detailed) m.set('metrics.detailed', true, 'mastodon.metrics.prometheus.web.detailed');
-    const exporterPort = int(m.get('mastodon.metrics.prometheus.port'));
+    const exporterPort = m.get('mastodon.metrics.prometheus.port');
     if (exporterPort !== undefined && exporterPort !== EXPORTER_PORT) m.set('metrics.exporterPort', exporterPort, 'mastodon.metrics.prometheus.port');
     m.take('mastodon.metrics.prometheus');
   } else m.inert('mastodon.metrics.prometheus', 'the Prometheus exporter is off');
   // values.yaml documents exporterUri; both charts' templates read endpointUri (so exporterUri alone renders an empty endpoint)
-  const endpoint = (base: string) => m.get(`${base}.exporterUri`, `${base}.endpointUri`);
-  const otelOn = truthy(m.get('mastodon.otel.enabled'));
+  const endpoint = (base: 'mastodon.otel' | 'mastodon.web.otel' | 'mastodon.sidekiq.otel') => m.get(`${base}.exporterUri`, `${base}.endpointUri`);
+  const otelOn = m.get('mastodon.otel.enabled') === true;
   if (otelOn && endpoint('mastodon.otel')) {
     m.set('metrics.otel.endpoint', endpoint('mastodon.otel'), 'mastodon.otel.exporterUri');
     m.set('metrics.otel.serviceNamePrefix', m.get('mastodon.otel.namePrefix'), 'mastodon.otel.namePrefix');
@@ -898,38 +922,38 @@ function mapObservabilityAndExtras(m: Mapper, release: string): void {
     if (enabled === undefined && !uri) continue;
     const own = { ...(enabled === false ? { enabled: false } : {}), ...(uri ? { endpoint: uri } : {}) };
     if (to === 'web.otel') m.set(to, own, base);
-    else for (const g of (m.def.sidekiq as Json).groups as Json[]) g.otel = structuredClone(own);
-    for (const k of ['namePrefix', 'nameSeparator']) if (m.own(`${base}.${k}`)) m.unmapped(`${base}.${k}`, m.own(`${base}.${k}`), 'the service name prefix and separator are instance-wide (metrics.otel)');
+    else for (const g of sidekiqGroups(m)) g.otel = structuredClone(own);
+    for (const k of ['namePrefix', 'nameSeparator'] as const) if (m.own(`${base}.${k}`)) m.unmapped(`${base}.${k}`, m.own(`${base}.${k}`), 'the service name prefix and separator are instance-wide (metrics.otel)');
   }
 
   envMap(m, 'mastodon.extraEnvVars', 'env');
   // optional services, typed in the definition; inline keys were refused before mapping
-  const secretOf = (base: string, chart6Ref: string, field: string, generated: string, fallbackKey: string): Json | undefined => {
+  const secretOf = (base: 'mastodon.deepl' | 'mastodon.hcaptcha', chart6Ref: 'mastodon.deepl.apiKeySecretRef' | 'mastodon.hcaptcha.secretKeySecretRef', field: 'apiKey', generated: string, fallbackKey: string): Json | undefined => {
     if (six) {
-      const ref = m.get(`${base}.${chart6Ref}`) as Json | undefined;
-      return ref?.name ? secretRef(String(ref.name), String(ref.key ?? fallbackKey)) : undefined;
+      const ref = m.get(chart6Ref);
+      return ref?.name ? secretRef(ref.name, ref.key ?? fallbackKey) : undefined;
     }
-    const existing = m.get(`${base}.existingSecret`) as string | undefined;
+    const existing = m.get(`${base}.existingSecret`);
     m.take(`${base}.existingSecretKeys`, `${base}.${field}`);
     return secretRef(existing ?? `${fullname(release)}-${generated}`, keyOf(m, base, field, fallbackKey));
   };
-  if (truthy(m.get('mastodon.deepl.enabled'))) {
-    const key = secretOf('mastodon.deepl', 'apiKeySecretRef', 'apiKey', 'deepl-auth', 'api-key');
+  if (m.get('mastodon.deepl.enabled') === true) {
+    const key = secretOf('mastodon.deepl', 'mastodon.deepl.apiKeySecretRef', 'apiKey', 'deepl-auth', 'api-key');
     if (key) m.set('translation.deepl', { plan: m.get('mastodon.deepl.plan') === 'pro' ? 'pro' : 'free', apiKeySecret: key }, 'mastodon.deepl.enabled');
     else m.unmapped('mastodon.deepl.enabled', true, 'DeepL needs its API key in a Secret (apiKeySecretRef)');
     m.take('mastodon.deepl');
   } else m.inert('mastodon.deepl', 'DeepL is off');
-  if (truthy(m.get('mastodon.hcaptcha.enabled'))) {
-    const key = secretOf('mastodon.hcaptcha', 'secretKeySecretRef', 'apiKey', 'hcaptcha-auth', 'api-key');
+  if (m.get('mastodon.hcaptcha.enabled') === true) {
+    const key = secretOf('mastodon.hcaptcha', 'mastodon.hcaptcha.secretKeySecretRef', 'apiKey', 'hcaptcha-auth', 'api-key');
     if (key) m.set('captcha.hcaptcha', { siteKey: m.get('mastodon.hcaptcha.siteId'), secretKeySecret: key }, 'mastodon.hcaptcha.enabled');
     else m.unmapped('mastodon.hcaptcha.enabled', true, 'hCaptcha needs its secret key in a Secret (secretKeySecretRef)');
     m.take('mastodon.hcaptcha');
   } else m.inert('mastodon.hcaptcha', 'hCaptcha is off');
-  if (truthy(m.get('mastodon.cacheBuster.enabled'))) {
+  if (m.get('mastodon.cacheBuster.enabled') === true) {
     // chart 6.x reads key "password" of authToken.existingSecret (deployment-web.yaml)
     const secret = six
-      ? (m.get('mastodon.cacheBuster.authToken.existingSecret') as string | undefined)
-      : ((m.get('mastodon.cacheBuster.existingSecret') as string | undefined) ?? `${fullname(release)}-cachebuster-auth`);
+      ? m.get('mastodon.cacheBuster.authToken.existingSecret')
+      : (m.get('mastodon.cacheBuster.existingSecret') ?? `${fullname(release)}-cachebuster-auth`);
     m.set('cacheBuster', {
       ...(m.get('mastodon.cacheBuster.httpMethod') ? { httpMethod: m.get('mastodon.cacheBuster.httpMethod') } : {}),
       ...(m.get('mastodon.cacheBuster.authHeader') ? { secretHeader: m.get('mastodon.cacheBuster.authHeader') } : {}),
@@ -961,27 +985,28 @@ function providerVariables(node: Json, prefix = ''): Record<string, unknown> {
 
 function mapExternalAuth(m: Mapper, release: string): void {
   const six = m.flavor === 'chart-6';
-  const onlyPath = six ? 'externalAuth.oauth_global.omniauth_only' : 'externalAuth.oauthGlobal.omniauthOnly';
-  if (truthy(m.get(onlyPath))) m.set('auth.omniauthOnly', true, onlyPath);
+  const onlyPath = snake(m, 'externalAuth.oauth_global.omniauth_only', 'externalAuth.oauthGlobal.omniauthOnly');
+  if (m.get(onlyPath) === true) m.set('auth.omniauthOnly', true, onlyPath);
   for (const provider of AUTH_PROVIDER_NAMES) {
     const { fields, secrets, callback }: ProviderVariables = AUTH_PROVIDERS[provider];
-    const base = `externalAuth.${provider}`;
-    if (!truthy(m.get(`${base}.enabled`))) {
+    const base = `externalAuth.${provider}` as const;
+    if (m.get(`${base}.enabled`) !== true) {
       m.inert(base, `${provider} sign-in is off`);
       continue;
     }
-    const node = structuredClone(m.get(base) as Json);
+    const node: Json = structuredClone(m.get(base) ?? {});
     // where the chart reads credentials from: chart 6.x an LDAP passwordSecretRef, helm-charts 1.x existingSecret (or its own)
     const ref = isObject(node.passwordSecretRef) ? node.passwordSecretRef : undefined;
     delete node.passwordSecretRef;
     const { ENABLED: _, EXISTING_SECRET: existing, EXISTING_SECRET_KEYS_CLIENT_SECRET: secretKey, EXISTING_SECRET_KEYS_CLIENT_ID: idKey, EXISTING_SECRET_KEYS_PASSWORD: passwordKey, ...vars } = providerVariables(node);
-    const out: Json = { settings: {} };
+    const settings: Json = {};
+    const out: Json = { settings };
     for (const [suffix, value] of Object.entries(vars)) {
       const field = fields[suffix];
       if (field) out[field] = typeof value === 'boolean' || field === 'port' ? value : String(value);
       else if (secrets[suffix]) continue; // refused before mapping when set
       else if (suffix === callback?.suffix) m.unmapped(`${base}.${six ? suffix.toLowerCase() : suffix === 'ACS_URL' ? 'acsUrl' : 'redirectUri'}`, value, 'the callback URL is https://<webDomain>/auth/auth/<provider>/callback');
-      else (out.settings as Json)[suffix] = String(value);
+      else settings[suffix] = String(value);
     }
     const generated = `${fullname(release)}-${provider}-auth`;
     if (provider === 'oidc') {
@@ -989,7 +1014,7 @@ function mapExternalAuth(m: Mapper, release: string): void {
         // helm-charts 1.x reads the client id and secret from a Secret, its own when none is given
         const secret = existing ? String(existing) : generated;
         if (existing) {
-          if (out.clientId !== undefined && m.own(`${base}.clientId`)) m.unmapped(`${base}.clientId`, out.clientId, 'the chart reads the client id from existingSecret instead');
+          if (out.clientId !== undefined && m.own('externalAuth.oidc.clientId')) m.unmapped('externalAuth.oidc.clientId', out.clientId, 'the chart reads the client id from existingSecret instead');
           delete out.clientId;
           out.clientIdSecret = secretRef(secret, String(idKey ?? 'client-id'));
         }
@@ -1000,7 +1025,6 @@ function mapExternalAuth(m: Mapper, release: string): void {
       }
     }
     if (provider === 'ldap') {
-      if (isSet(out.port)) out.port = int(out.port);
       if (six && ref?.name) out.passwordSecret = secretRef(String(ref.name), String(ref.key ?? 'password'));
       else if (!six) out.passwordSecret = secretRef(existing ? String(existing) : generated, String(passwordKey ?? 'password'));
     }

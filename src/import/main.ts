@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import { parseDefinition } from '../definition/load';
 import { DefinitionError, FieldPath, formatPath } from '../definition/problems';
 import { ModelError, buildModel } from '../model/model';
-import { CHART_REPOSITORIES } from './defaults';
+import { CHART_REPOSITORIES, isObject } from './defaults';
 import { ChartFlavor, ImportError, ImportOptions, ImportReport, importHelmValues } from './helm';
 import { SourceError, ValuesSource, readValuesSource } from './source';
 import { UsageError } from '../cli';
@@ -72,7 +72,7 @@ function parseArgs(argv: string[]): Args {
     else o.file = path.resolve(a);
   }
   if (!o.file && !o.help) throw new UsageError(`a values file is needed\n${USAGE}`);
-  return o as Args;
+  return { ...o, force: o.force ?? false, help: o.help ?? false };
 }
 
 /** The report as YAML comments at the top of the definition, so a reviewer sees it in the pull request. */
@@ -121,19 +121,19 @@ function settle(text: string, out: string, definition: Record<string, unknown>, 
     if (!e.problems.every((p) => limits.includes(p.path.join('.')) || envConflict(p))) throw e;
     for (const p of e.problems) {
       if (envConflict(p)) {
-        const holder = p.path.slice(0, -1).reduce<any>((node, k) => node?.[k], definition);
-        delete holder[p.path[p.path.length - 1]];
+        const holder = p.path.slice(0, -1).reduce<unknown>((node, k) => (isObject(node) ? node[String(k)] : undefined), definition);
+        if (isObject(holder)) delete holder[String(p.path[p.path.length - 1])];
         report.unmapped.push({ from: valuesKeyOf(report, p.path) ?? formatPath(p.path), value: '(value not shown)', reason: p.message });
         continue;
       }
       const field = p.path.join('.');
       const needed = Number(/connections (\d+)/.exec(p.message)?.[1]);
-      const database = definition.database as Record<string, unknown>;
+      const database = definition.database;
+      if (!isObject(database)) throw e;
+      const cnpg = database.cloudnativePg;
       if (field === 'database.maxConnections') database.maxConnections = needed;
-      else if (field.startsWith('database.cloudnativePg.')) {
-        const cnpg = database.cloudnativePg as Record<string, Record<string, unknown>>;
-        cnpg.pooler = { ...(cnpg.pooler ?? {}), maxClientConnections: needed };
-      } else (database.pooler as Record<string, unknown>).maxClientConnections = needed;
+      else if (field.startsWith('database.cloudnativePg.') && isObject(cnpg)) cnpg.pooler = { ...(isObject(cnpg.pooler) ? cnpg.pooler : {}), maxClientConnections: needed };
+      else if (isObject(database.pooler)) database.pooler.maxClientConnections = needed;
       report.notes.push(`${field} is ${needed}, the most connections the processes${field === 'database.maxConnections' ? ' and Jobs' : ''} may open: make sure the ${field === 'database.maxConnections' ? 'server allows that many (max_connections)' : 'pooler allows that many (max_client_conn)'}, or lower threads and concurrency`);
     }
     report.unmapped.sort((a, b) => (a.from < b.from ? -1 : 1));

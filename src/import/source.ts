@@ -3,7 +3,7 @@
  * line helm prints), or a Flux HelmRelease whose `spec.values` are the values. Keeps the parsed document
  * so that a values key can be turned into its line and column.
  */
-import { Document, LineCounter, Node, isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import { Document, LineCounter, Scalar, isMap, isNode, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import { isObject } from './defaults';
 
 type Json = Record<string, unknown>;
@@ -23,6 +23,9 @@ export interface ValuesSource {
   locate(valuesPath: string): { line: number; column: number } | undefined;
 }
 
+/** A document's data; yaml types it `any`, it is whatever the file holds. */
+const toJson = (d: Document): unknown => d.toJS({ maxAliasCount: -1 });
+
 /** `helm get values` prints this line above the YAML unless `-o yaml` is given. */
 const HELM_HEADER = /^(USER-SUPPLIED|COMPUTED) VALUES:[ \t]*$/m;
 
@@ -33,7 +36,7 @@ export function readValuesSource(text: string): ValuesSource {
   const docs = parseAllDocuments(cleaned, { lineCounter: lines, uniqueKeys: false, prettyErrors: true });
   if (!Array.isArray(docs)) throw new SourceError('expected YAML');
   for (const d of docs) if (d.errors.length) throw new SourceError(d.errors[0].message);
-  const parsed = docs.map((d) => ({ doc: d, json: d.toJS({ maxAliasCount: -1 }) as unknown })).filter((d) => d.json !== null && d.json !== undefined);
+  const parsed = docs.map((d) => ({ doc: d, json: toJson(d) })).filter((d) => d.json !== null && d.json !== undefined);
   // a manifest with several documents: the HelmRelease among them (Flux repositories keep a HelmRepository beside it)
   const release = parsed.find((d) => isObject(d.json) && d.json.kind === 'HelmRelease');
   const notes: string[] = [];
@@ -46,8 +49,8 @@ export function readValuesSource(text: string): ValuesSource {
   let chartVersion: string | undefined;
   let releaseName: string | undefined;
   let namespace: string | undefined;
-  if (release) {
-    const hr = release.json as Json;
+  if (release && isObject(release.json)) {
+    const hr = release.json;
     const spec = isObject(hr.spec) ? hr.spec : {};
     const meta = isObject(hr.metadata) ? hr.metadata : {};
     values = isObject(spec.values) ? spec.values : {};
@@ -93,20 +96,22 @@ function offsetOf(doc: Document, parts: (string | number)[]): number | undefined
   for (let i = 0; i < parts.length; i++) {
     if (isMap(node)) {
       // the longest run of segments that is one key: "kubernetes.io/ingress.class" is a single key
-      let found: { pair: unknown; used: number } | undefined;
+      let found: { key: Scalar; value: unknown; used: number } | undefined;
       for (let n = parts.length - i; n >= 1 && !found; n--) {
         const key = parts.slice(i, i + n).join('.');
-        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === key);
-        if (pair) found = { pair, used: n };
+        for (const p of node.items) if (!found && isPair(p) && isScalar(p.key) && String(p.key.value) === key) found = { key: p.key, value: p.value, used: n };
       }
-      if (!found || !isPair(found.pair)) return undefined;
-      offset = (found.pair.key as Node).range?.[0];
-      node = found.pair.value;
+      if (!found) return undefined;
+      offset = found.key.range?.[0];
+      node = found.value;
       i += found.used - 1;
-    } else if (isSeq(node) && typeof parts[i] === 'number' && node.items[parts[i] as number]) {
-      node = node.items[parts[i] as number];
-      offset = (node as Node).range?.[0];
-    } else return undefined;
+    } else {
+      const index = parts[i];
+      const item: unknown = isSeq(node) && typeof index === 'number' ? node.items[index] : undefined;
+      if (!isNode(item)) return undefined;
+      node = item;
+      offset = item.range?.[0];
+    }
   }
   return offset;
 }

@@ -7,7 +7,7 @@
  */
 import { isIP } from 'node:net';
 import { FieldPath, show } from '../definition/problems';
-import { Instance } from '../definition/schema';
+import { Instance, REDIS_PORT, SENTINEL_PORT } from '../definition/schema';
 import { RedisEndpoint } from './redis';
 
 /** the pods whose outgoing connections differ: web, streaming, Sidekiq, the Rails Jobs, and the Jobs that call the API server */
@@ -107,7 +107,7 @@ export function serverAddress(value: string, defaultPort: number): { host: strin
       // not a URL Node can read: the host part as written (the field's own checks report what is wrong)
       return { host: value.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/[/:?#].*$/, '').toLowerCase(), port: defaultPort };
     }
-    const schemePorts: Record<string, number> = { 'https:': 443, 'http:': 80, 'ldaps:': 636, 'ldap:': 389, 'rediss:': 6379, 'redis:': 6379, 'grpc:': 4317 };
+    const schemePorts: Record<string, number> = { 'https:': 443, 'http:': 80, 'ldaps:': 636, 'ldap:': 389, 'rediss:': REDIS_PORT, 'redis:': REDIS_PORT, 'grpc:': 4317 };
     const port = url.port ? Number(url.port) : (schemePorts[url.protocol] ?? defaultPort);
     return { host: url.hostname.replace(/^\[|\]$/g, '').toLowerCase(), port };
   }
@@ -193,7 +193,7 @@ export function egressPlan(def: Instance, namespace: string, redis: Record<'main
       if (ep.host) add(['redis', owner, 'external', 'host'], ep.host, ep.port, processes, ep.port);
     } else {
       // the operator's pods in the instance namespace: Redis, and Sentinel for the OT operator
-      const ports = ep.sentinel ? [6379, 26379] : [6379];
+      const ports = ep.sentinel ? [REDIS_PORT, SENTINEL_PORT] : [REDIS_PORT];
       endpoints.push({ field: ['redis', owner, ep.backend].join('.'), host: ep.resourceName ?? '', ports, processes, peers: [{ namespace }] });
     }
   }

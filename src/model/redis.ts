@@ -1,6 +1,6 @@
 /** Resolves the three Redis roles (main, Sidekiq, cache) into endpoints Mastodon can be wired to. */
 import { FieldPath, show } from '../definition/problems';
-import { Instance, RedisRoleDef, SecretKeyRef } from '../definition/schema';
+import { Instance, REDIS_PORT, RedisRoleDef, SENTINEL_PORT, SecretKeyRef } from '../definition/schema';
 import { DRAGONFLY_MIN_FOR_SIDEKIQ_8, VersionFacts, compareVersions, parseVersion, knownVersion } from './versions';
 
 export type RedisRole = 'main' | 'sidekiq' | 'cache';
@@ -46,7 +46,7 @@ export function resolveRedis(def: Instance, facts: VersionFacts, error: (p: Fiel
     const name = redisResourceName(def.name, owner);
     if (roleDef.dragonfly) {
       if (!inherited) checkDragonflyImage(roleDef.dragonfly.image, facts, [...path, 'dragonfly', 'image'], error);
-      return { role, backend: 'dragonfly', inherited, host: `${name}.${namespace}.svc`, port: 6379, passwordSecret: roleDef.dragonfly.passwordSecret, tls: false, resourceName: name, def: roleDef };
+      return { role, backend: 'dragonfly', inherited, host: `${name}.${namespace}.svc`, port: REDIS_PORT, passwordSecret: roleDef.dragonfly.passwordSecret, tls: false, resourceName: name, def: roleDef };
     }
     if (roleDef.redisOperator) {
       if (!inherited) checkRedisImage(roleDef.redisOperator.image, facts, [...path, 'redisOperator', 'image'], error);
@@ -54,15 +54,15 @@ export function resolveRedis(def: Instance, facts: VersionFacts, error: (p: Fiel
         role,
         backend: 'redisOperator',
         inherited,
-        port: 6379,
+        port: REDIS_PORT,
         passwordSecret: roleDef.redisOperator.passwordSecret,
         tls: false,
-        sentinel: { hosts: `${name}-sentinel.${namespace}.svc:26379`, master: SENTINEL_MASTER },
+        sentinel: { hosts: `${name}-sentinel.${namespace}.svc:${SENTINEL_PORT}`, master: SENTINEL_MASTER },
         resourceName: name,
         def: roleDef,
       };
     }
-    const ext = roleDef.external ?? { host: 'invalid', port: 6379, tls: false };
+    const ext = roleDef.external ?? { host: 'invalid', port: REDIS_PORT, tls: false };
     const urlSecret = roleDef.external?.urlSecret;
     if (!inherited && ext.tls && roleDef.external?.passwordSecret && !urlSecret) {
       error([...path, 'external', 'urlSecret'], 'TLS needs a rediss:// URL, and Mastodon reads the password from inside it, URL-encoded; the kubelet substitutes a Secret into a URL without encoding, so a password with @, / or : would break it. Expected urlSecret (a Secret key holding rediss://[user]:<percent-encoded password>@host:port/db), found only passwordSecret (still used by KEDA)');

@@ -1,4 +1,4 @@
-import { ApiObject, App, Chart, JsonPatch, Testing } from 'cdk8s';
+import { ApiObject, Chart, JsonPatch, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InstanceCharts } from '../../charts/instance';
@@ -10,19 +10,10 @@ import { CloudnativePgCluster } from '../../src/constructs/postgres';
 import { NginxIngress } from '../../src/constructs/traffic';
 import { ProcessEnvironment } from '../../src/constructs/workload';
 import { WARNING_METADATA, WARNING_TYPE } from '../../src/constructs/checks';
-import { definition, model } from '../helpers';
+import { definition, model, synthErrors } from '../helpers';
 
 const environment = ProcessEnvironment.fromSources({ configMaps: ['social-env'], secrets: ['social'] });
 const group = { instance: 'social', version: '4.5.6', environment, name: 'mailers', queues: ['mailers'] };
-
-function synthErrors(app: App): string[] {
-  try {
-    app.synth();
-    return [];
-  } catch (e) {
-    return (e as Error).message.split('\n').slice(1).map((l) => l.trim());
-  }
-}
 
 afterEach(() => {
   vi.restoreAllMocks();
