@@ -8,6 +8,7 @@ import { InstanceModel } from '../src/model/model';
 import { InstanceIdentity } from '../src/constructs/common';
 import { FluxPipeline, FluxStage } from '../src/constructs/flux';
 import { InstanceParts, addDefinitionMetadata, addInstance, addSyncWaves } from '../src/constructs/instance';
+import { CHECKED_BY_CLI } from '../src/constructs/checks';
 
 export interface Stage extends FluxStage {
   readonly chart: Chart;
@@ -25,6 +26,7 @@ export class InstanceCharts {
   readonly parts: InstanceParts;
 
   constructor(readonly model: InstanceModel) {
+    this.app.node.setContext(CHECKED_BY_CLI, true);
     const m = model;
     const id: InstanceIdentity = { instance: m.name, namespace: m.namespace, version: m.tag };
     const chart = (dir: string) => new Chart(this.app, dir, { namespace: m.namespace, disableResourceNameHashes: true });
@@ -46,7 +48,7 @@ export class InstanceCharts {
     ];
     if (flux) {
       this.flux = new Chart(this.app, STAGE_DIRS.flux, { disableResourceNameHashes: true });
-      new FluxPipeline(this.flux, 'pipeline', { model: m, id, stages: this.stages });
+      new FluxPipeline(this.flux, 'pipeline', { model: m, id, stages: this.stages, flux });
     }
     if (m.def.argocd) addSyncWaves(this.stages.map((s) => s.chart), m.def.argocd.firstWave);
     addDefinitionMetadata([...this.stages.map((s) => s.chart), ...(this.flux ? [this.flux] : [])], m);

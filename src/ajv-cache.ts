@@ -52,7 +52,11 @@ export function cachedValidators(request: CompileRequest, dir = VALIDATORS_DIR):
   if (!writeDir) compiledAtRunTime.push(request.key);
   const { ajv, refs } = request.build();
   const result: Record<string, ValidateFunction> = {};
-  for (const [ref, id] of Object.entries(refs)) result[ref] = ajv.getSchema(id)!;
+  for (const [ref, id] of Object.entries(refs)) {
+    const validate = ajv.getSchema(id);
+    if (!validate) throw new Error(`validator ${request.key}: no schema ${id} among those it compiled`);
+    result[ref] = validate;
+  }
   if (writeDir) {
     // required lazily: only the build generates code
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -24,6 +24,7 @@ export { MastodonDeployment, ProcessEnvironment } from './constructs/workload';
 export type { IProcessEnvironment, ProcessEnvironmentSources, ProcessProps, MastodonDeploymentProps } from './constructs/workload';
 export type { InstanceIdentity, ServiceSettings, SpreadOptions } from './constructs/common';
 export type { PatchesLast } from './constructs/objects';
+export { WARNING_METADATA, WARNING_TYPE } from './constructs/checks';
 export { checkDefinition, loadDefinition, parseDefinition } from './definition/load';
 export type { Instance, InstanceDefinition, InstanceInput, PodPlacement, PodResources, Resources, SecretKeyRef, SidekiqGroupDef } from './definition/schema';
 export { buildModel, ModelError } from './model/model';

@@ -26,9 +26,9 @@ export function mediaClaimName(model: InstanceModel): string {
 export class MediaVolume extends Construct {
   readonly claimName: string;
 
-  constructor(scope: Construct, id: string, props: { readonly model: InstanceModel; readonly id: InstanceIdentity }) {
+  constructor(scope: Construct, id: string, props: { readonly model: InstanceModel; readonly id: InstanceIdentity; readonly volume: NonNullable<InstanceModel['def']['storage']['volume']> }) {
     super(scope, id);
-    const v = props.model.def.storage.volume!;
+    const v = props.volume;
     this.claimName = mediaClaimName(props.model);
     // an existing claim (kept from a Helm release) is mounted, never created or pruned from here
     if (v.existingClaim) return;

@@ -2,7 +2,7 @@
 import { Construct } from 'constructs';
 import * as L1 from './objects';
 import { k8s } from 'cdk8s-plus-28';
-import { PodResources, Resources } from '../definition/schema';
+import { PodResources, Resources, SPREAD_DEFAULT, SpreadMode } from '../definition/schema';
 
 export const MANAGED_BY = 'mastodon-cdk8s';
 /** Puma's and streaming's ports, behind their Services */
@@ -41,7 +41,7 @@ export function standardLabels(id: InstanceIdentity, component: string): Record<
   };
 }
 
-export function metadata(id: InstanceIdentity, name: string, component: string, extra: Partial<k8s.ObjectMeta> = {}): k8s.ObjectMeta {
+export function metadata(id: InstanceIdentity, name: string, component: string, extra: Partial<k8s.ObjectMeta> = {}): k8s.ObjectMeta & { readonly labels: Record<string, string> } {
   return { name, namespace: id.namespace, ...extra, labels: { ...standardLabels(id, component), ...(extra.labels ?? {}) } };
 }
 
@@ -88,8 +88,32 @@ export function scratchVolumes(mounts: Record<string, string>, sizeLimit: string
 }
 
 export interface SpreadOptions {
-  readonly zone: 'required' | 'preferred';
-  readonly node: 'required' | 'preferred';
+  readonly zone: SpreadMode;
+  readonly node: SpreadMode;
+}
+
+/** The well-known node labels replicas are spread over. */
+export const TOPOLOGY_KEYS = { zone: 'topology.kubernetes.io/zone', node: 'kubernetes.io/hostname' } as const;
+
+/** The definition's default (scheduling.zoneSpread and nodeSpread), also of every construct used on its own. */
+export const DEFAULT_SPREAD: SpreadOptions = { zone: SPREAD_DEFAULT, node: SPREAD_DEFAULT };
+
+/** The spreading a definition's scheduling section asks for. */
+export function spreadOf(scheduling: { readonly zoneSpread: SpreadMode; readonly nodeSpread: SpreadMode }): SpreadOptions {
+  return { zone: scheduling.zoneSpread, node: scheduling.nodeSpread };
+}
+
+/** One spreading constraint; `rollouts` adds matchLabelKeys for Deployments' pods (see topologySpread). */
+export function spreadConstraint(domain: keyof typeof TOPOLOGY_KEYS, mode: SpreadMode, selector: Record<string, string>, rollouts: boolean): k8s.TopologySpreadConstraint {
+  return {
+    topologyKey: TOPOLOGY_KEYS[domain],
+    maxSkew: 1,
+    whenUnsatisfiable: mode === 'required' ? 'DoNotSchedule' : 'ScheduleAnyway',
+    labelSelector: { matchLabels: selector },
+    // operators' pods (rollouts = false) have no ReplicaSet hash to tell rollouts apart
+    ...(rollouts ? { matchLabelKeys: ['pod-template-hash'] } : {}),
+    nodeTaintsPolicy: 'Honor',
+  };
 }
 
 /**
@@ -99,16 +123,7 @@ export interface SpreadOptions {
  * spreading, no replacement may be scheduled in the zones that are left (seen on a real control plane).
  */
 export function topologySpread(selector: Record<string, string>, spread: SpreadOptions, rollouts = true): k8s.TopologySpreadConstraint[] {
-  const constraint = (topologyKey: string, mode: 'required' | 'preferred'): k8s.TopologySpreadConstraint => ({
-    topologyKey,
-    maxSkew: 1,
-    whenUnsatisfiable: mode === 'required' ? 'DoNotSchedule' : 'ScheduleAnyway',
-    labelSelector: { matchLabels: selector },
-    // operators' pods (rollouts = false) have no ReplicaSet hash to tell rollouts apart
-    ...(rollouts ? { matchLabelKeys: ['pod-template-hash'] } : {}),
-    nodeTaintsPolicy: 'Honor',
-  });
-  return [constraint('topology.kubernetes.io/zone', spread.zone), constraint('kubernetes.io/hostname', spread.node)];
+  return [spreadConstraint('zone', spread.zone, selector, rollouts), spreadConstraint('node', spread.node, selector, rollouts)];
 }
 
 export interface DisruptionBudgetProps {

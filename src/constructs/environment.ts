@@ -10,9 +10,11 @@ import { Instance, SecretKeyRef } from '../definition/schema';
 import { FieldPath, Problem } from '../definition/problems';
 import { InstanceModel } from '../model/model';
 import { RedisEndpoint } from '../model/redis';
-import { STREAMING_REDIS_USERNAME_UNTIL, compareVersions, parseVersion } from '../model/versions';
+import { CORE_SECRET_VARIABLES, STREAMING_REDIS_USERNAME_UNTIL, compareVersions, knownVersion } from '../model/versions';
 import { InstanceIdentity, STREAMING_PORT, metadata } from './common';
+import { checkObjects } from './checks';
 import { SmtpServer, mailSettings } from '../model/mail';
+import { AUTH_PROVIDERS, AUTH_PROVIDER_NAMES, ENABLED_SUFFIX, ProviderVariables, callbackUrl } from '../model/auth';
 
 /** Which process the environment is for: they need different credentials. */
 export type ProcessKind = 'web' | 'sidekiq' | 'streaming' | 'job';
@@ -45,7 +47,7 @@ export function redisEnv(ep: RedisEndpoint): k8s.EnvVar[] {
     // no password here (checked by the model): user and host are known, so they can be encoded
     vars.push(plain(`${p}REDIS_URL`, `rediss://${ep.user ? `${encodeURIComponent(ep.user)}@` : ''}${ep.host}:${ep.port}/${ep.db ?? 0}`));
   } else {
-    vars.push(plain(`${p}REDIS_HOST`, ep.host!), plain(`${p}REDIS_PORT`, ep.port));
+    vars.push(plain(`${p}REDIS_HOST`, ep.host), plain(`${p}REDIS_PORT`, ep.port));
     if (ep.user) vars.push(plain(`${p}REDIS_USER`, ep.user));
     if (ep.db !== undefined) vars.push(plain(`${p}REDIS_DB`, ep.db));
   }
@@ -71,6 +73,7 @@ export class MastodonEnvironment extends Construct {
 
   constructor(scope: Construct, id: string, private readonly model: InstanceModel, ident: InstanceIdentity) {
     super(scope, id);
+    checkObjects(this);
     this.configMapName = `${model.name}-env`;
     this.data = sharedEnv(model);
     this.checksum = createHash('sha256').update(JSON.stringify(Object.entries(this.data))).digest('hex').slice(0, 16);
@@ -102,7 +105,8 @@ export class MastodonEnvironment extends Construct {
     const bundle = this.model.def.caBundle;
     if (bundle) {
       const items = [{ key: bundle.key, path: 'ca.crt' }];
-      volumes.push(bundle.secret ? { name: 'ca-bundle', secret: { secretName: bundle.secret, items } } : { name: 'ca-bundle', configMap: { name: bundle.configMap!, items } });
+      // exactly one of secret and configMap (the model checks)
+      volumes.push(bundle.secret ? { name: 'ca-bundle', secret: { secretName: bundle.secret, items } } : { name: 'ca-bundle', configMap: { name: bundle.configMap, items } });
       mounts.push({ name: 'ca-bundle', mountPath: CA_BUNDLE_DIR, readOnly: true });
     }
     const esCa = this.model.def.search?.caSecret;
@@ -157,7 +161,7 @@ export function processEnv(m: InstanceModel, kind: ProcessKind, withDefinitionEn
   if (rails && replica?.passwordSecret) vars.push(secretEnv('REPLICA_DB_PASS', replica.passwordSecret));
   if (!rails) {
     // streaming 4.3.0 read REDIS_USERNAME where every other process reads REDIS_USER
-    const oldName = compareVersions(m.version, parseVersion(STREAMING_REDIS_USERNAME_UNTIL)!) <= 0;
+    const oldName = compareVersions(m.version, knownVersion(STREAMING_REDIS_USERNAME_UNTIL)) <= 0;
     vars.push(...redisEnv(m.redis.main).map((e) => (oldName && e.name === 'REDIS_USER' ? { ...e, name: 'REDIS_USERNAME' } : e)));
     vars.push(plain('LOG_LEVEL', d.logging.streamingLogLevel));
   } else {
@@ -177,17 +181,26 @@ export function processEnv(m: InstanceModel, kind: ProcessKind, withDefinitionEn
       ['LIBRE_TRANSLATE_API_KEY', d.translation?.libreTranslate?.apiKeySecret],
       ['HCAPTCHA_SECRET_KEY', d.captcha?.hcaptcha.secretKeySecret],
       ['CACHE_BUSTER_SECRET', d.cacheBuster?.secretSecret],
-      ['OIDC_CLIENT_ID', d.auth?.oidc?.clientIdSecret],
-      ['OIDC_CLIENT_SECRET', d.auth?.oidc?.clientSecretSecret],
-      ['SAML_CERT', d.auth?.saml?.certSecret],
-      ['SAML_PRIVATE_KEY', d.auth?.saml?.privateKeySecret],
-      ['LDAP_PASSWORD', d.auth?.ldap?.passwordSecret],
+      ...authSecrets(d.auth),
     ];
     for (const [name, ref] of optional) if (ref) vars.push(secretEnv(name, ref));
     if (d.auth?.ldap?.anonymousBind) vars.push(plain('LDAP_PASSWORD', ''));
     if (withDefinitionEnv) for (const name of Object.keys(d.secretEnv).sort()) vars.push(secretEnv(name, d.secretEnv[name]));
   }
   return vars;
+}
+
+/** The providers' variables read from Secrets (src/model/auth.ts), in the table's order. */
+function authSecrets(auth: Instance['auth']): [string, SecretKeyRef | undefined][] {
+  return AUTH_PROVIDER_NAMES.flatMap((name) => {
+    const provider: Readonly<Record<string, unknown>> | undefined = auth?.[name];
+    const { prefix, secrets }: ProviderVariables = AUTH_PROVIDERS[name];
+    return Object.entries(secrets).map(([suffix, field]): [string, SecretKeyRef | undefined] => [`${prefix}_${suffix}`, secretRefOf(provider?.[field])]);
+  });
+}
+
+function secretRefOf(value: unknown): SecretKeyRef | undefined {
+  return value && typeof value === 'object' && 'name' in value && 'key' in value && typeof value.name === 'string' && typeof value.key === 'string' ? { name: value.name, key: value.key } : undefined;
 }
 
 /**
@@ -198,50 +211,100 @@ export function otelEnv(m: InstanceModel, own: { readonly enabled: boolean; read
   const base = m.def.metrics.otel;
   const endpoint = own?.endpoint ?? base?.endpoint;
   if (!endpoint || own?.enabled === false) return [];
-  const vars: Record<string, string | undefined> = {
-    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
-    OTEL_SERVICE_NAME_PREFIX: base?.serviceNamePrefix ?? m.name,
-    OTEL_SERVICE_NAME_SEPARATOR: base?.serviceNameSeparator,
-    OTEL_TRACES_SAMPLER: own?.sampler ?? base?.sampler,
-    OTEL_TRACES_SAMPLER_ARG: own?.samplerRatio ?? base?.samplerRatio,
-  };
-  return Object.entries(vars).flatMap(([name, value]) => (value === undefined ? [] : [plain(name, value)]));
+  const settings: Readonly<Record<string, unknown>> = { ...base, serviceNamePrefix: base?.serviceNamePrefix ?? m.name, ...definedOnly(own ?? {}), endpoint };
+  return Object.entries(fieldVariables('metrics.otel', settings)).flatMap(([name, value]) => (value === undefined ? [] : [plain(name, value)]));
 }
 
-/** The providers' non-secret variables: the typed fields, then each provider's own settings by suffix. */
+/** The providers' non-secret variables: the typed fields (src/model/auth.ts), then each provider's own settings by suffix. */
 function authEnv(auth: NonNullable<Instance['auth']>, webDomain: string): Record<string, string | boolean | number | undefined> {
   const env: Record<string, string | boolean | number | undefined> = { OMNIAUTH_ONLY: auth.omniauthOnly ? 'true' : undefined };
-  const callback = (provider: string) => `https://${webDomain}/auth/auth/${provider}/callback`;
-  const o = auth.oidc;
-  if (o) {
-    Object.assign(env, {
-      OIDC_ENABLED: 'true',
-      OIDC_DISPLAY_NAME: o.displayName,
-      OIDC_ISSUER: o.issuer,
-      OIDC_DISCOVERY: o.discovery,
-      OIDC_SCOPE: o.scope,
-      OIDC_UID_FIELD: o.uidField,
-      OIDC_CLIENT_ID: o.clientId,
-      OIDC_REDIRECT_URI: callback('openid_connect'),
-      OIDC_SECURITY_ASSUME_EMAIL_IS_VERIFIED: o.assumeEmailIsVerified,
-      OIDC_AUTH_ENDPOINT: o.authEndpoint,
-      OIDC_TOKEN_ENDPOINT: o.tokenEndpoint,
-      OIDC_USER_INFO_ENDPOINT: o.userInfoEndpoint,
-      OIDC_JWKS_URI: o.jwksUri,
-      OIDC_END_SESSION_ENDPOINT: o.endSessionEndpoint,
-    });
+  for (const name of AUTH_PROVIDER_NAMES) {
+    const provider: Readonly<Record<string, unknown>> | undefined = auth[name];
+    if (!provider) continue;
+    const { prefix, fields, callback }: ProviderVariables = AUTH_PROVIDERS[name];
+    env[`${prefix}_${ENABLED_SUFFIX}`] = 'true';
+    for (const [suffix, field] of Object.entries(fields)) env[`${prefix}_${suffix}`] = scalar(provider[field]);
+    if (callback) env[`${prefix}_${callback.suffix}`] = callbackUrl(webDomain, callback.path);
   }
-  const sa = auth.saml;
-  if (sa) Object.assign(env, { SAML_ENABLED: 'true', SAML_ACS_URL: callback('saml'), SAML_ISSUER: sa.issuer, SAML_IDP_SSO_TARGET_URL: sa.idpSsoTargetUrl, SAML_IDP_CERT: sa.idpCert });
-  if (auth.cas) Object.assign(env, { CAS_ENABLED: 'true', CAS_URL: auth.cas.url });
-  const l = auth.ldap;
   // config/initializers/devise.rb reads LDAP_BIND_DN and LDAP_PASSWORD with ENV.fetch: both must exist, empty for an anonymous bind
-  if (l) Object.assign(env, { LDAP_ENABLED: 'true', LDAP_HOST: l.host, LDAP_PORT: l.port, LDAP_METHOD: l.method, LDAP_BASE: l.base, LDAP_BIND_DN: l.anonymousBind ? '' : l.bindDn, LDAP_UID: l.uid, LDAP_MAIL: l.mail });
-  if (auth.pam) Object.assign(env, { PAM_ENABLED: 'true', PAM_EMAIL_DOMAIN: auth.pam.emailDomain });
-  for (const [prefix, provider] of [['OIDC', o], ['SAML', sa], ['CAS', auth.cas], ['LDAP', l], ['PAM', auth.pam]] as const) {
-    for (const [suffix, value] of Object.entries(provider?.settings ?? {})) env[`${prefix}_${suffix}`] = value;
+  if (auth.ldap?.anonymousBind) env.LDAP_BIND_DN = '';
+  for (const name of AUTH_PROVIDER_NAMES) {
+    for (const [suffix, value] of Object.entries(auth[name]?.settings ?? {})) env[`${AUTH_PROVIDERS[name].prefix}_${suffix}`] = value;
   }
   return env;
+}
+
+/** The fields that are set: an undefined one does not hide the instance-wide value. */
+function definedOnly(o: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+/** A definition field as an environment value: strings, numbers and booleans; anything else is not one. */
+function scalar(value: unknown): string | number | boolean | undefined {
+  if (Array.isArray(value)) return value.length ? value.map(String).join(',') : undefined;
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : undefined;
+}
+
+type S3 = NonNullable<Instance['storage']['s3']>;
+type Search = NonNullable<Instance['search']>;
+type Otel = NonNullable<Instance['metrics']['otel']>;
+const SMTP_SERVER_VARIABLES = (prefix: string) =>
+  ({ [`${prefix}SMTP_SERVER`]: 'server', [`${prefix}SMTP_PORT`]: 'port', [`${prefix}SMTP_LOGIN`]: 'login', [`${prefix}SMTP_DOMAIN`]: 'domain', [`${prefix}SMTP_OPENSSL_VERIFY_MODE`]: 'opensslVerifyMode' }) satisfies Record<string, keyof SmtpServer>;
+/** bulk mail goes out from the main sender: Mastodon has no BULK_SMTP_FROM_ADDRESS */
+const SMTP_SENDER_VARIABLES = { SMTP_FROM_ADDRESS: 'fromAddress', SMTP_REPLY_TO: 'replyTo', SMTP_RETURN_PATH: 'returnPath' } satisfies Record<string, keyof NonNullable<Instance['smtp']>>;
+
+/**
+ * Variables that each carry one definition field as it is, by the section that holds the fields: the emitters
+ * write them from the field, the free-form env check names the field, and the Helm importer maps a chart's
+ * extra variable back onto it.
+ */
+export const FIELD_VARIABLES = {
+  // lists as Mastodon reads them: comma-separated
+  '': { TRUSTED_PROXY_IP: 'trustedProxyIps', ALTERNATE_DOMAINS: 'alternateDomains' } satisfies Record<string, keyof Instance>,
+  'storage.s3': {
+    S3_BUCKET: 'bucket',
+    S3_REGION: 'region',
+    S3_ENDPOINT: 'endpoint',
+    S3_HOSTNAME: 'hostname',
+    S3_ALIAS_HOST: 'aliasHost',
+    S3_PROTOCOL: 'protocol',
+    S3_PERMISSION: 'permission',
+    S3_MULTIPART_THRESHOLD: 'multipartThresholdBytes',
+    S3_OVERRIDE_PATH_STYLE: 'overridePathStyle',
+    S3_FORCE_SINGLE_REQUEST: 'forceSingleRequest',
+    S3_SIGNATURE_VERSION: 'signatureVersion',
+    S3_OPEN_TIMEOUT: 'openTimeoutSeconds',
+    S3_READ_TIMEOUT: 'readTimeoutSeconds',
+  } satisfies Record<string, keyof S3>,
+  search: { ES_HOST: 'host', ES_PORT: 'port', ES_USER: 'user', ES_PRESET: 'preset', ES_PREFIX: 'prefix' } satisfies Record<string, keyof Search>,
+  smtp: { ...SMTP_SERVER_VARIABLES(''), ...SMTP_SENDER_VARIABLES },
+  'smtp.bulk': SMTP_SERVER_VARIABLES('BULK_'),
+  // a component's own otel settings win over these (otelEnv)
+  'metrics.otel': {
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'endpoint',
+    OTEL_SERVICE_NAME_PREFIX: 'serviceNamePrefix',
+    OTEL_SERVICE_NAME_SEPARATOR: 'serviceNameSeparator',
+    OTEL_TRACES_SAMPLER: 'sampler',
+    OTEL_TRACES_SAMPLER_ARG: 'samplerRatio',
+  } satisfies Record<string, keyof Otel>,
+} as const;
+
+/** Switches emitted only as "true": on 4.3 SMTP_SSL=false also switches the STARTTLS settings off. */
+export const FLAG_VARIABLES = {
+  smtp: { SMTP_TLS: 'tls', SMTP_SSL: 'ssl' },
+  'smtp.bulk': { BULK_SMTP_TLS: 'tls', BULK_SMTP_SSL: 'ssl' },
+} as const satisfies Record<string, Record<string, keyof SmtpServer>>;
+
+/** Each variable of FIELD_VARIABLES and FLAG_VARIABLES with the definition field it carries, as a dotted path. */
+export const VARIABLE_FIELDS: ReadonlyMap<string, string> = new Map(
+  [...Object.entries(FIELD_VARIABLES), ...Object.entries(FLAG_VARIABLES)].flatMap(([section, vars]) =>
+    Object.entries(vars).map(([name, field]): [string, string] => [name, section ? `${section}.${field}` : field]),
+  ),
+);
+
+/** One section's variables from its fields; `only` narrows them to part of the section's table. */
+function fieldVariables(section: keyof typeof FIELD_VARIABLES, values: Readonly<Record<string, unknown>>, only: Readonly<Record<string, string>> = FIELD_VARIABLES[section]): Record<string, string | number | boolean | undefined> {
+  return Object.fromEntries(Object.entries(only).map(([name, field]) => [name, scalar(values[field])]));
 }
 
 /** Non-secret settings shared by every process, sorted for stable output: the generated ones, then the definition's env. */
@@ -250,11 +313,10 @@ function sharedEnv(m: InstanceModel, withDefinitionEnv = true): Record<string, s
   const env: Record<string, string | number | boolean | undefined> = {
     LOCAL_DOMAIN: m.localDomain,
     WEB_DOMAIN: m.webDomain !== m.localDomain ? m.webDomain : undefined,
-    ALTERNATE_DOMAINS: d.alternateDomains.length ? d.alternateDomains.join(',') : undefined,
     RAILS_ENV: 'production',
     NODE_ENV: 'production',
     RAILS_LOG_LEVEL: d.logging.railsLogLevel,
-    TRUSTED_PROXY_IP: d.trustedProxyIps?.join(','),
+    ...fieldVariables('', d),
     STREAMING_API_BASE_URL: d.traffic.streamingHost ? `wss://${d.traffic.streamingHost}` : undefined,
     // the app talks to the pooler when there is one; migration Jobs override these
     DB_HOST: d.database.pooler?.host ?? d.database.host,
@@ -271,49 +333,18 @@ function sharedEnv(m: InstanceModel, withDefinitionEnv = true): Record<string, s
     REDIS_DRIVER: Object.values(m.redis).some((ep) => (ep.tls || ep.urlSecret) && !ep.inherited) ? 'ruby' : undefined,
   };
   if (d.search) {
-    Object.assign(env, {
-      ES_ENABLED: 'true',
-      ES_HOST: d.search.host,
-      ES_PORT: d.search.port,
-      ES_USER: d.search.user,
-      ES_PRESET: d.search.preset,
-      ES_PREFIX: d.search.prefix,
-      ES_CA_FILE: d.search.caSecret ? `${ES_CA_DIR}/ca.crt` : undefined,
-    });
+    Object.assign(env, { ES_ENABLED: 'true', ...fieldVariables('search', d.search), ES_CA_FILE: d.search.caSecret ? `${ES_CA_DIR}/ca.crt` : undefined });
   }
   const s3 = d.storage.s3;
-  if (s3) {
-    Object.assign(env, {
-      S3_ENABLED: 'true',
-      S3_BUCKET: s3.bucket,
-      S3_REGION: s3.region,
-      S3_ENDPOINT: s3.endpoint,
-      S3_HOSTNAME: s3.hostname,
-      S3_ALIAS_HOST: s3.aliasHost,
-      S3_PROTOCOL: s3.protocol,
-      S3_PERMISSION: s3.permission,
-      S3_MULTIPART_THRESHOLD: s3.multipartThresholdBytes,
-      S3_OVERRIDE_PATH_STYLE: s3.overridePathStyle,
-      S3_FORCE_SINGLE_REQUEST: s3.forceSingleRequest,
-      S3_SIGNATURE_VERSION: s3.signatureVersion,
-      S3_OPEN_TIMEOUT: s3.openTimeoutSeconds,
-      S3_READ_TIMEOUT: s3.readTimeoutSeconds,
-    });
-  }
+  if (s3) Object.assign(env, { S3_ENABLED: 'true', ...fieldVariables('storage.s3', s3) });
   const smtp = (prefix: keyof typeof SMTP_CA_DIR, c: SmtpServer | undefined) => {
     if (!c) return;
     const mail = mailSettings(c);
     Object.assign(env, {
-      [`${prefix}SMTP_SERVER`]: c.server,
-      [`${prefix}SMTP_PORT`]: c.port,
-      [`${prefix}SMTP_LOGIN`]: c.login,
+      ...fieldVariables(prefix ? 'smtp.bulk' : 'smtp', c, SMTP_SERVER_VARIABLES(prefix)),
       [`${prefix}SMTP_AUTH_METHOD`]: mail.authMethod,
       [`${prefix}SMTP_ENABLE_STARTTLS`]: mail.starttls,
-      // only ever "true": on 4.3 SMTP_SSL=false also switches the STARTTLS settings off
-      [`${prefix}SMTP_TLS`]: c.tls ? 'true' : undefined,
-      [`${prefix}SMTP_SSL`]: c.ssl ? 'true' : undefined,
-      [`${prefix}SMTP_DOMAIN`]: c.domain,
-      [`${prefix}SMTP_OPENSSL_VERIFY_MODE`]: c.opensslVerifyMode,
+      ...Object.fromEntries(Object.entries(FLAG_VARIABLES[prefix ? 'smtp.bulk' : 'smtp']).map(([name, field]) => [name, c[field] ? 'true' : undefined])),
       [`${prefix}SMTP_CA_FILE`]: c.caSecret ? `${SMTP_CA_DIR[prefix]}/ca.crt` : undefined,
     });
   };
@@ -322,9 +353,7 @@ function sharedEnv(m: InstanceModel, withDefinitionEnv = true): Record<string, s
   if (d.smtp) {
     // bulk mail goes out from the same sender: Mastodon has no BULK_SMTP_FROM_ADDRESS
     Object.assign(env, {
-      SMTP_FROM_ADDRESS: d.smtp.fromAddress,
-      SMTP_REPLY_TO: d.smtp.replyTo,
-      SMTP_RETURN_PATH: d.smtp.returnPath,
+      ...fieldVariables('smtp', d.smtp, SMTP_SENDER_VARIABLES),
       SMTP_DELIVERY_METHOD: d.smtp.deliveryMethod === 'smtp' ? undefined : d.smtp.deliveryMethod,
     });
   }
@@ -346,9 +375,14 @@ function sharedEnv(m: InstanceModel, withDefinitionEnv = true): Record<string, s
   return out;
 }
 
+/** The port of Mastodon's Prometheus exporters (web's sidecar, Sidekiq's own), when they are on. */
+export function metricsPortOf(m: InstanceModel): number | undefined {
+  return m.def.metrics.prometheus ? m.def.metrics.exporterPort : undefined;
+}
+
 /** Puma's settings and the exporter switches of the web container. */
 export function webProcessEnv(m: InstanceModel): k8s.EnvVar[] {
-  return pumaEnv(m.def.web, m.def.metrics.prometheus ? m.def.metrics.exporterPort : undefined, m.detailedMetrics);
+  return pumaEnv(m.def.web, metricsPortOf(m), m.detailedMetrics);
 }
 
 export interface PumaSettings {
@@ -410,7 +444,7 @@ const SET_BY: [RegExp, string][] = [
   [/^STREAMING_API_BASE_URL$/, 'traffic.streamingHost'],
   [/^(WEB_CONCURRENCY|MAX_THREADS|MIN_THREADS|PERSISTENT_TIMEOUT)$/, 'web (workers, threads, minThreads, persistentTimeoutSeconds)'],
   [/^DB_POOL$/, 'web.threads, streaming.dbPool and each Sidekiq group\'s concurrency'],
-  [/^PORT$/, 'the generator (streaming listens on 4000)'],
+  [/^PORT$/, `the generator (streaming listens on ${STREAMING_PORT})`],
   [/^(SIDEKIQ_|CACHE_)?REDIS_/, 'redis'],
   [/^REPLICA_DB_/, 'database.replica'],
   [/^(DB_|PREPARED_STATEMENTS$|PGSSL)/, 'database'],
@@ -431,7 +465,7 @@ const SET_BY: [RegExp, string][] = [
   [/^CAS_/, 'auth.cas'],
   [/^LDAP_/, 'auth.ldap'],
   [/^PAM_/, 'auth.pam'],
-  [/^(SECRET_KEY_BASE|OTP_SECRET|VAPID_[A-Z_]+|ACTIVE_RECORD_ENCRYPTION_[A-Z_]+)$/, 'secrets.core (keys renamed with secrets.coreKeys)'],
+  [new RegExp(`^(${CORE_SECRET_VARIABLES.join('|')})$`), 'secrets.core (keys renamed with secrets.coreKeys)'],
   [/^SKIP_POST_DEPLOYMENT_MIGRATIONS$/, 'the migration Jobs'],
   [/^ADMIN_/, 'admin'],
 ];
@@ -443,7 +477,7 @@ export function generatedVariables(m: InstanceModel): Set<string> {
     ...(['web', 'sidekiq', 'streaming', 'job'] as const).flatMap((kind) => processEnv(m, kind, false)),
     ...webProcessEnv(m),
     ...streamingProcessEnv(m.def.streaming.dbPool),
-    ...m.sidekiqGroups.flatMap((g) => [...sidekiqProcessEnv(g.concurrency, m.def.metrics.prometheus ? m.def.metrics.exporterPort : undefined, m.detailedMetrics), ...otelEnv(m, g.def.otel)]),
+    ...m.sidekiqGroups.flatMap((g) => [...sidekiqProcessEnv(g.concurrency, metricsPortOf(m), m.detailedMetrics), ...otelEnv(m, g.def.otel)]),
     ...otelEnv(m, m.def.web.otel),
     ...PRE_DEPLOY_ENV,
     ...(m.def.admin ? adminEnv(m.def.admin) : []),

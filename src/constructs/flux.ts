@@ -19,6 +19,8 @@ export interface FluxPipelineProps {
   readonly model: InstanceModel;
   readonly id: InstanceIdentity;
   readonly stages: readonly FluxStage[];
+  /** the definition's flux section */
+  readonly flux: NonNullable<InstanceModel['def']['flux']>;
 }
 
 export function fluxKustomizationName(model: InstanceModel, stage: FluxStage): string {
@@ -29,7 +31,7 @@ export class FluxPipeline extends Construct {
   constructor(scope: Construct, id: string, props: FluxPipelineProps) {
     super(scope, id);
     const m = props.model;
-    const flux = m.def.flux!;
+    const flux = props.flux;
     const root = (flux.path ?? `./dist/${m.name}`).replace(/\/+$/, '');
     props.stages.forEach((stage, i) => {
       const previous = props.stages[i - 1];

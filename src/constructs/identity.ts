@@ -11,8 +11,7 @@ export class ServiceAccounts extends Construct {
     const d = props.model.def;
     const placements: PodPlacement[] = [d.web, d.streaming, ...d.sidekiq.groups, d.jobs];
     const created = new Map(placements.flatMap((p) => (p.serviceAccount?.create ? [[p.serviceAccount.name, p.serviceAccount] as const] : [])));
-    for (const name of [...created.keys()].sort()) {
-      const sa = created.get(name)!;
+    for (const [name, sa] of [...created].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       new L1.KubeServiceAccount(this, name, {
         metadata: metadata(props.id, name, 'identity', Object.keys(sa.annotations).length ? { annotations: { ...sa.annotations } } : {}),
         automountServiceAccountToken: sa.automountToken,

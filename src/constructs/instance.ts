@@ -2,16 +2,12 @@
  * A whole Mastodon instance as constructs: what the CLI puts into one Chart per apply stage
  * (charts/instance.ts), and `MastodonInstance`, the same objects inside any construct of a cdk8s app.
  */
-import { ApiObject, JsonPatch } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { VERSIONED_KINDS, VERSION_LABEL } from '../rules/standard-labels';
 import { InstanceModel, ModelError, buildModel } from '../model/model';
 import { checkDefinition } from '../definition/load';
-import { FieldPath, formatPath } from '../definition/problems';
 import { InstanceInput } from '../definition/schema';
-import { checkRules } from '../rules';
-import { SchemaGate } from '../output/schema-gate';
-import { VENDOR_DIR } from '../paths';
+import { checkObjects, refuse, warn } from './checks';
 import { InstanceNamespace, MediaVolume } from './base';
 import { InstanceIdentity } from './common';
 import { MastodonEnvironment } from './environment';
@@ -63,7 +59,7 @@ export function addInstance(scopes: InstanceStageScopes, m: InstanceModel): Inst
   for (const name of Object.keys(m.def.secrets.sources).sort()) {
     new SecretSource(base, `secret-${name}`, { id, secretName: name, source: m.def.secrets.sources[name] });
   }
-  const media = m.def.storage.volume ? new MediaVolume(base, 'media', { model: m, id }) : undefined;
+  const media = m.def.storage.volume ? new MediaVolume(base, 'media', { model: m, id, volume: m.def.storage.volume }) : undefined;
   const redis: Record<string, DragonflyRedis | SentinelRedis> = {};
   for (const ep of Object.values(m.redis)) {
     if (ep.inherited) continue;
@@ -107,7 +103,7 @@ export function addInstance(scopes: InstanceStageScopes, m: InstanceModel): Inst
   }
   postDeployMigration(post, jobProps);
   if (m.searchDeployArgs) searchDeploy(post, jobProps, m.searchDeployArgs);
-  if (m.def.admin) createAdmin(post, jobProps);
+  if (m.def.admin) createAdmin(post, jobProps, m.def.admin);
 
   return { environment, web, streaming, sidekiqGroups: Object.fromEntries(groups.map(({ group, construct }) => [group.name, construct])), ingress, redis };
 }
@@ -132,7 +128,6 @@ export function addSyncWaves(stages: readonly IConstruct[], firstWave: number): 
 export function addDefinitionMetadata(scopes: readonly IConstruct[], m: InstanceModel): void {
   for (const scope of scopes) {
     for (const obj of scope.node.findAll().filter((n): n is ApiObject => n instanceof ApiObject)) {
-      if (!VERSIONED_KINDS.includes(obj.kind) && obj.metadata.getLabel(VERSION_LABEL) !== undefined) obj.addJsonPatch(JsonPatch.remove(`/metadata/labels/${VERSION_LABEL.replace('/', '~1')}`));
       for (const [k, v] of Object.entries(m.def.labels)) obj.metadata.addLabel(k, v);
       for (const [k, v] of Object.entries(m.def.annotations)) obj.metadata.addAnnotation(k, v);
     }
@@ -141,8 +136,6 @@ export function addDefinitionMetadata(scopes: readonly IConstruct[], m: Instance
 
 /** The definition, as a cdk8s user writes it in code: the same fields and defaults as instances/<name>.yaml (schema/instance.schema.json). */
 export type MastodonInstanceProps = InstanceInput;
-
-let sharedGate: SchemaGate | undefined;
 
 /**
  * A whole Mastodon instance inside any construct, e.g. an existing Chart. Defaults are applied here
@@ -161,27 +154,31 @@ export class MastodonInstance extends Construct {
   readonly stages?: InstanceStageScopes;
   /** the instance's constructs; undefined when the props were refused (app.synth() reports why) */
   readonly parts?: InstanceParts;
+  /**
+   * what the CLI prints as warnings, `field: message`; also emitted as Node warnings (type MastodonCdk8sWarning)
+   * when the app is synthesized, and kept as construct metadata (mastodon-cdk8s:warning)
+   */
+  readonly warnings: readonly string[] = [];
 
   constructor(scope: Construct, id: string, props: MastodonInstanceProps) {
     super(scope, id);
-    const refuse = (problems: readonly { path: FieldPath; message: string }[]) =>
-      this.node.addValidation({ validate: () => problems.map((p) => `${formatPath(p.path)}: ${p.message}`) });
     const checked = checkDefinition(props);
     if (!checked.instance) {
-      refuse(checked.problems);
+      refuse(this, checked.problems);
       return;
     }
     if (checked.instance.flux) {
-      refuse([{ path: ['flux'], message: "the Flux pipeline applies the CLI's dist/ folders; in a cdk8s app leave flux out and apply the Chart your own way (or use the CLI)" }]);
+      refuse(this, [{ path: ['flux'], message: "the Flux pipeline applies the CLI's dist/ folders; in a cdk8s app leave flux out and apply the Chart your own way (or use the CLI)" }]);
       return;
     }
     try {
       this.model = buildModel(checked.instance);
     } catch (e) {
       if (!(e instanceof ModelError)) throw e;
-      refuse(e.problems);
+      refuse(this, e.problems);
       return;
     }
+    this.warnings = warn(this, this.model.warnings);
     this.stages = {
       base: new Construct(this, 'Base'),
       preDeploy: new Construct(this, 'PreDeploy'),
@@ -192,17 +189,6 @@ export class MastodonInstance extends Construct {
     if (this.model.def.argocd) addSyncWaves([this.stages.base, this.stages.preDeploy, this.stages.app, this.stages.postDeploy], this.model.def.argocd.firstWave);
     addDefinitionMetadata([this], this.model);
     // the same checks the CLI runs on every object, over the objects as they will be synthesized (user patches included)
-    this.node.addValidation({
-      validate: () => {
-        const gate = (sharedGate ??= new SchemaGate(VENDOR_DIR));
-        const errors: string[] = [];
-        for (const obj of this.node.findAll().filter((n): n is ApiObject => n instanceof ApiObject)) {
-          const json = obj.toJson();
-          for (const message of [...gate.validate(json), ...checkRules(json)]) errors.push(`${json.kind} ${json.metadata?.name} (${obj.node.path}): ${message}`);
-        }
-        gate.save();
-        return errors;
-      },
-    });
+    checkObjects(this);
   }
 }

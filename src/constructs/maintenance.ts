@@ -32,7 +32,7 @@ export class Maintenance extends Construct {
       const template = mastodonJobPod({
         model: props.model,
         environment: props.environment,
-        labels: meta.labels!,
+        labels: meta.labels,
         containerName: spec.suffix,
         args: ['bin/tootctl', ...spec.args('days' in settings ? (settings.days as number) : undefined)],
         // every task deletes files (attachments of what it removes), on local media too

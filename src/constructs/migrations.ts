@@ -75,7 +75,7 @@ export function mastodonJobPod(props: MastodonJobPodProps): k8s.PodTemplateSpec 
   const media: { volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } = props.mediaClaim
     ? { volumes: [{ name: 'media', persistentVolumeClaim: { claimName: props.mediaClaim } }], mounts: [{ name: 'media', mountPath: MEDIA_PATH }] }
     : { volumes: [], mounts: [] };
-  const pinned = props.mediaClaim && m.mediaPinnedToOneNode;
+  const pinned = m.mediaPinnedToOneNode ? props.mediaClaim : undefined;
   const image = m.images.rails;
   return {
     metadata: { labels: { ...jobs.podLabels, ...props.labels }, annotations: jobs.podAnnotations ? { ...jobs.podAnnotations } : undefined },
@@ -87,7 +87,7 @@ export function mastodonJobPod(props: MastodonJobPodProps): k8s.PodTemplateSpec 
       enableServiceLinks: false,
       securityContext: POD_SECURITY,
       ...typedPlacement(jobs, m.def.scheduling),
-      affinity: pinned ? mediaVolumeAffinity(props.mediaClaim!) : undefined,
+      affinity: pinned ? mediaVolumeAffinity(pinned) : undefined,
       imagePullSecrets: m.def.image.pullSecrets.length ? m.def.image.pullSecrets.map((name) => ({ name })) : undefined,
       initContainers: [...(props.initContainers ?? []), seedTmpContainer(image, m.def.image.pullPolicy)],
       containers: [
@@ -120,7 +120,7 @@ export class MastodonJob extends Construct {
     const m = props.model;
     this.name = props.name ?? jobName(m, props.kind);
     const meta = metadata(props.id, this.name, props.kind, { annotations: { ...FLUX_FORCE, ...props.annotations } });
-    const template = mastodonJobPod({ ...props, labels: meta.labels!, containerName: props.kind });
+    const template = mastodonJobPod({ ...props, labels: meta.labels, containerName: props.kind });
     const job = new L1.KubeJob(this, 'Resource', {
       metadata: meta,
       spec: {
@@ -172,8 +172,7 @@ export function searchDeploy(scope: Construct, props: Omit<MastodonJobProps, 'ki
  * The Owner account of a fresh install. Not versioned (upgrades must not re-run it), idempotent (an
  * existing account only gets the Owner role), no TTL: the generated password is in the Job's log.
  */
-export function createAdmin(scope: Construct, props: Omit<MastodonJobProps, 'kind' | 'args'>): MastodonJob {
-  const admin = props.model.def.admin!;
+export function createAdmin(scope: Construct, props: Omit<MastodonJobProps, 'kind' | 'args'>, admin: NonNullable<InstanceModel['def']['admin']>): MastodonJob {
   return new MastodonJob(scope, 'create-admin', {
     ...props,
     kind: 'create-admin',

@@ -28,7 +28,8 @@ function peer(p: EgressPeer): k8s.NetworkPolicyPeer {
 
 /** Egress of one process: DNS, its endpoints by destination (ports merged), the internet when it federates. */
 export function egressRules(m: InstanceModel, process: EgressProcess): k8s.NetworkPolicyEgressRule[] {
-  const plan = m.egress!;
+  const plan = m.egress;
+  if (!plan) return [];
   const rules: k8s.NetworkPolicyEgressRule[] = [{ to: plan.dns.map(peer), ports: [port('UDP', DNS_PORT), port('TCP', DNS_PORT)] }];
   const byPeers = new Map<string, { peers: readonly EgressPeer[]; ports: Set<number> }>();
   for (const ep of plan.endpoints.filter((e) => e.processes.includes(process))) {
@@ -37,8 +38,7 @@ export function egressRules(m: InstanceModel, process: EgressProcess): k8s.Netwo
     ep.ports.forEach((p) => entry.ports.add(p));
     byPeers.set(key, entry);
   }
-  for (const key of [...byPeers.keys()].sort()) {
-    const { peers, ports } = byPeers.get(key)!;
+  for (const [, { peers, ports }] of [...byPeers].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     rules.push({ to: peers.map(peer), ports: [...ports].sort((a, b) => a - b).map((n) => port('TCP', n)) });
   }
   if (process === 'kube-api') rules.push({ to: plan.apiServer.map(peer), ports: KUBE_API_PORTS.map((n) => port('TCP', n)) });
@@ -56,7 +56,8 @@ interface PolicyProps {
 function controllerPeers(m: InstanceModel, component: 'web' | 'streaming'): k8s.NetworkPolicyPeer[] {
   const g = m.def.traffic.gateway;
   if (!g) {
-    const c = m.ingressController!;
+    const c = m.ingressController;
+    if (!c) return [];
     return [{ ...namespacePeer(c.namespace), ...(Object.keys(c.podLabels).length ? { podSelector: { matchLabels: { ...c.podLabels } } } : {}) }];
   }
   const namespaces = [g, ...g.extraParents, ...(component === 'streaming' ? (g.streamingParents ?? []) : [])].map((p) => p.namespace);

@@ -7,7 +7,8 @@
  *   3. every `addJsonPatch` patch, in the order added (yours, via `ApiObject.of(construct).addJsonPatch`).
  * So what a patch adds reaches the output exactly as written, and a patch may refer to what step 2 added.
  */
-import { ApiObject, JsonPatch } from 'cdk8s';
+import { ApiObject, GroupVersionKind, JsonPatch } from 'cdk8s';
+import { VERSIONED_KINDS, VERSION_LABEL } from '../rules/standard-labels';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import * as df from '../../imports/dragonfly-dragonflydb.io';
@@ -47,12 +48,24 @@ function patchesOf(obj: ApiObject): Patches {
   return p;
 }
 
-type L1<P> = new (scope: Construct, id: string, props: P) => ApiObject;
+type L1<P> = (new (scope: Construct, id: string, props: P) => ApiObject) & { readonly GVK: GroupVersionKind };
+
+/** The release's version label only on the kinds that run the release (rules/standard-labels.ts says why). */
+function releaseLabels<P>(kind: string, props: P): P {
+  const meta = (props as { metadata?: { labels?: Record<string, string> } }).metadata;
+  if (VERSIONED_KINDS.includes(kind) || meta?.labels?.[VERSION_LABEL] === undefined) return props;
+  const { [VERSION_LABEL]: _, ...labels } = meta.labels;
+  return { ...props, metadata: { ...meta, labels } };
+}
 
 /** The generated class `Base`, with patches applied after its typed mapping (see the file comment). */
 export function patchesLast<P, C extends L1<P>>(Base: C & L1<P>): new (scope: Construct, id: string, props: P) => InstanceType<C> & PatchesLast {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const Mixed = class extends (Base as unknown as new (scope: Construct, id: string, props: any) => ApiObject) {
+    constructor(scope: Construct, id: string, props: P) {
+      super(scope, id, releaseLabels(Base.GVK.kind, props));
+    }
+
     addJsonPatch(...ops: JsonPatch[]): void {
       patchesOf(this).last.push(...ops);
     }

@@ -9,12 +9,11 @@ import * as pooler from '../../imports/cnpg-pooler-postgresql.cnpg.io';
 import * as backup from '../../imports/cnpg-scheduledbackup-postgresql.cnpg.io';
 import { InstanceModel } from '../model/model';
 import * as L1 from './objects';
-import { InstanceIdentity, metadata } from './common';
+import { checkObjects, refuse } from './checks';
+import { InstanceIdentity, TOPOLOGY_KEYS, metadata, spreadConstraint, spreadOf, topologySpread } from './common';
 
 /** externalClusters entry the import bootstrap reads from */
 const IMPORT_SOURCE = 'import-source';
-const ZONE = 'topology.kubernetes.io/zone';
-const HOST = 'kubernetes.io/hostname';
 
 export interface PostgresProps {
   readonly model: InstanceModel;
@@ -25,16 +24,21 @@ export class CloudnativePgCluster extends Construct {
   constructor(scope: Construct, id: string, props: PostgresProps) {
     super(scope, id);
     const m = props.model;
-    const pg = m.postgres!;
+    const pg = m.postgres;
+    if (!pg) {
+      refuse(this, [{ path: ['database', 'cloudnativePg'], message: 'the model has no CloudNativePG Cluster: build it from a definition with database.cloudnativePg' }]);
+      return;
+    }
+    checkObjects(this);
     const d = pg.def;
     const db = m.def.database;
-    const spread = m.def.scheduling;
+    const spread = spreadOf(m.def.scheduling);
     const clusterLabels = { 'cnpg.io/cluster': pg.clusterName };
     const imp = d.import;
     const bak = d.backup;
     // required zone spreading: one instance per zone (model.ts checks instances against scheduling.zones);
     // otherwise one per node as nodeSpread says, with zones preferred
-    const zoneRequired = spread.zoneSpread === 'required';
+    const zoneRequired = spread.zone === 'required';
     new L1.PostgresCluster(this, 'Resource', {
       metadata: metadata(props.id, pg.clusterName, 'postgres'),
       spec: {
@@ -70,13 +74,11 @@ export class CloudnativePgCluster extends Construct {
         },
         affinity: {
           enablePodAntiAffinity: true,
-          topologyKey: zoneRequired ? ZONE : HOST,
-          podAntiAffinityType: zoneRequired ? 'required' : spread.nodeSpread,
+          topologyKey: zoneRequired ? TOPOLOGY_KEYS.zone : TOPOLOGY_KEYS.node,
+          podAntiAffinityType: zoneRequired ? 'required' : spread.node,
         },
-        topologySpreadConstraints:
-          !zoneRequired && d.instances > 1
-            ? [{ topologyKey: ZONE, maxSkew: 1, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: clusterLabels }, nodeTaintsPolicy: 'Honor' }]
-            : undefined,
+        // the anti-affinity keeps instances apart (nodeSpread); zones are only preferred on top
+        topologySpreadConstraints: !zoneRequired && d.instances > 1 ? [spreadConstraint('zone', 'preferred', clusterLabels, false)] : undefined,
         backup: bak
           ? {
               retentionPolicy: bak.retentionPolicy,
@@ -121,16 +123,7 @@ export class CloudnativePgCluster extends Construct {
                   },
                 },
               ],
-              topologySpreadConstraints:
-                p.instances > 1
-                  ? [ZONE, HOST].map((topologyKey) => ({
-                      topologyKey,
-                      maxSkew: 1,
-                      whenUnsatisfiable: (topologyKey === ZONE ? spread.zoneSpread : spread.nodeSpread) === 'required' ? 'DoNotSchedule' : 'ScheduleAnyway',
-                      labelSelector: { matchLabels: poolerLabels },
-                      nodeTaintsPolicy: 'Honor',
-                    }))
-                  : undefined,
+              topologySpreadConstraints: p.instances > 1 ? topologySpread(poolerLabels, spread, false) : undefined,
             },
           },
         },

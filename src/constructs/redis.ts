@@ -9,14 +9,15 @@ import * as df from '../../imports/dragonfly-dragonflydb.io';
 import * as rr from '../../imports/redis-replication-redis.redis.opstreelabs.in';
 import * as rs from '../../imports/redis-sentinel-redis.redis.opstreelabs.in';
 import { memoryBytes } from '../model/quantity';
-import { RedisEndpoint, RedisRole, SENTINEL_MASTER, redisResourceName } from '../model/redis';
+import { RedisEndpoint, RedisRole, SENTINEL_MASTER, checkDragonflyImage, checkRedisImage, redisResourceName } from '../model/redis';
 import { InstanceModel } from '../model/model';
-import { formatVersion, parseVersion } from '../model/versions';
-import { formatPath } from '../definition/problems';
+import { VersionFacts, factsFor, formatVersion, parseVersion, supportedRange } from '../model/versions';
+import { FieldPath, Problem, show } from '../definition/problems';
+import { checkObjects, refuse } from './checks';
 import { Resources, SecretKeyRef, dragonfly as dragonflySchema, redisOperator as redisOperatorSchema } from '../definition/schema';
 import { Schema } from '../definition/schema-builder';
 import { checkPart } from '../definition/load';
-import { SpreadOptions, metadata, topologySpread } from './common';
+import { DEFAULT_SPREAD, SpreadOptions, metadata, spreadOf, topologySpread } from './common';
 
 /** Pod label used to spread each operator's pods; set through the CRD so it does not depend on operator internals. */
 export const REDIS_POD_LABEL = 'mastodon.cdk8s/redis';
@@ -37,13 +38,28 @@ export interface OperatorRedisProps {
   readonly spread?: SpreadOptions;
 }
 
-/** Checks the backend's fields with their piece of the definition schema; problems become construct validations. */
-function checkBackend<T>(scope: Construct, schema: Schema<unknown, T>, fields: Record<string, unknown>): T | undefined {
+/**
+ * Checks the backend's fields with their piece of the definition schema, the version, and the image against
+ * what the version's Sidekiq accepts (the model's checks); problems become construct validations.
+ */
+function checkBackend<T extends { readonly image: string }>(
+  scope: Construct,
+  props: OperatorRedisProps,
+  schema: Schema<unknown, T>,
+  fields: Record<string, unknown>,
+  checkImage: (image: string, facts: VersionFacts, path: FieldPath, error: (p: FieldPath, m: string) => void) => void,
+): T | undefined {
   const { value, problems } = checkPart(schema, fields);
-  if (problems.length || !value) {
-    scope.node.addValidation({ validate: () => problems.map((p) => `${formatPath(p.path)}: ${p.message}`) });
+  const version = parseVersion(props.version);
+  const facts = version && factsFor(version);
+  const found: Problem[] = [...problems];
+  if (!facts) found.push({ path: ['version'], message: `unsupported Mastodon version ${show(props.version)}; expected ${supportedRange()}` });
+  else if (value) checkImage(value.image, facts, ['image'], (path, message) => found.push({ path, message }));
+  if (found.length || !value) {
+    refuse(scope, found);
     return undefined;
   }
+  checkObjects(scope);
   return value;
 }
 
@@ -81,13 +97,13 @@ export class DragonflyRedis extends Construct {
 
   constructor(scope: Construct, id: string, props: DragonflyRedisProps) {
     super(scope, id);
-    const d = checkBackend(this, dragonflySchema, {
+    const d = checkBackend(this, props, dragonflySchema, {
       image: props.image, replicas: props.replicas, resources: props.resources, snapshotCron: props.snapshotCron, snapshotSize: props.snapshotSize,
       storageClass: props.storageClass, snapshotS3: props.snapshotS3, passwordSecret: props.passwordSecret,
-    });
+    }, checkDragonflyImage);
     if (!d) return;
     const ident = identOf(props);
-    const spread = props.spread ?? { zone: 'preferred', node: 'preferred' };
+    const spread = props.spread ?? DEFAULT_SPREAD;
     const name = props.name ?? redisResourceName(props.instance, props.role);
     const cache = props.role === 'cache';
     const podLabels = { [REDIS_POD_LABEL]: name };
@@ -162,13 +178,13 @@ export class SentinelRedis extends Construct {
 
   constructor(scope: Construct, id: string, props: SentinelRedisProps) {
     super(scope, id);
-    const r = checkBackend(this, redisOperatorSchema, {
+    const r = checkBackend(this, props, redisOperatorSchema, {
       image: props.image, replicas: props.replicas, sentinels: props.sentinels, sentinelImage: props.sentinelImage, resources: props.resources,
       storageSize: props.storageSize, storageClass: props.storageClass, passwordSecret: props.passwordSecret,
-    });
+    }, checkRedisImage);
     if (!r) return;
     const ident = identOf(props);
-    const spread = props.spread ?? { zone: 'preferred', node: 'preferred' };
+    const spread = props.spread ?? DEFAULT_SPREAD;
     const name = props.name ?? redisResourceName(props.instance, props.role);
     const cache = props.role === 'cache';
     const maxMemory = Math.floor(memoryBytes(r.resources.memoryLimit) * 0.8);
@@ -244,6 +260,6 @@ export function operatorRedisPropsOf(m: InstanceModel, ep: RedisEndpoint): Opera
     version: formatVersion(m.version),
     role: ep.role,
     name: ep.resourceName,
-    spread: { zone: m.def.scheduling.zoneSpread, node: m.def.scheduling.nodeSpread },
+    spread: spreadOf(m.def.scheduling),
   };
 }

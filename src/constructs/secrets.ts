@@ -30,10 +30,10 @@ export class SecretSource extends Construct {
           },
           target: { name: secretName },
           data: es.data
-            ? Object.keys(es.data)
-                .sort()
-                .map((secretKey) => {
-                  const [key, property] = es.data![secretKey].split('#', 2);
+            ? Object.entries(es.data)
+                .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+                .map(([secretKey, remote]) => {
+                  const [key, property] = remote.split('#', 2);
                   return { secretKey, remoteRef: property ? { key, property } : { key } };
                 })
             : undefined,

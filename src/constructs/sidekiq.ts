@@ -2,8 +2,9 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { PatchesLast } from './objects';
-import { resourceRequirements } from './common';
-import { InstanceModel, QueueSpec, SidekiqGroupModel, groupQueues, groupScalingProblems, sidekiqImage } from '../model/model';
+import { DEFAULT_SPREAD, resourceRequirements } from './common';
+import { InstanceModel, QueueSpec, SidekiqGroupModel, groupQueues, groupScalingProblems, groupWarnings, sidekiqImage } from '../model/model';
+import { warn } from './checks';
 import { RedisEndpoint } from '../model/redis';
 import { MASTODON_REPOSITORY, NOT_READY_TOLERATION_SECONDS, UNREACHABLE_TOLERATION_SECONDS, Resources, sidekiqGroup } from '../definition/schema';
 import { QueueScaler } from './queue-scaler';
@@ -68,6 +69,8 @@ export class SidekiqGroup extends Construct {
   readonly deployment?: k8s.KubeDeployment & PatchesLast;
   /** KEDA objects scaling on queue length @default - none (fixed replicas or the HPA) */
   readonly queueScaler?: QueueScaler;
+  /** what the CLI warns about in these props, `field: message`, also emitted as Node warnings at synth (src/constructs/checks.ts) */
+  readonly warnings: readonly string[] = [];
 
   constructor(scope: Construct, id: string, props: SidekiqGroupProps) {
     super(scope, id);
@@ -95,6 +98,7 @@ export class SidekiqGroup extends Construct {
     });
     if (!checked) return;
     const { def, tag, ident } = checked;
+    this.warnings = warn(this, groupWarnings(def));
     const g: SidekiqGroupModel = { name: def.name, queues, concurrency: def.concurrency, replicas: def.replicas, maxReplicas: def.maxReplicas, scheduler: queues.some((q) => q.name === 'scheduler'), def };
     const component = `sidekiq-${g.name}`;
     const timeout = props.shutdownTimeoutSeconds ?? 25;
@@ -106,7 +110,7 @@ export class SidekiqGroup extends Construct {
       resources: g.def.resources,
       image,
       pullPolicy,
-      spread: props.spread ?? { zone: 'preferred', node: 'preferred' },
+      spread: props.spread ?? DEFAULT_SPREAD,
       mediaClaim: props.mediaClaim,
       mediaPinned: props.mediaPinned,
       imagePullSecrets: props.imagePullSecrets,

@@ -3,13 +3,16 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { InstanceModel } from '../model/model';
 import { MASTODON_STREAMING_REPOSITORY, NOT_READY_TOLERATION_SECONDS, UNREACHABLE_TOLERATION_SECONDS, streaming as streamingSchema } from '../definition/schema';
-import { STREAMING_PORT, ServiceSettings, httpService, resourceRequirements } from './common';
+import { DEFAULT_SPREAD, STREAMING_PORT, ServiceSettings, httpService, resourceRequirements } from './common';
 import { streamingProcessEnv } from './environment';
 import { PatchesLast } from './objects';
 import { ProcessResources } from './sidekiq';
+import { STREAMING_PATH } from './traffic';
 import { IProcessEnvironment, MastodonDeployment, ProcessProps, checkProcess, extraEnvOf, httpProbe, mastodonContainer, podSettings, processPropsOf } from './workload';
 
 const STREAMING_PRESTOP_SECONDS = 10;
+/** streaming's own health check, under the path the Ingresses and routes send to it */
+const STREAMING_HEALTH = `${STREAMING_PATH}/health`;
 /** long-lived connections get time to be closed cleanly so clients reconnect elsewhere */
 const STREAMING_DRAIN_SECONDS = 50;
 
@@ -63,7 +66,7 @@ export class StreamingService extends Construct {
       resources: st.resources,
       image,
       pullPolicy,
-      spread: props.spread ?? { zone: 'preferred', node: 'preferred' },
+      spread: props.spread ?? DEFAULT_SPREAD,
       imagePullSecrets: props.imagePullSecrets,
     });
 
@@ -85,9 +88,9 @@ export class StreamingService extends Construct {
           resources: resourceRequirements(st.resources),
           ports: [{ name: 'http', containerPort: STREAMING_PORT, protocol: 'TCP' }],
           volumeMounts: pod.volumeMounts,
-          startupProbe: httpProbe('/api/v1/streaming/health', 'http', 5, 30),
-          readinessProbe: httpProbe('/api/v1/streaming/health', 'http', 10, 3),
-          livenessProbe: httpProbe('/api/v1/streaming/health', 'http', 20, 6, 5),
+          startupProbe: httpProbe(STREAMING_HEALTH, 'http', 5, 30),
+          readinessProbe: httpProbe(STREAMING_HEALTH, 'http', 10, 3),
+          livenessProbe: httpProbe(STREAMING_HEALTH, 'http', 20, 6, 5),
           preStopSleepSeconds: STREAMING_PRESTOP_SECONDS,
         }),
       ],

@@ -10,6 +10,7 @@ import * as gw from '../../imports/gateway-httproute-gateway.networking.k8s.io';
 import { InstanceModel } from '../model/model';
 import { formatVersion, parseVersion } from '../model/versions';
 import { Problem, formatPath } from '../definition/problems';
+import { checkObjects, refuse } from './checks';
 import { hostsSchema, ingress as ingressSchema } from '../definition/schema';
 import { InOf } from '../definition/schema-builder';
 import { checkPart } from '../definition/load';
@@ -187,11 +188,12 @@ export class MastodonIngress extends Construct {
     const { problems: badHosts } = checkPart(hostsSchema, { localDomain: props.localDomain, webDomain: props.webDomain, alternateDomains: props.alternateDomains, streamingHost: props.streamingHost });
     const problems = [...invalid, ...badHosts, ...(ing ? ingressSettingsProblems(ing) : [])];
     if (problems.length || !ing) {
-      this.node.addValidation({ validate: () => problems.map((p) => `${formatPath(p.path)}: ${p.message}`) });
+      refuse(this, problems);
       return;
     }
+    checkObjects(this);
     const kind = this.controller;
-    const className = ingressClassOf(ing)!;
+    const className = ingressClassOf(ing) ?? ''; // set by the schema's defaults; '' would fail the schema gate
     const parsed = parseVersion(props.version);
     const ident = { instance: props.instance, namespace: props.namespace, version: parsed ? `v${formatVersion(parsed)}` : props.version };
     const h: InstanceHosts = props;
@@ -254,9 +256,10 @@ export function ingressPropsOf(m: InstanceModel, ing: NonNullable<InstanceModel[
 export class NginxControllerConfig extends Construct {
   constructor(scope: Construct, id: string, props: { readonly model: InstanceModel; readonly id: InstanceIdentity }) {
     super(scope, id);
-    const ing = props.model.def.traffic.ingress!;
+    const ing = props.model.def.traffic.ingress;
+    if (!ing) return;
     new L1.KubeConfigMap(this, 'Resource', {
-      metadata: { ...metadata(props.id, ing.controllerConfigName, 'ingress-controller'), namespace: props.model.ingressController!.namespace },
+      metadata: { ...metadata(props.id, ing.controllerConfigName, 'ingress-controller'), namespace: props.model.ingressController?.namespace ?? ing.controllerNamespace },
       data: {
         'ssl-protocols': 'TLSv1.2 TLSv1.3',
         'ssl-ciphers': MODERN_CIPHERS,
@@ -277,10 +280,12 @@ export class GatewayRoutes extends Construct {
   constructor(scope: Construct, id: string, props: TrafficProps) {
     super(scope, id);
     const m = props.model;
-    const g = m.def.traffic.gateway!;
+    const g = m.def.traffic.gateway;
+    if (!g) return;
     const parentRefs = [{ name: g.name, namespace: g.namespace, sectionName: g.sectionName }, ...g.extraParents.map((p) => ({ ...p }))];
     const prefix = (value: string) => ({ path: { type: gw.HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value } });
-    const ownStreaming = g.streamingParents !== undefined;
+    const streamingParents = g.streamingParents;
+    const ownStreaming = streamingParents !== undefined;
     const routeMeta = Object.keys(g.annotations).length ? { annotations: { ...g.annotations } } : {};
     const hostnames = [...new Set([...webHosts(hostsOf(m)), ...(ownStreaming ? [] : streamingHosts(hostsOf(m)))])];
     // streaming responses last as long as the client stays: "0s" disables the request timeouts (GEP-1742)
@@ -294,10 +299,10 @@ export class GatewayRoutes extends Construct {
         rules: [...(ownStreaming ? [] : [streamingRule]), { matches: [prefix('/')], backendRefs: [{ name: props.webService, port: WEB_PORT }] }],
       },
     });
-    if (ownStreaming) {
+    if (streamingParents) {
       new L1.HttpRoute(this, 'streaming', {
         metadata: metadata(props.id, `${m.name}-streaming`, 'streaming', routeMeta),
-        spec: { parentRefs: g.streamingParents!.map((p) => ({ ...p })), hostnames: streamingHosts(hostsOf(m)), rules: [streamingRule] },
+        spec: { parentRefs: streamingParents.map((p) => ({ ...p })), hostnames: streamingHosts(hostsOf(m)), rules: [streamingRule] },
       });
     }
 

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { EXPORTER_RESOURCES, InstanceModel } from '../model/model';
 import { MASTODON_REPOSITORY, NOT_READY_TOLERATION_SECONDS, UNREACHABLE_TOLERATION_SECONDS, web as webSchema } from '../definition/schema';
-import { ServiceSettings, WEB_PORT, httpService, resourceRequirements } from './common';
+import { DEFAULT_SPREAD, ServiceSettings, WEB_PORT, httpService, resourceRequirements } from './common';
 import { otelEnv, pumaEnv } from './environment';
 import { PatchesLast } from './objects';
 import { ProcessResources } from './sidekiq';
@@ -73,7 +73,7 @@ export class WebService extends Construct {
       resources: web.resources,
       image,
       pullPolicy,
-      spread: props.spread ?? { zone: 'preferred', node: 'preferred' },
+      spread: props.spread ?? DEFAULT_SPREAD,
       mediaClaim: props.mediaClaim,
       mediaPinned: props.mediaPinned,
       imagePullSecrets: props.imagePullSecrets,

@@ -11,21 +11,24 @@ import {
   MEDIA_VOLUME_LABEL,
   POD_SECURITY,
   SpreadOptions,
+  TOPOLOGY_KEYS,
   scratchVolumes,
   autoscaler,
   disruptionBudget,
   metadata,
   resourceRequirements,
   selectorLabels,
+  spreadOf,
   topologySpread,
 } from './common';
 import { Instance, PodPlacement, PodResources } from '../definition/schema';
 import { InstanceModel, placementProblems } from '../model/model';
 import { VersionFacts, factsFor, formatVersion, parseVersion, supportedRange } from '../model/versions';
-import { Problem, formatPath, show } from '../definition/problems';
+import { Problem, show } from '../definition/problems';
+import { checkObjects, refuse } from './checks';
 import { Schema } from '../definition/schema-builder';
 import { checkPart } from '../definition/load';
-import { MastodonEnvironment, ProcessKind } from './environment';
+import { MastodonEnvironment, ProcessKind, metricsPortOf } from './environment';
 
 export interface MastodonDeploymentProps {
   readonly id: InstanceIdentity;
@@ -86,6 +89,7 @@ export class MastodonDeployment extends Construct {
     const podAnnotations = { ...placement.podAnnotations, ...props.podAnnotations };
     const highestReplicas = props.maxReplicas ?? props.replicas;
     this.autoscaled = props.maxReplicas !== undefined;
+    checkObjects(this);
 
     this.deployment = new L1.KubeDeployment(this, 'Resource', {
       metadata: metadata(props.id, props.name, props.component),
@@ -217,7 +221,7 @@ export function seedTmpContainer(image: string, pullPolicy: string): k8s.Contain
 export function mediaVolumeAffinity(claim: string): k8s.Affinity {
   return {
     podAffinity: {
-      requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { [MEDIA_VOLUME_LABEL]: claim } } }],
+      requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: TOPOLOGY_KEYS.node, labelSelector: { matchLabels: { [MEDIA_VOLUME_LABEL]: claim } } }],
     },
   };
 }
@@ -301,7 +305,7 @@ export function processPodSettings(props: MastodonProcessProps, kind: ProcessKin
     resources,
     image,
     pullPolicy: m.def.image.pullPolicy,
-    spread: { zone: m.def.scheduling.zoneSpread, node: m.def.scheduling.nodeSpread },
+    spread: spreadOf(m.def.scheduling),
     mediaClaim: props.mediaClaim,
     mediaPinned: m.mediaPinnedToOneNode,
     imagePullSecrets: m.def.image.pullSecrets,
@@ -331,8 +335,9 @@ export function typedPlacement(p: PodPlacement, scheduling: Pick<Instance['sched
 /** The definition's extra environment of one component, after the generated variables. */
 export function extraEnvOf(p: PodPlacement): { env: k8s.EnvVar[]; envFrom: k8s.EnvFromSource[] } {
   return {
-    env: Object.keys(p.extraEnv ?? {}).sort().map((name) => ({ name, value: p.extraEnv![name] })),
-    envFrom: (p.envFrom ?? []).map((e) => (e.configMap ? { configMapRef: { name: e.configMap } } : { secretRef: { name: e.secret! } })),
+    env: Object.entries(p.extraEnv ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => ({ name, value })),
+    // each source names exactly one of configMap and secret (placementProblems)
+    envFrom: (p.envFrom ?? []).map((e) => (e.configMap ? { configMapRef: { name: e.configMap } } : { secretRef: { name: e.secret } })),
   };
 }
 
@@ -422,6 +427,7 @@ export interface CheckedProcess<T> {
 /**
  * Checks a process construct's props with its component's piece of the definition schema (same rules and
  * defaults as the YAML) and the version; what is wrong becomes a construct validation, reported by app.synth().
+ * Accepted props get the rules and the schema gate over the construct's objects (src/constructs/checks.ts).
  */
 export function checkProcess<T extends PodPlacement & { readonly replicas: number; readonly maxReplicas?: number }>(
   scope: Construct,
@@ -441,9 +447,10 @@ export function checkProcess<T extends PodPlacement & { readonly replicas: numbe
     problems.push(...placementProblems(def, facts), ...more(def, facts));
   }
   if (problems.length || !def || !facts || !version) {
-    scope.node.addValidation({ validate: () => problems.map((p) => `${formatPath(p.path)}: ${p.message}`) });
+    refuse(scope, problems);
     return undefined;
   }
+  checkObjects(scope);
   const tag = `v${formatVersion(version)}`;
   return { def, facts, tag, ident: { instance: props.instance, namespace: props.namespace, version: tag } };
 }
@@ -457,10 +464,10 @@ export function processPropsOf(m: InstanceModel, environment: IProcessEnvironmen
     environment,
     imagePullPolicy: m.def.image.pullPolicy,
     imagePullSecrets: m.def.image.pullSecrets,
-    spread: { zone: m.def.scheduling.zoneSpread, node: m.def.scheduling.nodeSpread },
+    spread: spreadOf(m.def.scheduling),
     unreachableTolerationSeconds: m.def.scheduling.unreachableTolerationSeconds,
     notReadyTolerationSeconds: m.def.scheduling.notReadyTolerationSeconds,
-    metricsPort: m.def.metrics.prometheus ? m.def.metrics.exporterPort : undefined,
+    metricsPort: metricsPortOf(m),
     detailedMetrics: m.detailedMetrics,
     mediaClaim,
     mediaPinned: m.mediaPinnedToOneNode,

@@ -12,6 +12,12 @@ import { POSTGRES_DEFAULT_MAJOR } from '../model/versions';
 export const UNREACHABLE_TOLERATION_SECONDS = 0;
 export const NOT_READY_TOLERATION_SECONDS = 30;
 /** the official images, the defaults of image.repository and image.streamingRepository */
+/** the Prometheus exporters' port unless metrics.exporterPort says otherwise */
+export const EXPORTER_PORT = 9394;
+/** scheduling.zoneSpread and nodeSpread: required spreading refuses to schedule, preferred only tries */
+export const SPREAD_MODES = ['required', 'preferred'] as const;
+export type SpreadMode = (typeof SPREAD_MODES)[number];
+export const SPREAD_DEFAULT: SpreadMode = 'preferred';
 export const MASTODON_REPOSITORY = 'ghcr.io/mastodon/mastodon';
 export const MASTODON_STREAMING_REPOSITORY = 'ghcr.io/mastodon/mastodon-streaming';
 
@@ -831,11 +837,8 @@ export const instanceSchema = s.object(
     ),
     scheduling: s.def(
       s.object({
-        zoneSpread: s.def(
-          s.enum(['required', 'preferred'] as const, 'spread replicas across zones (topology.kubernetes.io/zone)'),
-          'preferred',
-        ),
-        nodeSpread: s.def(s.enum(['required', 'preferred'] as const, 'spread replicas across nodes'), 'preferred'),
+        zoneSpread: s.def(s.enum(SPREAD_MODES, 'spread replicas across zones (topology.kubernetes.io/zone)'), SPREAD_DEFAULT),
+        nodeSpread: s.def(s.enum(SPREAD_MODES, 'spread replicas across nodes'), SPREAD_DEFAULT),
         zones: s.opt(s.integer('zones the nodes are in; with zoneSpread required, synth fails when a CloudNativePG Cluster has more instances (each needs its own zone)', { minimum: 1 })),
         unreachableTolerationSeconds: s.def(
           s.integer(
@@ -890,7 +893,7 @@ export const instanceSchema = s.object(
         detailed: s.opt(
           s.boolean('MASTODON_PROMETHEUS_EXPORTER_{WEB,SIDEKIQ}_DETAILED_METRICS: per-request and per-queue metrics; default: on when alerts are emitted'),
         ),
-        exporterPort: s.def(s.integer('port of the Prometheus exporters (MASTODON_PROMETHEUS_EXPORTER_PORT; the web exporter sidecar)', { minimum: 1024, maximum: 65535 }), 9394),
+        exporterPort: s.def(s.integer('port of the Prometheus exporters (MASTODON_PROMETHEUS_EXPORTER_PORT; the web exporter sidecar)', { minimum: 1024, maximum: 65535 }), EXPORTER_PORT),
         prometheusNamespace: s.def(namespaceName('namespace Prometheus scrapes from (NetworkPolicy source)'), 'monitoring'),
         otel: s.opt(
           s.object(

@@ -4,6 +4,7 @@
  * value) and prints one `kubectl create secret` command per Secret.
  */
 import { isCredentialName } from '../model/credentials';
+import { CoreSecret, CoreSecretVariable } from '../model/versions';
 import { ChartFlavor, isObject } from './defaults';
 
 type Json = Record<string, unknown>;
@@ -24,18 +25,30 @@ interface Credential {
 const keyed = (path: string, def: string) => ({ path, default: def });
 const envMaps = (...maps: string[]): Credential[] => maps.map((m) => ({ path: `${m}.*`, fallback: 'mastodon-extra-env', key: '*' }));
 
+/**
+ * The core Secret's variables (src/model/versions.ts) in each chart: chart 6.x's key under mastodon.secrets
+ * (its Secret is keyed by the variable names), helm-charts 1.x's field and the Secret key it defaults to.
+ */
+export const CHART_6_CORE_KEYS: Readonly<Record<CoreSecretVariable, string>> = {
+  SECRET_KEY_BASE: 'secret_key_base',
+  OTP_SECRET: 'otp_secret',
+  VAPID_PRIVATE_KEY: 'vapid.private_key',
+  VAPID_PUBLIC_KEY: 'vapid.public_key',
+  ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY: 'activeRecordEncryption.primaryKey',
+  ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY: 'activeRecordEncryption.deterministicKey',
+  ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT: 'activeRecordEncryption.keyDerivationSalt',
+};
+export const HELM_CHARTS_1_CORE_KEYS: Readonly<Record<CoreSecret, { readonly field: string; readonly key: string }>> = {
+  SECRET_KEY_BASE: { field: 'secretKeyBase', key: 'secret-key-base' },
+  VAPID_PRIVATE_KEY: { field: 'vapidPrivateKey', key: 'vapid-private-key' },
+  VAPID_PUBLIC_KEY: { field: 'vapidPublicKey', key: 'vapid-public-key' },
+  ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY: { field: 'arePrimaryKey', key: 'are-primary-key' },
+  ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY: { field: 'areDeterministicKey', key: 'are-deterministic-key' },
+  ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT: { field: 'areKeyDerivationSalt', key: 'are-derivation-salt' },
+};
+
 const CHART_6: Credential[] = [
-  ...(
-    [
-      ['secret_key_base', 'SECRET_KEY_BASE'],
-      ['otp_secret', 'OTP_SECRET'],
-      ['vapid.private_key', 'VAPID_PRIVATE_KEY'],
-      ['vapid.public_key', 'VAPID_PUBLIC_KEY'],
-      ['activeRecordEncryption.primaryKey', 'ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY'],
-      ['activeRecordEncryption.deterministicKey', 'ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY'],
-      ['activeRecordEncryption.keyDerivationSalt', 'ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT'],
-    ] as const
-  ).map(([p, key]) => ({ path: `mastodon.secrets.${p}`, secretPath: 'mastodon.secrets.existingSecret', fallback: 'mastodon-core', key })),
+  ...Object.entries(CHART_6_CORE_KEYS).map(([key, p]) => ({ path: `mastodon.secrets.${p}`, secretPath: 'mastodon.secrets.existingSecret', fallback: 'mastodon-core', key })),
   { path: 'mastodon.s3.access_key', secretPath: 'mastodon.s3.existingSecret', fallback: 'mastodon-s3', key: 'AWS_ACCESS_KEY_ID' },
   { path: 'mastodon.s3.access_key_id', secretPath: 'mastodon.s3.existingSecret', fallback: 'mastodon-s3', key: 'AWS_ACCESS_KEY_ID' },
   { path: 'mastodon.s3.access_secret', secretPath: 'mastodon.s3.existingSecret', fallback: 'mastodon-s3', key: 'AWS_SECRET_ACCESS_KEY' },
@@ -81,16 +94,7 @@ const withSecretKeys = (base: string, fields: [field: string, def: string][], fa
   }));
 
 const HELM_CHARTS_1: Credential[] = [
-  ...(
-    [
-      ['secretKeyBase', 'secret-key-base'],
-      ['vapidPrivateKey', 'vapid-private-key'],
-      ['vapidPublicKey', 'vapid-public-key'],
-      ['arePrimaryKey', 'are-primary-key'],
-      ['areDeterministicKey', 'are-deterministic-key'],
-      ['areKeyDerivationSalt', 'are-derivation-salt'],
-    ] as const
-  ).map(([f, d]) => ({ path: `mastodon.secrets.${f}`, secretPath: 'mastodon.secrets.existingSecret', fallback: 'mastodon-core', key: keyed(`mastodon.secrets.existingSecretKeys.${f}`, d) })),
+  ...Object.values(HELM_CHARTS_1_CORE_KEYS).map(({ field, key }) => ({ path: `mastodon.secrets.${field}`, secretPath: 'mastodon.secrets.existingSecret', fallback: 'mastodon-core', key: keyed(`mastodon.secrets.existingSecretKeys.${field}`, key) })),
   ...withSecretKeys('mastodon.s3', [['accessKeyId', 'access-key-id'], ['secretAccessKey', 'secret-access-key']], 'mastodon-s3'),
   ...withSecretKeys('mastodon.hooks.s3Upload', [['accessKeyId', 'access-key-id'], ['secretAccessKey', 'secret-access-key']], 'mastodon-s3-upload'),
   ...withSecretKeys('mastodon.smtp', [['password', 'password']], 'mastodon-smtp', [['username', 'username']]),

@@ -22,8 +22,8 @@ interface VersionEntry {
 }
 let index: Record<string, Record<string, VersionEntry>> | undefined;
 const versions = (flavor: ChartFlavor) => {
-  index ??= JSON.parse(fs.readFileSync(path.join(DEFAULTS_DIR, 'versions.json'), 'utf8'));
-  return index![CHART_REPOSITORIES[flavor]];
+  const all: Record<string, Record<string, VersionEntry>> = (index ??= JSON.parse(fs.readFileSync(path.join(DEFAULTS_DIR, 'versions.json'), 'utf8')));
+  return all[CHART_REPOSITORIES[flavor]];
 };
 
 const semver = (v: string) => v.split('.').map(Number);
@@ -66,8 +66,11 @@ export function chartDefaults(flavor: ChartFlavor, requested?: string): ChartDef
 /** parsed once per process and never changed: coalesce() copies what it takes */
 const parsed = new Map<string, Json>();
 function valuesFile(file: string): Json {
-  if (!parsed.has(file)) parsed.set(file, parse(fs.readFileSync(path.join(DEFAULTS_DIR, file), 'utf8'), { uniqueKeys: false }) ?? {});
-  return parsed.get(file)!;
+  const known = parsed.get(file);
+  if (known) return known;
+  const values: Json = parse(fs.readFileSync(path.join(DEFAULTS_DIR, file), 'utf8'), { uniqueKeys: false }) ?? {};
+  parsed.set(file, values);
+  return values;
 }
 
 function versionMatches(version: string, range: string): boolean {

@@ -7,9 +7,17 @@
  * credential written inline — refused, and never copied or printed.
  */
 import { CHART_REPOSITORIES, ChartFlavor, ChartVersionError, chartDefaults, coalesce, isObject, renameLegacyKeys } from './defaults';
-import { InlineCredential, SecretToCreate, inlineCredentials, isCredentialPath } from './credentials';
+import { HELM_CHARTS_1_CORE_KEYS, InlineCredential, SecretToCreate, inlineCredentials, isCredentialPath } from './credentials';
+import { EXPORTER_PORT, instanceSchema } from '../definition/schema';
+import { VARIABLE_FIELDS } from '../constructs/environment';
+import { STREAMING_PORT, WEB_PORT } from '../constructs/common';
+import { GENERATED_INGRESS_ANNOTATIONS as ANNOTATIONS } from '../constructs/traffic';
+import { AUTH_PROVIDERS, AUTH_PROVIDER_NAMES, ProviderVariables } from '../model/auth';
 
 export type { ChartFlavor } from './defaults';
+
+/** the annotations the Ingresses generate, which the definition refuses as annotations */
+const GENERATED: readonly string[] = Object.values(ANNOTATIONS);
 
 export interface ImportOptions {
   /** instance name @default - the Helm release name */
@@ -86,8 +94,8 @@ const REASONS: [string, string][] = [
   ['mastodon.sidekiq.updateStrategy', 'Recreate is used only for the group with the scheduler queue; the others roll'],
   ['mastodon.web.pdb', 'a PodDisruptionBudget is emitted for every component with two or more replicas'],
   ['mastodon.streaming.pdb', 'a PodDisruptionBudget is emitted for every component with two or more replicas'],
-  ['mastodon.web.port', 'web listens on 3000, behind its Service'],
-  ['mastodon.streaming.port', 'streaming listens on 4000, behind its Service'],
+  ['mastodon.web.port', `web listens on ${WEB_PORT}, behind its Service`],
+  ['mastodon.streaming.port', `streaming listens on ${STREAMING_PORT}, behind its Service`],
   ['mastodon.streaming.workers', 'one streaming process per pod; scale with streaming.replicas'],
   ['mastodon.streaming.extraCerts', 'use caBundle (a CA bundle for every outgoing connection) or database.tls.caSecret'],
   ['mastodon.web.image', 'web runs the instance image (image.repository / image.tag); only Sidekiq groups can run another'],
@@ -114,7 +122,7 @@ const REASONS: [string, string][] = [
   ['mastodon.pvc.system.keepAfterDelete', 'the media claim is never pruned by Flux (kustomize.toolkit.fluxcd.io/prune: disabled)'],
   ['mastodon.metrics.statsd', 'StatsD is gone from Mastodon 4.x; use metrics.prometheus'],
   ['mastodon.streaming.image.tag', 'streaming runs image.streamingTag or v<version>'],
-  ['service.port', 'the Services expose web on 3000 and streaming on 4000 (Ingress and HTTPRoute point there)'],
+  ['service.port', `the Services expose web on ${WEB_PORT} and streaming on ${STREAMING_PORT} (Ingress and HTTPRoute point there)`],
   ['ingress.hosts', 'hosts are the definition\'s domain, webDomain and streamingHost'],
   ['ingress.tls', 'one certificate covers every host (traffic.ingress.tlsSecret or cert-manager)'],
   ['ingress.streaming.hosts', 'the streaming host is traffic.streamingHost'],
@@ -382,15 +390,6 @@ function keyOf(m: Mapper, base: string, field: string, fallback: string): string
   return String(m.get(`${base}.existingSecretKeys.${field}`) ?? fallback);
 }
 
-const CORE_KEYS: [variable: string, helmChartsField: string][] = [
-  ['SECRET_KEY_BASE', 'secretKeyBase'],
-  ['VAPID_PRIVATE_KEY', 'vapidPrivateKey'],
-  ['VAPID_PUBLIC_KEY', 'vapidPublicKey'],
-  ['ACTIVE_RECORD_ENCRYPTION_PRIMARY_KEY', 'arePrimaryKey'],
-  ['ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY', 'areDeterministicKey'],
-  ['ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT', 'areKeyDerivationSalt'],
-];
-
 function mapSecrets(m: Mapper, release: string): void {
   const existing = m.get('mastodon.secrets.existingSecret') as string | undefined;
   // inline values were refused before mapping; what is left names the Secret
@@ -399,7 +398,7 @@ function mapSecrets(m: Mapper, release: string): void {
   m.set('secrets.core', name, existing ? 'mastodon.secrets.existingSecret' : '(chart-generated Secret)');
   if (!existing) m.note(`secrets.core is "${name}", the Secret the chart generates by default: check it with kubectl get secret ${name}`);
   if (m.flavor === 'helm-charts-1') {
-    m.set('secrets.coreKeys', Object.fromEntries(CORE_KEYS.map(([variable, field]) => [variable, keyOf(m, 'mastodon.secrets', field, field)])), 'mastodon.secrets.existingSecretKeys');
+    m.set('secrets.coreKeys', Object.fromEntries(Object.entries(HELM_CHARTS_1_CORE_KEYS).map(([variable, { field, key }]) => [variable, keyOf(m, 'mastodon.secrets', field, key)])), 'mastodon.secrets.existingSecretKeys');
   }
 }
 
@@ -669,37 +668,28 @@ function resources(r: unknown): Json | undefined {
   return { cpu: String(cpu), memory: String(memory), memoryLimit: String(lim.memory ?? memory), ...(lim.cpu !== undefined ? { cpuLimit: String(lim.cpu) } : {}) };
 }
 
-/**
- * Variables the generator sets from definition fields, when given as extra variables: the typed field
- * where there is one (the value is then checked like any other), otherwise listed with where it comes from.
- */
-const ENV_FIELDS: Record<string, [field: string, convert: (v: string) => unknown]> = {
-  S3_FORCE_SINGLE_REQUEST: ['storage.s3.forceSingleRequest', (v) => v === 'true'],
-  S3_SIGNATURE_VERSION: ['storage.s3.signatureVersion', (v) => v],
-  S3_OPEN_TIMEOUT: ['storage.s3.openTimeoutSeconds', (v) => Number(v)],
-  S3_READ_TIMEOUT: ['storage.s3.readTimeoutSeconds', (v) => Number(v)],
-  S3_OVERRIDE_PATH_STYLE: ['storage.s3.overridePathStyle', (v) => v === 'true'],
-  S3_PERMISSION: ['storage.s3.permission', (v) => v],
-  S3_ALIAS_HOST: ['storage.s3.aliasHost', (v) => v],
-  SMTP_SSL: ['smtp.ssl', (v) => v === 'true'],
-  SMTP_DOMAIN: ['smtp.domain', (v) => v],
-  SMTP_REPLY_TO: ['smtp.replyTo', (v) => v],
-  SMTP_RETURN_PATH: ['smtp.returnPath', (v) => v],
-  ES_PRESET: ['search.preset', (v) => v],
-  ES_PREFIX: ['search.prefix', (v) => v],
-  OTEL_TRACES_SAMPLER: ['metrics.otel.sampler', (v) => v],
-  OTEL_TRACES_SAMPLER_ARG: ['metrics.otel.samplerRatio', (v) => v],
-  TRUSTED_PROXY_IP: ['trustedProxyIps', (v) => v.split(/[,\s]+/).filter(Boolean)],
-};
+/** A variable's text as the definition field it sets, by the field's type in the definition schema. */
+function fieldValue(field: string, text: string): unknown {
+  const schema = field.split('.').reduce<unknown>((node, k) => (isObject(node) && isObject(node.properties) ? node.properties[k] : undefined), instanceSchema.json);
+  const type = isObject(schema) ? schema.type : undefined;
+  if (type === 'boolean') return text === 'true';
+  if (type === 'integer') return Number(text);
+  if (type === 'array') return text.split(/[,\s]+/).filter(Boolean);
+  return text;
+}
 
+/**
+ * Variables the generator sets from definition fields (src/constructs/environment.ts), when given as extra
+ * variables: the typed field (the value is then checked like any other), otherwise listed with where it comes from.
+ */
 function envMap(m: Mapper, from: string, to: string): void {
   const env = m.get(from);
   if (!isObject(env)) return;
   for (const [k, v] of Object.entries(env)) {
     const path = `${from}.${k}`;
-    const target = ENV_FIELDS[k]?.[0];
+    const target = VARIABLE_FIELDS.get(k);
     const parent = target?.split('.').slice(0, -1).join('.');
-    if (target && lookupIn(m.def, target) === undefined && (!parent || isObject(lookupIn(m.def, parent)))) m.set(target, ENV_FIELDS[k][1](String(v)), path);
+    if (target && lookupIn(m.def, target) === undefined && (!parent || isObject(lookupIn(m.def, parent)))) m.set(target, fieldValue(target, String(v)), path);
     else if (target) m.unmapped(path, v, lookupIn(m.def, target) !== undefined ? `${target} is set from the chart's own key, which wins` : `${target} needs ${parent}, which these values do not turn on`);
     else m.set(`${to}.${k}`, String(v), path);
   }
@@ -816,10 +806,12 @@ function mapTraffic(m: Mapper, release: string): void {
     for (const [k, v] of Object.entries(annotations)) {
       const from = `ingress.annotations.${k}`;
       if (k === 'kubernetes.io/ingress.class') continue;
-      if (k === 'cert-manager.io/cluster-issuer') m.set('traffic.ingress.clusterIssuer', v, from);
-      else if (k === 'cert-manager.io/issuer') m.set('traffic.ingress.issuer', v, from);
-      else if (k === 'nginx.ingress.kubernetes.io/proxy-body-size') m.set('traffic.ingress.maxBodySize', String(v).toLowerCase(), from);
+      if (k === ANNOTATIONS.clusterIssuer) m.set('traffic.ingress.clusterIssuer', v, from);
+      else if (k === ANNOTATIONS.issuer) m.set('traffic.ingress.issuer', v, from);
+      else if (k === ANNOTATIONS.bodySize) m.set('traffic.ingress.maxBodySize', String(v).toLowerCase(), from);
       else if (k.startsWith('nginx.ingress.kubernetes.io/proxy-')) m.unmapped(from, v, 'the generator sets the proxy timeouts and buffering each Ingress needs');
+      // the definition refuses the annotations the Ingresses generate (the webfinger redirect, its CORS)
+      else if (GENERATED.includes(k)) m.unmapped(from, v, 'the generator sets it on the Ingress that needs it (the redirect of the account domain\'s well-known paths)');
       else own[k] = String(v);
     }
     if (Object.keys(own).length) m.set('traffic.ingress.annotations', own, 'ingress.annotations');
@@ -827,7 +819,7 @@ function mapTraffic(m: Mapper, release: string): void {
     const webHost = String(m.def.webDomain ?? m.def.domain);
     const tls = ((m.get('ingress.tls') as Json[] | undefined) ?? []).filter(isObject);
     const covering = tls.find((t) => Array.isArray(t.hosts) && t.hosts.map(String).includes(webHost));
-    const certManager = annotations['cert-manager.io/cluster-issuer'] || annotations['cert-manager.io/issuer'];
+    const certManager = annotations[ANNOTATIONS.clusterIssuer] || annotations[ANNOTATIONS.issuer];
     if (covering && !certManager && covering.secretName) m.set('traffic.ingress.tlsSecret', covering.secretName, `ingress.tls[${tls.indexOf(covering)}].secretName`);
     else if (!covering && !certManager) {
       m.set('traffic.ingress.tls', 'external', tls.length ? 'ingress.tls' : '(no ingress.tls for the web host)');
@@ -887,7 +879,7 @@ function mapObservabilityAndExtras(m: Mapper, release: string): void {
     const detailed = truthy(m.get('mastodon.metrics.prometheus.web.detailed')) || truthy(m.get('mastodon.metrics.prometheus.sidekiq.detailed'));
     if (detailed) m.set('metrics.detailed', true, 'mastodon.metrics.prometheus.web.detailed');
     const exporterPort = int(m.get('mastodon.metrics.prometheus.port'));
-    if (exporterPort !== undefined && exporterPort !== 9394) m.set('metrics.exporterPort', exporterPort, 'mastodon.metrics.prometheus.port');
+    if (exporterPort !== undefined && exporterPort !== EXPORTER_PORT) m.set('metrics.exporterPort', exporterPort, 'mastodon.metrics.prometheus.port');
     m.take('mastodon.metrics.prometheus');
   } else m.inert('mastodon.metrics.prometheus', 'the Prometheus exporter is off');
   // values.yaml documents exporterUri; both charts' templates read endpointUri (so exporterUri alone renders an empty endpoint)
@@ -967,21 +959,12 @@ function providerVariables(node: Json, prefix = ''): Record<string, unknown> {
   return out;
 }
 
-const AUTH_FIELDS: Record<string, Record<string, string>> = {
-  oidc: { DISPLAY_NAME: 'displayName', ISSUER: 'issuer', DISCOVERY: 'discovery', SCOPE: 'scope', UID_FIELD: 'uidField', CLIENT_ID: 'clientId', SECURITY_ASSUME_EMAIL_IS_VERIFIED: 'assumeEmailIsVerified' },
-  saml: { ISSUER: 'issuer', IDP_SSO_TARGET_URL: 'idpSsoTargetUrl', IDP_CERT: 'idpCert' },
-  cas: { URL: 'url' },
-  ldap: { HOST: 'host', PORT: 'port', METHOD: 'method', BASE: 'base', BIND_DN: 'bindDn', UID: 'uid', MAIL: 'mail' },
-  pam: { EMAIL_DOMAIN: 'emailDomain' },
-};
-/** variables whose values are credentials, and the definition field that takes them from a Secret */
-const AUTH_SECRETS: Record<string, Record<string, string>> = { oidc: { CLIENT_SECRET: 'clientSecretSecret' }, saml: { CERT: 'certSecret', PRIVATE_KEY: 'privateKeySecret' }, ldap: { PASSWORD: 'passwordSecret' } };
-
 function mapExternalAuth(m: Mapper, release: string): void {
   const six = m.flavor === 'chart-6';
   const onlyPath = six ? 'externalAuth.oauth_global.omniauth_only' : 'externalAuth.oauthGlobal.omniauthOnly';
   if (truthy(m.get(onlyPath))) m.set('auth.omniauthOnly', true, onlyPath);
-  for (const provider of Object.keys(AUTH_FIELDS)) {
+  for (const provider of AUTH_PROVIDER_NAMES) {
+    const { fields, secrets, callback }: ProviderVariables = AUTH_PROVIDERS[provider];
     const base = `externalAuth.${provider}`;
     if (!truthy(m.get(`${base}.enabled`))) {
       m.inert(base, `${provider} sign-in is off`);
@@ -994,10 +977,10 @@ function mapExternalAuth(m: Mapper, release: string): void {
     const { ENABLED: _, EXISTING_SECRET: existing, EXISTING_SECRET_KEYS_CLIENT_SECRET: secretKey, EXISTING_SECRET_KEYS_CLIENT_ID: idKey, EXISTING_SECRET_KEYS_PASSWORD: passwordKey, ...vars } = providerVariables(node);
     const out: Json = { settings: {} };
     for (const [suffix, value] of Object.entries(vars)) {
-      const field = AUTH_FIELDS[provider][suffix];
+      const field = fields[suffix];
       if (field) out[field] = typeof value === 'boolean' || field === 'port' ? value : String(value);
-      else if (AUTH_SECRETS[provider]?.[suffix]) continue; // refused before mapping when set
-      else if (suffix === 'REDIRECT_URI' || suffix === 'ACS_URL') m.unmapped(`${base}.${six ? suffix.toLowerCase() : suffix === 'ACS_URL' ? 'acsUrl' : 'redirectUri'}`, value, 'the callback URL is https://<webDomain>/auth/auth/<provider>/callback');
+      else if (secrets[suffix]) continue; // refused before mapping when set
+      else if (suffix === callback?.suffix) m.unmapped(`${base}.${six ? suffix.toLowerCase() : suffix === 'ACS_URL' ? 'acsUrl' : 'redirectUri'}`, value, 'the callback URL is https://<webDomain>/auth/auth/<provider>/callback');
       else (out.settings as Json)[suffix] = String(value);
     }
     const generated = `${fullname(release)}-${provider}-auth`;

@@ -159,7 +159,8 @@ export function run(argv: string[]): number {
     console.log(USAGE);
     return 0;
   }
-  const file = args.file!;
+  const file = args.file;
+  if (!file) throw new UsageError(`a values file is needed\n${USAGE}`);
   const shown = path.relative(process.cwd(), file) || file;
   let source: ValuesSource;
   try {

@@ -11,3 +11,14 @@ const NOT_CREDENTIALS = new Set(['CACHE_BUSTER_SECRET_HEADER']);
 export function isCredentialName(name: string): boolean {
   return CREDENTIAL_NAME.test(name) && !NOT_CREDENTIALS.has(name);
 }
+
+/** A URL's password (`scheme://[user]:password@`): what makes a database or Redis URL a credential. */
+const URL_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*:[^/@\s]*@/i;
+
+/**
+ * Whether a variable's literal value would be a credential: any value of a credential name, except a URL
+ * without a password (the generator writes rediss://user@host:port/db for TLS without a password).
+ */
+export function isCredentialValue(name: string, value: string): boolean {
+  return isCredentialName(name) && (!/_URL$/.test(name) || URL_PASSWORD.test(value));
+}

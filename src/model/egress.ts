@@ -44,7 +44,7 @@ function addressBits(address: string): bigint | undefined {
   // an embedded IPv4 tail (::ffff:1.2.3.4) as two groups
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (v4) {
-    const n = addressBits(v4[1])!;
+    const n = addressBits(v4[1]) ?? 0n;
     text = text.slice(0, -v4[1].length) + `${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`;
   }
   const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
@@ -62,7 +62,7 @@ export function parseCidr(text: string): Cidr | string {
   const f = family as 4 | 6;
   const prefix = Number(prefixText);
   if (prefix > width(f)) return `expected a prefix length of at most ${width(f)}, found ${show(text)}`;
-  const bits = addressBits(address)!;
+  const bits = addressBits(address) ?? 0n; // isIP() above: always an address
   const host = width(f) - prefix;
   if (host > 0 && (bits & ((1n << BigInt(host)) - 1n)) !== 0n) {
     const network = (bits >> BigInt(host)) << BigInt(host);
@@ -157,8 +157,8 @@ export function egressPlan(def: Instance, namespace: string, redis: Record<'main
       const c = parseCidr(`${host}/${family === 4 ? 32 : 128}`) as Cidr;
       if (metadata.some((m) => within(c, m))) error(path, `expected a server outside the cloud metadata networks (traffic.egress.metadataCidrs), found ${host}`);
       peers = [ipBlock(c, metadata)];
-    } else if (hostCidrs.has(host)) {
-      peers = excludingMetadata(hostCidrs.get(host)!);
+    } else if (hostCidrs.get(host)) {
+      peers = excludingMetadata(hostCidrs.get(host) ?? []);
     } else if (service) {
       peers = [{ namespace: service[3] }];
     } else if (!host.includes('.')) {
@@ -184,11 +184,11 @@ export function egressPlan(def: Instance, namespace: string, redis: Record<'main
     seen.add(owner);
     const processes: EgressProcess[] = owner === 'main' ? ['web', 'streaming', 'sidekiq', 'job'] : ['web', 'sidekiq', 'job'];
     if (ep.backend === 'external') {
-      add(['redis', owner, 'external', 'host'], ep.host!, ep.port, processes, ep.port);
+      if (ep.host) add(['redis', owner, 'external', 'host'], ep.host, ep.port, processes, ep.port);
     } else {
       // the operator's pods in the instance namespace: Redis, and Sentinel for the OT operator
       const ports = ep.sentinel ? [6379, 26379] : [6379];
-      endpoints.push({ field: ['redis', owner, ep.backend].join('.'), host: ep.resourceName!, ports, processes, peers: [{ namespace }] });
+      endpoints.push({ field: ['redis', owner, ep.backend].join('.'), host: ep.resourceName ?? '', ports, processes, peers: [{ namespace }] });
     }
   }
 
@@ -205,16 +205,21 @@ export function egressPlan(def: Instance, namespace: string, redis: Record<'main
   // traces: each component's own endpoint over metrics.otel
   const otel = def.metrics.otel?.endpoint;
   const otelOf = (own: { enabled: boolean; endpoint?: string } | undefined) => (own?.enabled === false ? undefined : (own?.endpoint ?? otel));
-  if (otelOf(def.web.otel)) add(def.web.otel?.endpoint ? ['web', 'otel', 'endpoint'] : ['metrics', 'otel', 'endpoint'], otelOf(def.web.otel)!, 4318, ['web']);
+  const webOtel = otelOf(def.web.otel);
+  if (webOtel) add(def.web.otel?.endpoint ? ['web', 'otel', 'endpoint'] : ['metrics', 'otel', 'endpoint'], webOtel, 4318, ['web']);
   def.sidekiq.groups.forEach((g, i) => {
-    if (otelOf(g.otel)) add(g.otel?.endpoint ? ['sidekiq', 'groups', i, 'otel', 'endpoint'] : ['metrics', 'otel', 'endpoint'], otelOf(g.otel)!, 4318, ['sidekiq']);
+    const groupOtel = otelOf(g.otel);
+    if (groupOtel) add(g.otel?.endpoint ? ['sidekiq', 'groups', i, 'otel', 'endpoint'] : ['metrics', 'otel', 'endpoint'], groupOtel, 4318, ['sidekiq']);
   });
   if (otel) add(['metrics', 'otel', 'endpoint'], otel, 4318, ['job']);
   // sign-in and translation servers (often in the cluster, so never left to the internet rule)
   const a = def.auth;
   if (a?.ldap) add(['auth', 'ldap', 'host'], a.ldap.host, a.ldap.port, ['web', 'sidekiq'], a.ldap.port);
   if (a?.oidc) {
-    for (const k of ['issuer', 'tokenEndpoint', 'userInfoEndpoint', 'jwksUri'] as const) if (a.oidc[k]) add(['auth', 'oidc', k], a.oidc[k]!, 443, ['web', 'sidekiq']);
+    for (const k of ['issuer', 'tokenEndpoint', 'userInfoEndpoint', 'jwksUri'] as const) {
+      const url = a.oidc[k];
+      if (url) add(['auth', 'oidc', k], url, 443, ['web', 'sidekiq']);
+    }
   }
   if (a?.cas) add(['auth', 'cas', 'url'], a.cas.url, 443, ['web', 'sidekiq']);
   if (def.translation?.libreTranslate) add(['translation', 'libreTranslate', 'endpoint'], def.translation.libreTranslate.endpoint, 443, ['web', 'sidekiq']);

@@ -5,7 +5,7 @@
  */
 import { FieldPath } from '../definition/problems';
 import { Instance } from '../definition/schema';
-import { Semver, compareVersions, parseVersion } from './versions';
+import { Semver, compareVersions, knownVersion } from './versions';
 
 export type SmtpServer = NonNullable<NonNullable<Instance['smtp']>['bulk']>;
 
@@ -38,7 +38,7 @@ export function checkMail(def: Instance, version: Semver, error: (p: FieldPath, 
       error([...path, 'passwordSecret'], `SMTP AUTH ${s.authMethod} needs a password (net-smtp refuses every delivery without one): set passwordSecret, or authMethod: none`);
     }
     if (s.implicitTls && c.starttls !== undefined && c.starttls !== 'never') {
-      if (compareVersions(version, parseVersion(STARTTLS_WITH_TLS_RAISES_FROM)!) >= 0) {
+      if (compareVersions(version, knownVersion(STARTTLS_WITH_TLS_RAISES_FROM)) >= 0) {
         error([...path, 'starttls'], `implicit TLS (${c.tls ? 'tls' : 'ssl'}: true) and STARTTLS ${c.starttls} are exclusive: from Mastodon 4.5 every delivery fails ("mutually exclusive"); remove starttls (never is used) or turn implicit TLS off`);
       } else {
         warn([...path, 'starttls'], `with implicit TLS (${c.tls ? 'tls' : 'ssl'}: true) Mastodon before 4.5 ignores STARTTLS ${c.starttls}, and from 4.5 refuses it; remove starttls`);

@@ -12,6 +12,7 @@ import { EgressPlan, egressPlan } from './egress';
 import { IngressController, resolveIngressController } from './ingress-controller';
 import { checkNamespace, checkResources, checkTrustedProxies } from './inputs';
 import { isCredentialName } from './credentials';
+import { AUTH_PROVIDERS, AUTH_PROVIDER_NAMES, typedSuffixes } from './auth';
 import { checkMail } from './mail';
 import { cronProblem, peakOverlap } from './schedule';
 import { checkFreeFormEnv } from '../constructs/environment';
@@ -29,6 +30,7 @@ import {
   factsFor,
   formatVersion,
   isForbiddenEnv,
+  knownVersion,
   parseVersion,
   supportedRange,
 } from './versions';
@@ -139,18 +141,6 @@ export const MAINTENANCE_TASKS: Record<MaintenanceTask, { readonly suffix: strin
 export const CRONJOB_NAME_MAX = 52;
 
 
-/** Provider variables the definition types (src/constructs/environment.ts authEnv). */
-const TYPED_AUTH_SUFFIXES: Record<string, string[]> = {
-  OIDC: ['ENABLED', 'DISPLAY_NAME', 'ISSUER', 'DISCOVERY', 'SCOPE', 'UID_FIELD', 'CLIENT_ID', 'CLIENT_SECRET', 'REDIRECT_URI', 'SECURITY_ASSUME_EMAIL_IS_VERIFIED', 'AUTH_ENDPOINT', 'TOKEN_ENDPOINT', 'USER_INFO_ENDPOINT', 'JWKS_URI', 'END_SESSION_ENDPOINT'],
-  SAML: ['ENABLED', 'ACS_URL', 'ISSUER', 'IDP_SSO_TARGET_URL', 'IDP_CERT', 'CERT', 'PRIVATE_KEY'],
-  CAS: ['ENABLED', 'URL'],
-  LDAP: ['ENABLED', 'HOST', 'PORT', 'METHOD', 'BASE', 'BIND_DN', 'PASSWORD', 'UID', 'MAIL'],
-  PAM: ['ENABLED', 'EMAIL_DOMAIN'],
-};
-
-
-
-
 export interface ModelContext {
   /** the Mastodon version the committed output deploys, when there is one (src/output/deployed.ts) @default - a fresh install unless upgrade.from says otherwise */
   readonly deployedVersion?: string;
@@ -255,8 +245,8 @@ function checkUpgrade(def: Instance, version: Semver, facts: VersionFacts, conte
   if (upgradeFrom) checkUpgradePath(upgradeFrom, version, facts, downtimeUpgrade, error);
   else if (downtimeUpgrade) error(['upgrade', 'strategy'], 'a downtime upgrade needs upgrade.from (the version running now)');
   const migrationSecrets = otpSecretCarryOver(upgradeFrom, facts);
-  if (migrationSecrets.length) {
-    warn(['upgrade', 'from'], `upgrading from ${formatVersion(upgradeFrom!)}: the migration Jobs read OTP_SECRET from the core Secret to re-encrypt two-factor secrets (post-deployment migration of ${OTP_SECRET_MIGRATED_IN}); keep it there until this upgrade is done`);
+  if (upgradeFrom && migrationSecrets.length) {
+    warn(['upgrade', 'from'], `upgrading from ${formatVersion(upgradeFrom)}: the migration Jobs read OTP_SECRET from the core Secret to re-encrypt two-factor secrets (post-deployment migration of ${OTP_SECRET_MIGRATED_IN}); keep it there until this upgrade is done`);
   }
 
   if (def.upgrade.jobTtlSeconds !== undefined) {
@@ -346,13 +336,12 @@ function checkFreeFormSettings(def: Instance, facts: VersionFacts, error: (p: Fi
   for (const name of Object.keys(def.secrets.coreKeys)) {
     if (!CORE_SECRET_VARIABLES.includes(name)) error(['secrets', 'coreKeys', name], `expected one of the core Secret's variables (${CORE_SECRET_VARIABLES.join(', ')}), found ${name}`);
   }
-  for (const [provider, settings] of Object.entries(def.auth ?? {})) {
-    if (typeof settings !== 'object') continue;
-    const prefix = provider.toUpperCase();
-    for (const suffix of Object.keys(settings.settings ?? {})) {
+  for (const provider of AUTH_PROVIDER_NAMES) {
+    const prefix = AUTH_PROVIDERS[provider].prefix;
+    for (const suffix of Object.keys(def.auth?.[provider]?.settings ?? {})) {
       const path = ['auth', provider, 'settings', suffix];
       if (isCredentialName(`${prefix}_${suffix}`)) error(path, `${prefix}_${suffix} is a credential: use the provider's Secret field, or secretEnv`);
-      else if (TYPED_AUTH_SUFFIXES[prefix]?.includes(suffix)) error(path, `${prefix}_${suffix} has its own field in auth.${provider}; set it there`);
+      else if (typedSuffixes(provider).includes(suffix)) error(path, `${prefix}_${suffix} has its own field in auth.${provider}; set it there`);
     }
   }
 }
@@ -460,7 +449,7 @@ function checkAuth(def: Instance, error: (p: FieldPath, m: string) => void) {
 /** OTP_SECRET for the migration Jobs when the upgrade crosses the migration that still reads it. */
 function otpSecretCarryOver(from: Semver | undefined, facts: VersionFacts): string[] {
   if (!from || facts.requiredSecrets.includes('OTP_SECRET')) return [];
-  return compareVersions(from, parseVersion(OTP_SECRET_MIGRATED_IN)!) < 0 ? ['OTP_SECRET'] : [];
+  return compareVersions(from, knownVersion(OTP_SECRET_MIGRATED_IN)) < 0 ? ['OTP_SECRET'] : [];
 }
 
 /**
@@ -504,7 +493,7 @@ function checkUpgradePath(from: Semver, to: Semver, facts: VersionFacts, downtim
   if (skipped > 0) {
     reasons.push(`it skips ${skipped} minor series, and rolling upgrades need at least one release of every minor series deployed (${from.major}.${from.minor} → ${to.major}.${from.minor + 1} → … → ${to.major}.${to.minor})`);
   }
-  const floor = parseVersion(facts.zeroDowntimeFrom)!;
+  const floor = knownVersion(facts.zeroDowntimeFrom);
   if (compareVersions(from, floor) < 0) reasons.push(`Mastodon ${facts.minor} supports zero-downtime upgrades only from ${facts.zeroDowntimeFrom} or newer`);
   if (reasons.length) {
     error(path, `cannot upgrade from ${formatVersion(from)} to ${formatVersion(to)} without downtime: ${reasons.join('; ')}. Deploy each minor series in turn, or set upgrade.strategy: downtime to stop every process, run all migrations, then start again`);
@@ -532,9 +521,7 @@ function checkSidekiq(def: Instance, facts: VersionFacts, error: (p: FieldPath, 
     seenNames.set(g.name, gi);
     const { queues, problems } = groupQueues(g.queues, facts);
     for (const p of problems) error([...at, 'queues', p.index], p.message);
-    if (g.concurrency > 20) {
-      warn([...at, 'concurrency'], `concurrency ${g.concurrency} is above about 20 threads per process: more threads mostly add CPU contention and database connections; prefer more replicas or groups`);
-    }
+    for (const w of groupWarnings(g)) warn([...at, ...w.path], w.message);
     groups.push({
       name: g.name,
       queues,
@@ -575,6 +562,13 @@ export function groupQueues(raw: readonly string[], facts: VersionFacts): { queu
   return { queues, problems };
 }
 
+/** What the CLI warns about in one group's settings. */
+export function groupWarnings(g: { readonly concurrency: number }): Problem[] {
+  return g.concurrency > 20
+    ? [{ path: ['concurrency'], message: `concurrency ${g.concurrency} is above about 20 threads per process: more threads mostly add CPU contention and database connections; prefer more replicas or groups` }]
+    : [];
+}
+
 /** Replica rules of one group: the scheduler queue runs exactly once; queue-length scaling needs a range. */
 export function groupScalingProblems(g: { readonly scheduler: boolean; readonly replicas: number; readonly maxReplicas?: number; readonly queueLengthPerReplica?: number }): { field: string; message: string }[] {
   const problems: { field: string; message: string }[] = [];
@@ -594,7 +588,7 @@ function searchDeploy(def: Instance, from: Semver | undefined, to: Semver): read
   if (def.search.initialize) return [];
   if (!from) return undefined;
   const crossed = VERSIONS.filter((f) => {
-    const v = parseVersion(f.minor)!;
+    const v = knownVersion(f.minor);
     return compareVersions(v, { ...from, patch: 0 }) > 0 && compareVersions(v, { ...to, patch: 0 }) <= 0 && f.searchDeployOnUpgrade;
   });
   if (crossed.length === 0) return undefined;

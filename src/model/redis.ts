@@ -1,17 +1,16 @@
 /** Resolves the three Redis roles (main, Sidekiq, cache) into endpoints Mastodon can be wired to. */
 import { FieldPath, show } from '../definition/problems';
 import { Instance, RedisRoleDef, SecretKeyRef } from '../definition/schema';
-import { DRAGONFLY_MIN_FOR_SIDEKIQ_8, VersionFacts, compareVersions, parseVersion } from './versions';
+import { DRAGONFLY_MIN_FOR_SIDEKIQ_8, VersionFacts, compareVersions, parseVersion, knownVersion } from './versions';
 
 export type RedisRole = 'main' | 'sidekiq' | 'cache';
 export type RedisBackend = 'external' | 'dragonfly' | 'redisOperator';
 
-export interface RedisEndpoint {
+interface RedisEndpointBase {
   readonly role: RedisRole;
   readonly backend: RedisBackend;
   /** true when this role has no definition of its own and uses main's server */
   readonly inherited: boolean;
-  readonly host?: string;
   readonly port: number;
   readonly user?: string;
   readonly passwordSecret?: SecretKeyRef;
@@ -19,11 +18,14 @@ export interface RedisEndpoint {
   readonly urlSecret?: SecretKeyRef;
   readonly tls: boolean;
   readonly db?: number;
-  readonly sentinel?: { readonly hosts: string; readonly master: string };
   /** name of the operator resource this role owns (operator backends) */
   readonly resourceName?: string;
   readonly def: RedisRoleDef;
 }
+
+/** One Redis role: a server's host, or the Sentinels that name the master. */
+export type RedisEndpoint = RedisEndpointBase &
+  ({ readonly host: string; readonly sentinel?: undefined } | { readonly host?: undefined; readonly sentinel: { readonly hosts: string; readonly master: string } });
 
 /** Master group name the generated RedisSentinel watches. */
 export const SENTINEL_MASTER = 'mymaster';
@@ -80,10 +82,10 @@ function imageVersion(image: string) {
   return parseVersion(tag);
 }
 
-function checkDragonflyImage(image: string, facts: VersionFacts, path: FieldPath, error: (p: FieldPath, m: string) => void) {
+export function checkDragonflyImage(image: string, facts: VersionFacts, path: FieldPath, error: (p: FieldPath, m: string) => void) {
   if (facts.sidekiqMajor < 8) return;
   const v = imageVersion(image);
-  const min = parseVersion(DRAGONFLY_MIN_FOR_SIDEKIQ_8)!;
+  const min = knownVersion(DRAGONFLY_MIN_FOR_SIDEKIQ_8);
   if (!v) {
     error(path, `expected an image tagged with a Dragonfly version (such as :v1.34.2) so it can be checked, found ${show(image)}`);
   } else if (compareVersions(v, min) < 0) {
@@ -91,9 +93,9 @@ function checkDragonflyImage(image: string, facts: VersionFacts, path: FieldPath
   }
 }
 
-function checkRedisImage(image: string, facts: VersionFacts, path: FieldPath, error: (p: FieldPath, m: string) => void) {
+export function checkRedisImage(image: string, facts: VersionFacts, path: FieldPath, error: (p: FieldPath, m: string) => void) {
   const v = imageVersion(image);
-  const min = parseVersion(facts.minRedis)!;
+  const min = knownVersion(facts.minRedis);
   if (v && compareVersions(v, min) < 0) {
     error(path, `Mastodon ${facts.minor} needs Redis ${facts.minRedis} or newer (Sidekiq ${facts.sidekiqMajor}), found ${show(image)}`);
   }

@@ -65,12 +65,20 @@ function field(text: string, min: number, max: number): { values: Set<number>; a
   return { values, any: text === '*' || text === '?' };
 }
 
+/** What `*` matches in a field. */
+function everyValue(min: number, max: number): { values: Set<number>; any: boolean } {
+  const values = new Set<number>();
+  for (let v = min; v <= max; v++) values.add(v);
+  return { values, any: true };
+}
+
 /** Start minutes (since the epoch) of a schedule between two instants; every minute when the schedule cannot be read. */
 export function cronStarts(schedule: string, fromMs: number, toMs: number): number[] {
   const expr = MACROS[schedule.trim()] ?? schedule.trim();
   const parts = expr.split(/\s+/);
-  const f = parts.length === 5 ? [field(parts[0], 0, 59), field(parts[1], 0, 23), field(parts[2], 1, 31), field(parts[3], 1, 12), field(parts[4], 0, 7)] : [];
-  const [minute, hour, dom, month, dow] = f.every((x) => x) ? (f as NonNullable<ReturnType<typeof field>>[]) : [field('*', 0, 59)!, field('*', 0, 23)!, field('*', 1, 31)!, field('*', 1, 12)!, field('*', 0, 7)!];
+  const ranges: [number, number][] = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 7]];
+  const read = parts.length === 5 ? ranges.map(([min, max], i) => field(parts[i], min, max)) : [];
+  const [minute, hour, dom, month, dow] = read.length === 5 && read.every((x) => x !== undefined) ? read : ranges.map(([min, max]) => everyValue(min, max));
   if (dow.values.has(7)) dow.values.add(0);
   const starts: number[] = [];
   for (let day = fromMs; day < toMs; day += 86_400_000) {

@@ -38,8 +38,11 @@ const CORE = [
   'ACTIVE_RECORD_ENCRYPTION_DETERMINISTIC_KEY',
   'ACTIVE_RECORD_ENCRYPTION_KEY_DERIVATION_SALT',
 ] as const;
+/** The core Secret's variables every supported release reads. */
+export type CoreSecret = (typeof CORE)[number];
 /** What the core Secret may hold, every supported release together (OTP_SECRET only up to 4.3). */
-export const CORE_SECRET_VARIABLES: readonly string[] = [CORE[0], 'OTP_SECRET', ...CORE.slice(1)];
+export type CoreSecretVariable = CoreSecret | 'OTP_SECRET';
+export const CORE_SECRET_VARIABLES: readonly string[] = [CORE[0], 'OTP_SECRET', ...CORE.slice(1)] satisfies CoreSecretVariable[];
 const Q43: readonly Queue[] = ['default', 'push', 'ingress', 'mailers', 'pull', 'scheduler'];
 const Q44: readonly Queue[] = [...Q43, 'fasp'];
 const ALWAYS_FORBIDDEN = ['STATSD_', 'STREAMING_CLUSTER_NUM'];
@@ -142,6 +145,13 @@ export interface Semver {
 export function parseVersion(v: string): Semver | undefined {
   const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(v);
   return m ? { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0) } : undefined;
+}
+
+/** A version this module names as a constant, parsed: a constant that is none is a bug, said as one. */
+export function knownVersion(v: string): Semver {
+  const parsed = parseVersion(v);
+  if (!parsed) throw new Error(`not a version: ${JSON.stringify(v)} (a constant in src/model/versions.ts)`);
+  return parsed;
 }
 
 export function compareVersions(a: Semver, b: Semver): number {

@@ -176,7 +176,7 @@ export class SchemaGate {
   /** Compiles every validator the gate can need (the build writes them as modules: src/ajv-cache.ts). */
   precompile(): void {
     for (const version of KUBERNETES_VERSIONS) this.coreValidators(version);
-    for (const gvk of Object.keys(CRD_FILES)) this.checkCustom({ apiVersion: gvk.split('/').slice(0, -1).join('/'), kind: gvk.split('/').pop()! }, gvk);
+    for (const gvk of Object.keys(CRD_FILES)) this.checkCustom({ apiVersion: gvk.split('/').slice(0, -1).join('/'), kind: gvk.slice(gvk.lastIndexOf('/') + 1) }, gvk);
   }
 
   private readonly digests = new Map<string, string>();

@@ -85,7 +85,8 @@ export function topology(m: InstanceModel): string {
   const d = m.def;
   const id = (s: string) => s.replace(/[^A-Za-z0-9]/g, '_');
   const lines = ['```mermaid', 'flowchart LR'];
-  const entry = m.ingressController ? `Ingress ${m.ingressController.className}` : `Gateway ${d.traffic.gateway!.namespace}/${d.traffic.gateway!.name}`;
+  const gateway = d.traffic.gateway;
+  const entry = m.ingressController ? `Ingress ${m.ingressController.className}` : gateway ? `Gateway ${gateway.namespace}/${gateway.name}` : 'no route';
   lines.push(`  users((users)) --> traffic["${entry}<br/>${m.webDomain}"]`);
   lines.push(`  traffic --> web["web ×${d.web.replicas}${d.web.maxReplicas ? `–${d.web.maxReplicas}` : ''}<br/>${d.web.workers}×${d.web.threads} threads"]`);
   lines.push(`  traffic --> streaming["streaming ×${d.streaming.replicas}${d.streaming.maxReplicas ? `–${d.streaming.maxReplicas}` : ''}"]`);
@@ -104,7 +105,7 @@ export function topology(m: InstanceModel): string {
     for (const u of users) lines.push(`  ${u} --> ${node}`);
   }
   if (d.search) lines.push(`  search[("search ${d.search.host}")]`, '  web --> search', ...m.sidekiqGroups.map((g) => `  ${id(`sidekiq_${g.name}`)} --> search`));
-  lines.push(`  media[("${d.storage.s3 ? `S3 ${d.storage.s3.bucket}` : `volume ${d.storage.volume!.size}`}")]`, '  web --> media');
+  lines.push(`  media[("${d.storage.s3 ? `S3 ${d.storage.s3.bucket}` : `volume ${d.storage.volume?.size}`}")]`, '  web --> media');
   lines.push('```');
   return lines.join('\n');
 }

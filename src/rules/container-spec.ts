@@ -1,6 +1,6 @@
 import { quantityValue } from '../model/quantity';
 import { dnsSubdomain, envName, qualifiedName } from './kubernetes-syntax';
-import { Finding, Rule, podSpec } from './rule';
+import { Finding, Rule, inRange, podSpec } from './rule';
 
 /** what a container may hold beyond rule.ts's ContainerLike: the fields the API server validates */
 interface Container {
@@ -52,7 +52,7 @@ export const ContainerSpec: Rule = {
     const all = [...(spec.initContainers ?? []).map((c) => ({ c, init: true })), ...(spec.containers ?? []).map((c) => ({ c, init: false }))];
     for (const { c, init } of all) {
       for (const p of c.ports ?? []) {
-        if (!Number.isInteger(p.containerPort) || p.containerPort! < 1 || p.containerPort! > 65535) bad(c, `containerPort ${JSON.stringify(p.containerPort)}: expected 1 to 65535`, p.name);
+        if (!inRange(p.containerPort, 1, 65535)) bad(c, `containerPort ${JSON.stringify(p.containerPort)}: expected 1 to 65535`, p.name);
         if (p.protocol !== undefined && !['TCP', 'UDP', 'SCTP'].includes(p.protocol)) bad(c, `port protocol: expected TCP, UDP or SCTP, found ${JSON.stringify(p.protocol)}`, p.protocol);
       }
       const sidecar = init && c.restartPolicy === 'Always';

@@ -1,4 +1,4 @@
-import { isCredentialName } from '../model/credentials';
+import { isCredentialName, isCredentialValue } from '../model/credentials';
 import { Rule, allContainers, podSpec } from './rule';
 
 export const NoPlainSecrets: Rule = {
@@ -14,7 +14,7 @@ export const NoPlainSecrets: Rule = {
     if (!spec) return [];
     return allContainers(spec).flatMap((c) =>
       (c.env ?? [])
-        .filter((e) => e.value !== undefined && e.value !== '' && isCredentialName(e.name) && !/^\$\(/.test(e.value))
+        .filter((e) => e.value !== undefined && e.value !== '' && isCredentialValue(e.name, e.value) && !/^\$\(/.test(e.value))
         .map((e) => `container ${c.name}: ${e.name} has a literal value`),
     );
   },

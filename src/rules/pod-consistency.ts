@@ -1,6 +1,6 @@
 import { quantityValue } from '../model/quantity';
 import { Check, dataKey, dnsLabel, dnsSubdomain, envName, ipAddress, labelValue, portName, qualifiedName } from './kubernetes-syntax';
-import { Finding, Rule, allContainers, podSpec } from './rule';
+import { Finding, Rule, allContainers, inRange, podSpec } from './rule';
 
 export const PodConsistency: Rule = {
   id: 'PodConsistency',
@@ -78,7 +78,7 @@ export const PodConsistency: Rule = {
       for (const name of h.hostnames ?? []) expect('hostAliases host name', name, dnsSubdomain);
     }
     const preferred = [spec.affinity?.podAffinity, spec.affinity?.podAntiAffinity, spec.affinity?.nodeAffinity].flatMap((a) => (a?.preferredDuringSchedulingIgnoredDuringExecution ?? []) as { weight?: number }[]);
-    for (const p of preferred) if (!Number.isInteger(p.weight) || p.weight! < 1 || p.weight! > 100) findings.push({ message: `a preferred scheduling term has weight ${JSON.stringify(p.weight)}, expected 1 to 100`, culprit: String(p.weight) });
+    for (const p of preferred) if (!inRange(p.weight, 1, 100)) findings.push({ message: `a preferred scheduling term has weight ${JSON.stringify(p.weight)}, expected 1 to 100`, culprit: String(p.weight) });
     const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
     if (required && !(required.nodeSelectorTerms ?? []).length) findings.push({ message: 'required node affinity has no nodeSelectorTerms (at least one is needed)', culprit: 'nodeSelectorTerms' });
     const terms = [spec.affinity?.podAffinity, spec.affinity?.podAntiAffinity].flatMap((a) => [

@@ -92,3 +92,8 @@ export function podMetadata(obj: KubeObject): ObjectMetaLike | undefined {
 export function allContainers(spec: PodSpecLike): ContainerLike[] {
   return [...(spec.initContainers ?? []), ...(spec.containers ?? [])];
 }
+
+/** An integer from min to max (a field the API server range-checks). */
+export function inRange(value: unknown, min: number, max: number): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+}

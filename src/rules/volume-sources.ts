@@ -48,7 +48,8 @@ export const VolumeSources: Rule = {
             bad(`projected source ${i}: expected exactly one of configMap, secret, downwardAPI, serviceAccountToken, clusterTrustBundle, found ${kinds.length}`);
             continue;
           }
-          const p = projection[kinds[0]]!;
+          const p = projection[kinds[0]];
+          if (!p) continue;
           if (kinds[0] === 'serviceAccountToken') {
             if (p.expirationSeconds !== undefined && (p.expirationSeconds < 600 || p.expirationSeconds > 2 ** 32)) bad(`projected serviceAccountToken expirationSeconds: expected at least 600 (10 minutes), found ${p.expirationSeconds}`);
             if (!p.path || relativePath(p.path)) bad(`projected serviceAccountToken path: expected a relative path, found ${JSON.stringify(p.path)}`, p.path);

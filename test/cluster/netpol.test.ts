@@ -8,7 +8,7 @@ import { spawnSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
 import { describe, expect, it } from 'vitest';
-import { BUNDLED, MatrixRow, committedObjects, egressMatrix, ingressMatrix } from '../netpol/bundled';
+import { BUNDLED, PRESENT, MatrixRow, committedObjects, egressMatrix, ingressMatrix } from '../netpol/bundled';
 import { Flow, destinations, evaluate, podsOf } from '../netpol/flows';
 import { BIN } from './harness';
 import { InstanceModel } from '../../src/model/model';
@@ -26,7 +26,7 @@ function upstream(policies: unknown[], flows: readonly Flow[]): { egress: boolea
   return JSON.parse(r.stdout);
 }
 
-describe.skipIf(missing !== undefined).each(Object.keys(BUNDLED))('the upstream evaluator on %s', (name) => {
+describe.skipIf(missing !== undefined).each(PRESENT)('the upstream evaluator on %s', (name) => {
   const exp = BUNDLED[name];
   const objects = committedObjects(name);
   const policies = objects.filter((o) => o.kind === 'NetworkPolicy');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { container, definition, envOf, find, model, problems, synth } from '../helpers';
+import { VARIABLE_FIELDS } from '../../src/constructs/environment';
 
 const full = definition({
   webDomain: 'social.example.social',
@@ -417,3 +418,33 @@ describe('settings Mastodon needs together (round 3)', () => {
   });
 });
 
+
+describe('variables that carry one definition field (FIELD_VARIABLES)', () => {
+  const def = definition({
+    alternateDomains: ['example.org', 'example.net'],
+    trustedProxyIps: ['10.0.0.0/8', 'fd00::/8'],
+    storage: {
+      s3: {
+        region: 'eu-west-1', endpoint: 'https://s3.example', hostname: 's3.example', aliasHost: 'files.example', protocol: 'https', permission: 'private',
+        multipartThresholdBytes: 8388608, overridePathStyle: true, forceSingleRequest: true, signatureVersion: 'v4', openTimeoutSeconds: 7, readTimeoutSeconds: 9,
+      },
+    },
+    search: { host: 'https://es.internal', port: 9201, user: 'mastodon', preset: 'small_cluster', prefix: 'test' },
+    smtp: { server: 'smtp.internal', port: 465, login: 'm', passwordSecret: { name: 'smtp', key: 'password' }, domain: 'example.social', opensslVerifyMode: 'peer', tls: true, ssl: true, fromAddress: 'n@example.social', replyTo: 'r@example.social', returnPath: 'b@example.social', bulk: { server: 'bulk.internal', port: 2525, login: 'bulk', passwordSecret: { name: 'smtp', key: 'bulk' }, domain: 'bulk.example.social', opensslVerifyMode: 'none', tls: true, ssl: true } },
+    metrics: { otel: { endpoint: 'http://otel:4318', serviceNamePrefix: 'social', serviceNameSeparator: '/', sampler: 'traceidratio', samplerRatio: '0.25' } },
+  });
+  const objects = synth(def);
+  const cm = find(objects, 'ConfigMap', 'test-env').data;
+  const webEnv = Object.fromEntries(container(find(objects, 'Deployment', 'test-web')).env.map((e: any) => [e.name, e.value]));
+
+  it('emits every variable of the table from its field, as Mastodon reads it', () => {
+    const at = (path: string) => path.split('.').reduce<any>((n, k) => n?.[k], def);
+    expect(VARIABLE_FIELDS.size).toBeGreaterThan(30);
+    for (const [name, field] of VARIABLE_FIELDS) {
+      const value = at(field);
+      expect(value, `${field} is set in the test definition`).toBeDefined();
+      const expected = Array.isArray(value) ? value.join(',') : String(value);
+      expect(cm[name] ?? webEnv[name], `${name} from ${field}`).toBe(expected);
+    }
+  });
+});

@@ -218,12 +218,37 @@ describe('what the charts\' values mean, per chart', () => {
     expect(web.spec.template.spec.containers[0].env.find((e: any) => e.name === 'OIDC_CLIENT_ID').valueFrom.secretKeyRef).toEqual({ name: 'oidc', key: 'id' });
   });
 
+  it('OIDC endpoints given without discovery become the typed fields the generator emits them from, not free-form settings', () => {
+    const oidc = { enabled: true, displayName: 'SSO', issuer: 'https://sso.example', discovery: false, clientId: 'id', existingSecret: 'oidc', authEndpoint: 'https://sso.example/auth', tokenEndpoint: 'https://sso.example/token', userInfoEndpoint: 'https://sso.example/me', jwksUri: 'https://sso.example/jwks', responseMode: 'query' };
+    const { definition } = importHelmValues({ ...base1, externalAuth: { oidc } }, { version: '4.6.2' });
+    expect((definition.auth as any).oidc).toMatchObject({ authEndpoint: 'https://sso.example/auth', tokenEndpoint: 'https://sso.example/token', userInfoEndpoint: 'https://sso.example/me', jwksUri: 'https://sso.example/jwks', settings: { RESPONSE_MODE: 'query' } });
+    const env = find(synth(definition), 'ConfigMap', 'mastodon-env').data;
+    expect(env).toMatchObject({ OIDC_AUTH_ENDPOINT: 'https://sso.example/auth', OIDC_JWKS_URI: 'https://sso.example/jwks', OIDC_RESPONSE_MODE: 'query', OIDC_DISCOVERY: 'false' });
+  });
+
+  it('an Ingress annotation the generator sets (the webfinger redirect\'s CORS) is listed as not carried over, not copied into a definition that refuses it', () => {
+    const annotations = { 'nginx.ingress.kubernetes.io/enable-cors': 'true', 'nginx.ingress.kubernetes.io/limit-rps': '10' };
+    const { definition, report } = importHelmValues({ ...base6, ingress: { enabled: true, annotations, hosts: [{ host: 'a.example', paths: [{ path: '/' }] }], tls: [] } }, { version: '4.6.3' });
+    expect((definition.traffic as any).ingress.annotations).toEqual({ 'nginx.ingress.kubernetes.io/limit-rps': '10' });
+    expect(report.unmapped.find((u) => u.from === 'ingress.annotations.nginx.ingress.kubernetes.io/enable-cors')?.reason).toMatch(/the generator sets it/);
+    expect(synth(definition).filter((o) => o.kind === 'Ingress').length).toBeGreaterThan(0);
+  });
+
   it('a variable the generator sets, given as an extra variable, becomes its typed field (S3_FORCE_SINGLE_REQUEST has one)', () => {
     const s3 = { enabled: true, existingSecret: 's3', bucket: 'b', endpoint: 'https://s3.example', hostname: 's3.example' };
     const { definition, report } = importHelmValues({ ...base6, mastodon: { ...base6.mastodon, s3, extraEnvVars: { S3_FORCE_SINGLE_REQUEST: 'true', MAX_TOOT_CHARS: '1000', S3_ENDPOINT: 'https://other.example' } } }, { version: '4.6.3' });
     expect((definition.storage as any).s3.forceSingleRequest).toBe(true);
     expect((definition.env as any).S3_FORCE_SINGLE_REQUEST).toBeUndefined();
     expect(report.unmapped.map((u) => u.reason)).not.toContain('no counterpart in the definition');
+  });
+
+  it('an extra variable takes its field\'s type from the definition schema: a number, a list', () => {
+    const s3 = { enabled: true, existingSecret: 's3', bucket: 'b', endpoint: 'https://s3.example', hostname: 's3.example' };
+    const { definition } = importHelmValues({ ...base6, mastodon: { ...base6.mastodon, s3, extraEnvVars: { S3_OPEN_TIMEOUT: '7', ALTERNATE_DOMAINS: 'a.example.org, b.example.org' } } }, { version: '4.6.3' });
+    expect((definition.storage as any).s3.openTimeoutSeconds).toBe(7);
+    expect(definition.alternateDomains).toEqual(['a.example.org', 'b.example.org']);
+    expect(definition.env).toBeUndefined();
+    expect(find(synth(definition), 'ConfigMap', 'mastodon-env').data).toMatchObject({ S3_OPEN_TIMEOUT: '7', ALTERNATE_DOMAINS: 'a.example.org,b.example.org' });
   });
 
   it('chart 6.x reads no per-component extra variables for web and Sidekiq, and says so', () => {

@@ -16,6 +16,7 @@ const own = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
 let dir: string;
 let workers: any[];
 let platform: any[];
+let checks: { errors: string[]; rightErrors: string[]; warnings: string[] };
 let edge: any[];
 let printed: string;
 
@@ -32,18 +33,23 @@ beforeAll(() => {
   fs.mkdirSync(project);
   // the peer dependencies at the versions this repository tests (its devDependencies)
   const pin = (name: string) => own.devDependencies[name];
-  const dependencies = { 'mastodon-cdk8s': `file:../${tarball}`, cdk8s: pin('cdk8s'), 'cdk8s-plus-28': pin('cdk8s-plus-28'), constructs: pin('constructs') };
+  // @types/node for checks.ts only, which listens to Node's warnings: main.ts type-checks without it
+  const peers = { cdk8s: pin('cdk8s'), 'cdk8s-plus-28': pin('cdk8s-plus-28'), constructs: pin('constructs'), '@types/node': pin('@types/node') };
+  const dependencies = { 'mastodon-cdk8s': `file:../${tarball}`, ...peers };
   fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'user-app', private: true, dependencies }));
-  fs.writeFileSync(path.join(project, 'package-lock.json'), JSON.stringify(lockfile('user-app', 'dependencies', `../${tarball}`, { cdk8s: pin('cdk8s'), 'cdk8s-plus-28': pin('cdk8s-plus-28'), constructs: pin('constructs') })));
+  fs.writeFileSync(path.join(project, 'package-lock.json'), JSON.stringify(lockfile('user-app', 'dependencies', `../${tarball}`, peers)));
   fs.writeFileSync(
     path.join(project, 'tsconfig.json'),
     JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'commonjs', moduleResolution: 'node', strict: true, types: [], outDir: 'build', skipLibCheck: false }, files: ['main.ts'] }),
   );
-  fs.copyFileSync(path.join(__dirname, 'app', 'main.ts'), path.join(project, 'main.ts'));
+  fs.writeFileSync(path.join(project, 'tsconfig.checks.json'), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { types: ['node'] }, files: ['checks.ts'] }));
+  for (const file of ['main.ts', 'checks.ts']) fs.copyFileSync(path.join(__dirname, 'app', file), path.join(project, file));
   run('npm', ['ci', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], project);
   // type-checks against the packed .d.ts (and cdk8s' own), never against src/
-  run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], project);
+  for (const config of ['tsconfig.json', 'tsconfig.checks.json']) run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', config], project);
   printed = run(process.execPath, ['build/main.js'], project);
+  run(process.execPath, ['build/checks.js'], project);
+  checks = JSON.parse(fs.readFileSync(path.join(project, 'checks.json'), 'utf8'));
   const read = (chart: string) => parseAllDocuments(fs.readFileSync(path.join(project, 'dist', `${chart}.k8s.yaml`), 'utf8')).map((d) => d.toJS());
   workers = read('workers');
   platform = read('platform');
@@ -89,6 +95,23 @@ describe('the packed library in a cdk8s app', () => {
     // defaults the YAML loader would fill in come from the props' schema in code
     expect(web.spec.template.spec.containers[0].image).toBe('ghcr.io/mastodon/mastodon:v4.5.6');
     expect(web.spec.template.spec.containers[0].env.find((e: any) => e.name === 'WEB_CONCURRENCY')).toEqual({ name: 'WEB_CONCURRENCY', value: '2' });
+  });
+
+  it('reports at app.synth() what the CLI refuses, with the construct path: the props\' checks and the schema gate over a patch', () => {
+    expect(checks.errors).toEqual([
+      '[wrong/weights] queues[0]: expected a weight from 1 to 999 after the comma, found "high" in "default,high"',
+      '[wrong/sizes] resources.memory: expected a memory quantity such as 512Mi, found "lots"',
+      expect.stringMatching(/^\[wrong\/patched\] Deployment social-sidekiq-patched \(wrong\/patched\/Resource\/Resource\): Kubernetes v1\.28\.0: .*imagePullPolcy/),
+      expect.stringMatching(/^\[wrong\/patched\] Deployment social-sidekiq-patched \(wrong\/patched\/Resource\/Resource\): Kubernetes v1\.36\.0: .*imagePullPolcy/),
+    ]);
+  });
+
+  it('emits the warnings the CLI prints as Node warnings, each once, and synthesizes', () => {
+    expect(checks.rightErrors).toEqual([]);
+    expect(checks.warnings).toEqual([
+      expect.stringMatching(/^\[busy\/busy\] concurrency: concurrency 40 is above about 20 threads per process/),
+      expect.stringMatching(/^\[small\/social\] storage\.volume\.accessMode: ReadWriteOnce: web and Sidekiq pods are scheduled onto the same node/),
+    ]);
   });
 
   it('(d) MastodonIngress for Traefik: its entry point and TLS, no ingress-nginx annotation, a warning for the upload limit', () => {

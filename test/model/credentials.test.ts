@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isCredentialName } from '../../src/model/credentials';
+import { isCredentialName, isCredentialValue } from '../../src/model/credentials';
 
 describe('credential names (one pattern for the checks, the rules and the importer)', () => {
   it('knows every credential Mastodon reads', () => {
@@ -20,5 +20,15 @@ describe('credential names (one pattern for the checks, the rules and the import
       'REDIS_SENTINEL_MASTER', 'BYPASS_CACHE',
     ];
     expect(settings.filter(isCredentialName)).toEqual([]);
+  });
+
+  it('takes a database or Redis URL for a credential only with a password in it', () => {
+    expect(isCredentialValue('REDIS_URL', 'rediss://:secret@r:6379/0')).toBe(true);
+    expect(isCredentialValue('SIDEKIQ_REDIS_URL', 'redis://user:secret@r:6379')).toBe(true);
+    expect(isCredentialValue('DATABASE_URL', 'postgres://mastodon:pw@db/mastodon')).toBe(true);
+    expect(isCredentialValue('REDIS_URL', 'rediss://a%40b@r:6379/2')).toBe(false);
+    expect(isCredentialValue('REDIS_URL', 'redis://r:6379')).toBe(false);
+    expect(isCredentialValue('REDIS_PASSWORD', 'rediss://r')).toBe(true);
+    expect(isCredentialValue('S3_BUCKET', 'a:b@c')).toBe(false);
   });
 });

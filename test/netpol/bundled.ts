@@ -79,6 +79,9 @@ export const BUNDLED: Record<string, BundledExpectation> = {
   },
 };
 
+/** The bundled instances this checkout has (a fork may drop the reference instances, and with them their dist/). */
+export const PRESENT = Object.keys(BUNDLED).filter((name) => fs.existsSync(path.join(PROJECT_ROOT, 'instances', `${name}.yaml`)));
+
 export function committedObjects(instance: string): KubeObject[] {
   const dir = path.join(PROJECT_ROOT, 'dist', instance);
   const files = fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.yaml') && !f.endsWith('kustomization.yaml'));

@@ -1,9 +1,8 @@
 //go:build tools
 
-// KEDA's operator and metrics API server (adapter) for the queue-scaling cluster test.
+// KEDA's operator for the queue-scaling cluster test (its metrics API server is ./adapter).
 package tools
 
 import (
-	_ "github.com/kedacore/keda/v2/cmd/adapter"
 	_ "github.com/kedacore/keda/v2/cmd/operator"
 )
