@@ -57,7 +57,7 @@ await esbuild.build({
       import * as fs from 'fs';
       import * as path from 'path';
       import { precompileInto } from './src/ajv-cache';
-      import { SchemaGate } from './src/output/schema-gate';
+      import { SchemaGate, forgetPasses } from './src/output/schema-gate';
       import { PART_SCHEMAS, instanceValidator, partValidator } from './src/definition/load';
       import { VALIDATORS_DIR, VENDOR_DIR } from './src/paths';
       const kept = precompileInto(VALIDATORS_DIR);
@@ -65,6 +65,8 @@ await esbuild.build({
       instanceValidator();
       for (const part of PART_SCHEMAS) partValidator(part);
       for (const f of fs.readdirSync(VALIDATORS_DIR)) if (!kept.has(f.replace(/\\.v8$/, ''))) fs.rmSync(path.join(VALIDATORS_DIR, f));
+      // the code-cache run below then sends every object through its validator, so their caches hold that code too
+      forgetPasses();
     `,
   },
   outfile: compiler,

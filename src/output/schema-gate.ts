@@ -95,6 +95,13 @@ function errorText(e: ErrorObject): string {
   return `${at || '(root)'}: ${e.message}`;
 }
 
+const PASSED_FILE = 'passed-objects.json';
+
+/** Drops the memory of earlier passes (the build does, before the synthesis that writes the code caches). */
+export function forgetPasses(cacheDir: string = CACHE_DIR): void {
+  fs.rmSync(path.join(cacheDir, PASSED_FILE), { force: true });
+}
+
 export class SchemaGate {
   private readonly modules = new Map<string, Record<string, ValidateFunction>>();
 
@@ -108,7 +115,7 @@ export class SchemaGate {
     /** reuse earlier passes of identical objects @default true */
     remember = true,
   ) {
-    this.passedFile = path.join(cacheDir, 'passed-objects.json');
+    this.passedFile = path.join(cacheDir, PASSED_FILE);
     let passed: string[] = [];
     try {
       if (remember) passed = JSON.parse(fs.readFileSync(this.passedFile, 'utf8')) as string[];
