@@ -9,10 +9,10 @@ import { spawnSync } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { renameLegacyKeys } from '../../src/import/defaults';
-import { run as importCommand } from '../../src/import/main';
+import { runInProcess } from '../cli';
 import { synth } from '../helpers';
 import { Deliberate, Difference, compare, deliberateDifferences, explained, formatDifference, normalise } from './chart-normalise';
 
@@ -55,22 +55,6 @@ function chartCopy(folder: string, work: string): string {
 }
 
 const argv = (s: string) => s.split(/\s+/).filter(Boolean);
-
-/**
- * `mastodon-cdk8s import ARGS` in this process (test/import/helm.test.ts runs the built command line itself):
- * its exit code and what it printed as errors.
- */
-function runImport(args: string[]): { status: number; stderr: string } {
-  const errors: string[] = [];
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.join(' ')));
-  const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
-  try {
-    return { status: importCommand(args), stderr: errors.join('\n') };
-  } finally {
-    error.mockRestore();
-    log.mockRestore();
-  }
-}
 const arg = (args: string[], name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 
 describe.skipIf(missing)('imported definitions give each process the settings the chart gives it', () => {
@@ -95,7 +79,9 @@ describe.skipIf(missing)('imported definitions give each process the settings th
 
       // this project: the importer as an admin runs it, then synthesis
       const out = path.join(work, 'instances', `${file}.yaml`);
-      expect(runImport([path.join(CORPUS, file), ...args, '--out', out, '--force'])).toEqual({ status: 0, stderr: '' });
+      // (test/import/helm.test.ts runs the built command line itself)
+      const r = runInProcess('import', [path.join(CORPUS, file), ...args, '--out', out, '--force']);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
       const definition = parse(fs.readFileSync(out, 'utf8'));
       const here = normalise(synth(definition) as Json[], { prefix: definition.name, streamingReads: STREAMING_READS });
 
