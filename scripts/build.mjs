@@ -2,10 +2,10 @@
 // hundreds of modules), and build/validators/, every schema validator compiled ahead (src/ajv-cache.ts).
 // Type-checking is `npm run typecheck`; declarations and the library's modules are `npm run build:lib`.
 // Skipped when no input is newer than the last build.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as esbuild from 'esbuild';
+import { availableParallelism } from 'node:os';
 
 const root = new URL('..', import.meta.url).pathname;
 const build = join(root, 'build');
@@ -21,6 +21,8 @@ function newest(path) {
 const inputs = ['src', 'charts', 'imports', 'vendor/schemas', 'vendor/crds', 'scripts/build.mjs', 'tsconfig.json', 'package.json', 'package-lock.json'].map((p) => join(root, p));
 const force = process.argv.includes('--force');
 if (!force && existsSync(stamp) && Math.max(...inputs.map(newest)) < statSync(stamp).mtimeMs) process.exit(0);
+// loaded only when there is something to build: the up-to-date check runs before every npm run synth and npm test
+const esbuild = await import('esbuild');
 
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', absWorkingDir: root };
 mkdirSync(build, { recursive: true });
@@ -46,7 +48,8 @@ script.runInThisContext().call(module.exports, module.exports, require, module, 
   { mode: 0o755 },
 );
 
-// the validators: compiled by the sources' own code (the same keys a run looks up), stale modules removed
+// the validators: compiled by the sources' own code (the same keys a run looks up), the jobs spread over one
+// process per core (longest first, each to the least loaded), then stale modules removed
 const compiler = join(build, '.precompile.js');
 await esbuild.build({
   ...common,
@@ -57,21 +60,49 @@ await esbuild.build({
       import * as fs from 'fs';
       import * as path from 'path';
       import { precompileInto } from './src/ajv-cache';
-      import { SchemaGate } from './src/output/schema-gate';
+      import { SchemaGate, forgetPasses } from './src/output/schema-gate';
       import { PART_SCHEMAS, instanceValidator, partValidator } from './src/definition/load';
       import { VALIDATORS_DIR, VENDOR_DIR } from './src/paths';
-      const kept = precompileInto(VALIDATORS_DIR);
-      new SchemaGate(VENDOR_DIR, undefined, false).precompile();
-      instanceValidator();
-      for (const part of PART_SCHEMAS) partValidator(part);
-      for (const f of fs.readdirSync(VALIDATORS_DIR)) if (!kept.has(f.replace(/\\.v8$/, ''))) fs.rmSync(path.join(VALIDATORS_DIR, f));
+      const [mode, ...args] = process.argv.slice(2);
+      if (mode === 'compile') {
+        const [shard, shards] = args.map(Number);
+        const kept = precompileInto(VALIDATORS_DIR);
+        const jobs = [
+          ...new SchemaGate(VENDOR_DIR, undefined, false).precompileJobs(),
+          { weight: 100_000, run: () => void instanceValidator() },
+          ...PART_SCHEMAS.map((part) => ({ weight: 10_000, run: () => void partValidator(part) })),
+        ].sort((a, b) => b.weight - a.weight);
+        const load = new Array(shards).fill(0);
+        for (const job of jobs) {
+          const least = load.indexOf(Math.min(...load));
+          load[least] += job.weight;
+          if (least === shard) job.run();
+        }
+        process.stdout.write(JSON.stringify([...kept]));
+      } else {
+        // finish: the modules every shard wrote or kept are on stdin; the rest are stale
+        const kept = new Set(JSON.parse(fs.readFileSync(0, 'utf8')));
+        for (const f of fs.readdirSync(VALIDATORS_DIR)) if (!kept.has(f.replace(/\\.v8$/, ''))) fs.rmSync(path.join(VALIDATORS_DIR, f));
+        // the code-cache run below then sends every object through its validator, so their caches hold that code too
+        forgetPasses();
+      }
     `,
   },
   outfile: compiler,
 });
-const compiled = spawnSync(process.execPath, [compiler], { stdio: 'inherit' });
+const shards = Math.min(availableParallelism(), 4);
+const compiled = await Promise.all(
+  Array.from({ length: shards }, (_, i) => new Promise((done) => {
+    const child = spawn(process.execPath, [compiler, 'compile', String(i), String(shards)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('close', (status) => done({ status, out }));
+  })),
+);
+const failed = compiled.find((c) => c.status !== 0);
+const finished = failed ?? spawnSync(process.execPath, [compiler, 'finish'], { input: JSON.stringify(compiled.flatMap((c) => JSON.parse(c.out))), stdio: ['pipe', 'inherit', 'inherit'] });
 rmSync(compiler, { force: true });
-if (compiled.status !== 0) process.exit(compiled.status ?? 1);
+if (finished.status !== 0) process.exit(finished.status ?? 1);
 rmSync(join(build, 'cli.bundle.js.v8'), { force: true });
 const out = join(build, '.code-cache-run');
 spawnSync(process.execPath, [join(build, 'cli.js'), 'synth', '--check', '--quiet', '--instances', join(root, 'instances'), '--out', out], {

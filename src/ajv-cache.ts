@@ -83,8 +83,23 @@ function run(script: vm.Script, file: string): Record<string, ValidateFunction> 
   return module.exports;
 }
 
+/** Modules loaded by the build's code-cache run (scripts/build.mjs), whose code caches it rewrites at exit. */
+let recaching: { script: vm.Script; file: string }[] | undefined;
+
 /** require() for a prebuilt module, with its code cache when V8 accepts it (same Node version). */
 function loadModule(file: string): Record<string, ValidateFunction> {
   const codeCache = `${file}.v8`;
-  return run(compileModule(file, fs.existsSync(codeCache) ? fs.readFileSync(codeCache) : undefined), file);
+  const script = compileModule(file, fs.existsSync(codeCache) ? fs.readFileSync(codeCache) : undefined);
+  if (process.env.MASTODON_CDK8S_WRITE_CODE_CACHE === '1') {
+    // the cache written after a synthesis also holds the validation functions it ran, which V8 compiles lazily
+    // on the first call (tens of milliseconds for the definition's validator); the build's cache holds only the top level
+    if (!recaching) {
+      const list: { script: vm.Script; file: string }[] = (recaching = []);
+      process.on('exit', () => {
+        for (const m of list) fs.writeFileSync(`${m.file}.v8`, m.script.createCachedData());
+      });
+    }
+    recaching.push({ script, file });
+  }
+  return run(script, file);
 }

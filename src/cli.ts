@@ -43,18 +43,23 @@ export function describeFsError(e: unknown, what: string): string {
 
 /** Runs `run` as the process: its return is the exit code; usage errors exit 2, CLI errors 1, anything else 3. */
 export function runCli(run: (argv: string[]) => number): void {
+  process.exitCode = exitCode(run, process.argv.slice(2));
+}
+
+/** The exit code of `run` on argv, with the error line (never a stack trace, unless DEBUG) printed as the process prints it. */
+export function exitCode(run: (argv: string[]) => number, argv: string[]): number {
   try {
-    process.exitCode = run(process.argv.slice(2));
+    return run(argv);
   } catch (e) {
     if (e instanceof UsageError) {
       console.error(printable(`usage error: ${e.message}`));
-      process.exitCode = 2;
+      return 2;
     } else if (e instanceof CliError) {
       console.error(printable(`error: ${e.message}`));
-      process.exitCode = 1;
+      return 1;
     } else {
       console.error(printable(`internal error: ${(e as Error).message}`) + (process.env.DEBUG ? `\n${(e as Error).stack}` : ' (set DEBUG=1 for a stack trace)'));
-      process.exitCode = 3;
+      return 3;
     }
   }
 }

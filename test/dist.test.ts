@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { readTree } from '../src/output/write';
 import { PROJECT_ROOT } from '../src/paths';
+import { runInProcess } from './cli';
 import { Json, baseDefinition, definition } from './helpers';
 
 const MAIN = path.join(PROJECT_ROOT, 'build', 'cli.js');
@@ -20,6 +21,9 @@ function cli(args: string[], options: { cwd?: string; env?: Record<string, strin
   if (!fs.existsSync(MAIN)) throw new Error('build/ is missing: run the tests with `npm test`, which builds first');
   return spawnSync(process.execPath, [MAIN, 'synth', ...args], { cwd: options.cwd ?? PROJECT_ROOT, env: { ...process.env, ...options.env }, encoding: 'utf8' });
 }
+
+/** The synth command in this process, from the project folder like cli(): for what does not need a process of its own. */
+const synth = (args: string[], options: { cwd?: string } = {}) => runInProcess('synth', args, { cwd: options.cwd ?? PROJECT_ROOT });
 
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 
@@ -95,7 +99,7 @@ describe('synth command', () => {
 
   it('prints a summary per instance', () => {
     const defs = instancesFolder({ alpha: {}, beta: VOLUME });
-    const r = cli(['--instances', defs, '--out', tmp('dist-')]);
+    const r = synth(['--instances', defs, '--out', tmp('dist-')]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^alpha: \d+ objects, \d+ files, 0 warning\(s\), \d+ ms, db connections \d+\/\d+ \(server\), written$/m);
     expect(r.stdout).toMatch(/^beta: \d+ objects, \d+ files, 1 warning\(s\), /m);
@@ -122,9 +126,9 @@ describe('synth command', () => {
   it('removes the folder of an instance whose definition was removed, and keeps the others', () => {
     const defs = instancesFolder({ alpha: {}, beta: {}, gamma: {} });
     const out = tmp('dist-');
-    expect(cli(['--instances', defs, '--out', out, '--quiet']).status).toBe(0);
+    expect(synth(['--instances', defs, '--out', out, '--quiet']).status).toBe(0);
     fs.rmSync(path.join(defs, 'alpha.yaml'));
-    const r = cli(['--instances', defs, '--out', out]);
+    const r = synth(['--instances', defs, '--out', out]);
     expect(r.status).toBe(0);
     expect(fs.readdirSync(out).sort()).toEqual(['beta', 'gamma']);
     expect(r.stdout).toMatch(/^alpha: removed \(no definition\)$/m);
@@ -134,11 +138,11 @@ describe('synth command', () => {
   it('rewrites only the instance folders whose content changed', () => {
     const defs = instancesFolder({ alpha: {}, beta: {} });
     const out = tmp('dist-');
-    expect(cli(['--instances', defs, '--out', out, '--quiet']).status).toBe(0);
+    expect(synth(['--instances', defs, '--out', out, '--quiet']).status).toBe(0);
     const stamp = (name: string) => fs.statSync(path.join(out, name, 'kustomization.yaml')).mtimeMs;
     const before = { alpha: stamp('alpha'), beta: stamp('beta') };
     fs.appendFileSync(path.join(defs, 'beta.yaml'), 'logging: { railsLogLevel: debug }\n');
-    expect(cli(['--instances', defs, '--out', out, '--quiet']).status).toBe(0);
+    expect(synth(['--instances', defs, '--out', out, '--quiet']).status).toBe(0);
     expect(stamp('alpha')).toBe(before.alpha);
     expect(stamp('beta')).not.toBe(before.beta);
     expect(fs.readFileSync(path.join(out, 'beta', '00-base', 'configmap-beta-env.yaml'), 'utf8')).toMatch(/RAILS_LOG_LEVEL: debug/);
@@ -148,7 +152,7 @@ describe('synth command', () => {
     const defs = tmp('instances-');
     fs.writeFileSync(path.join(defs, 'test.yaml'), stringify(baseDefinition()));
     const out = tmp('dist-');
-    const r = cli(['--instances', defs, '--out', out]);
+    const r = synth(['--instances', defs, '--out', out]);
     expect(r.status, r.stderr).toBe(0);
     expect(fs.existsSync(path.join(out, 'test', '20-app', 'deployment-test-web.yaml'))).toBe(true);
   });
@@ -157,7 +161,7 @@ describe('synth command', () => {
     const defs = tmp('instances-');
     fs.writeFileSync(path.join(defs, 'test.yaml'), stringify(baseDefinition()));
     fs.writeFileSync(path.join(defs, 'other.yaml'), stringify({ ...baseDefinition(), name: 'other', namespace: 'test' }));
-    const r = cli(['--instances', defs, '--out', tmp('dist-')]);
+    const r = synth(['--instances', defs, '--out', tmp('dist-')]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/\/test\.yaml:1:1: error: name: instances other and test both emit v1 Namespace \/test; give them different names or namespaces$/m);
   });
@@ -165,10 +169,10 @@ describe('synth command', () => {
   it('--check reports a stale dist/ without writing', () => {
     const defs = instancesFolder({ alpha: {} });
     const out = tmp('dist-');
-    expect(cli(['--instances', defs, '--out', out, '--quiet']).status).toBe(0);
+    expect(synth(['--instances', defs, '--out', out, '--quiet']).status).toBe(0);
     const file = path.join(out, 'alpha', '20-app', 'deployment-alpha-web.yaml');
     fs.appendFileSync(file, '# edited by hand\n');
-    const r = cli(['--instances', defs, '--out', out, '--check']);
+    const r = synth(['--instances', defs, '--out', out, '--check']);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/stale: alpha\/20-app\/deployment-alpha-web.yaml/);
     expect(fs.readFileSync(file, 'utf8')).toMatch(/edited by hand/);
@@ -178,15 +182,15 @@ describe('synth command', () => {
     const project = tmp('project-');
     for (const d of ['src', 'instances', 'node_modules']) fs.mkdirSync(path.join(project, d));
     fs.writeFileSync(path.join(project, 'instances', 'test.yaml'), stringify(baseDefinition()));
-    const dot = cli(['--instances', 'instances', '--out', '.'], { cwd: project });
+    const dot = synth(['--instances', 'instances', '--out', '.'], { cwd: project });
     expect(dot.status).toBe(1);
     expect(dot.stderr).toMatch(/^error: the output folder \. holds instances, node_modules, src, which mastodon-cdk8s did not write/m);
     expect(fs.readdirSync(project).sort()).toEqual(['instances', 'node_modules', 'src']);
 
     const out = path.join(project, 'dist');
-    expect(cli(['--instances', 'instances', '--out', out, '--quiet'], { cwd: project }).status).toBe(0);
+    expect(synth(['--instances', 'instances', '--out', out, '--quiet'], { cwd: project }).status).toBe(0);
     const empty = tmp('empty-');
-    const r = cli(['--instances', empty, '--out', out]);
+    const r = synth(['--instances', empty, '--out', out]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/no instance definitions were found, so every instance in .* \(test\) would be removed/);
     expect(fs.readdirSync(out)).toEqual(['test']);

@@ -95,6 +95,13 @@ function errorText(e: ErrorObject): string {
   return `${at || '(root)'}: ${e.message}`;
 }
 
+const PASSED_FILE = 'passed-objects.json';
+
+/** Drops the memory of earlier passes (the build does, before the synthesis that writes the code caches). */
+export function forgetPasses(cacheDir: string = CACHE_DIR): void {
+  fs.rmSync(path.join(cacheDir, PASSED_FILE), { force: true });
+}
+
 export class SchemaGate {
   private readonly modules = new Map<string, Record<string, ValidateFunction>>();
 
@@ -108,7 +115,7 @@ export class SchemaGate {
     /** reuse earlier passes of identical objects @default true */
     remember = true,
   ) {
-    this.passedFile = path.join(cacheDir, 'passed-objects.json');
+    this.passedFile = path.join(cacheDir, PASSED_FILE);
     let passed: string[] = [];
     try {
       if (remember) passed = JSON.parse(fs.readFileSync(this.passedFile, 'utf8')) as string[];
@@ -173,10 +180,20 @@ export class SchemaGate {
     return (validate.errors ?? []).map((e) => `CRD: ${errorText(e)}`);
   }
 
-  /** Compiles every validator the gate can need (the build writes them as modules: src/ajv-cache.ts). */
-  precompile(): void {
-    for (const version of KUBERNETES_VERSIONS) this.coreValidators(version);
-    for (const gvk of Object.keys(CRD_FILES)) this.checkCustom({ apiVersion: gvk.split('/').slice(0, -1).join('/'), kind: gvk.slice(gvk.lastIndexOf('/') + 1) }, gvk);
+  /**
+   * Compiling every validator the gate can need, as separate jobs (the build writes them as modules,
+   * src/ajv-cache.ts, and spreads the jobs over the cores). The weight is the schema's size, which is
+   * what compiling costs; a core schema counts a quarter, only the emitted kinds are compiled from it.
+   */
+  precompileJobs(): { readonly weight: number; readonly run: () => void }[] {
+    const size = (file: string) => fs.statSync(file).size;
+    return [
+      ...KUBERNETES_VERSIONS.map((version) => ({ weight: size(path.join(this.vendorDir, 'schemas', version, '_definitions.json')) / 4, run: () => void this.coreValidators(version) })),
+      ...Object.keys(CRD_FILES).map((gvk) => ({
+        weight: size(path.join(this.vendorDir, 'crds', CRD_FILES[gvk])),
+        run: () => void this.checkCustom({ apiVersion: gvk.split('/').slice(0, -1).join('/'), kind: gvk.slice(gvk.lastIndexOf('/') + 1) }, gvk),
+      })),
+    ];
   }
 
   private readonly digests = new Map<string, string>();

@@ -4,12 +4,12 @@
  * set to a value of its own; the import must refuse each one by name and print none of the values
  * anywhere, nor, when it succeeds, write any value of a key that could be a secret.
  */
-import { spawnSync } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { runInProcess } from '../cli';
 
 const ROOT = path.join(__dirname, '../..');
 const DEFAULTS = path.join(ROOT, 'vendor/helm-defaults');
@@ -55,7 +55,8 @@ function setAt(root: Json, p: string, value: unknown) {
   node[keys[keys.length - 1]] = value;
 }
 
-const cli = (args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'build/cli.js'), 'import', ...args], { encoding: 'utf8' });
+/** the import command in this process (what it prints is captured: console and process.stdout/stderr); test/import/helm.test.ts runs the built one */
+const cli = (args: string[]) => runInProcess('import', args);
 
 describe('credentials in values files', () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'import-credentials-'));

@@ -12,6 +12,7 @@ import path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { renameLegacyKeys } from '../../src/import/defaults';
+import { runInProcess } from '../cli';
 import { synth } from '../helpers';
 import { Deliberate, Difference, compare, deliberateDifferences, explained, formatDifference, normalise } from './chart-normalise';
 
@@ -78,7 +79,8 @@ describe.skipIf(missing)('imported definitions give each process the settings th
 
       // this project: the importer as an admin runs it, then synthesis
       const out = path.join(work, 'instances', `${file}.yaml`);
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'build/cli.js'), 'import', path.join(CORPUS, file), ...args, '--out', out, '--force'], { encoding: 'utf8' });
+      // (test/import/helm.test.ts runs the built command line itself)
+      const r = runInProcess('import', [path.join(CORPUS, file), ...args, '--out', out, '--force']);
       expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
       const definition = parse(fs.readFileSync(out, 'utf8'));
       const here = normalise(synth(definition) as Json[], { prefix: definition.name, streamingReads: STREAMING_READS });

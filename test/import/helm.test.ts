@@ -5,6 +5,7 @@ import path from 'path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ImportError, importHelmValues } from '../../src/import/helm';
+import { runInProcess } from '../cli';
 import { find, model, synth } from '../helpers';
 import { SchemaGate } from '../../src/output/schema-gate';
 import { VENDOR_DIR } from '../../src/paths';
@@ -319,6 +320,8 @@ describe('every key the charts define', () => {
 
 describe('npm run import', () => {
   const cli = (args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'build/cli.js'), 'import', ...args], { encoding: 'utf8' });
+  /** the same command in this process, for what does not need a process of its own */
+  const here = (args: string[]) => runInProcess('import', args);
   /** runs a test in a fresh folder, removed afterwards */
   const inTmp = (test: (dir: string) => void) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'import-'));
@@ -332,7 +335,7 @@ describe('npm run import', () => {
   it('writes a definition with its report on top, which then synthesizes through the schema gate and the rules', () =>
     inTmp((dir) => {
       const out = path.join(dir, 'instances', 'example.yaml');
-      const r = cli([path.join(FIXTURES, 'chart-6-most-keys.values.yaml'), '--name', 'example', '--namespace', 'social', '--out', out]);
+      const r = here([path.join(FIXTURES, 'chart-6-most-keys.values.yaml'), '--name', 'example', '--namespace', 'social', '--out', out]);
       expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
       const text = fs.readFileSync(out, 'utf8');
       expect(text).toMatch(/^# yaml-language-server: \$schema=\.\.\/schema\/instance\.schema\.json\n# Imported from chart-6-most-keys\.values\.yaml \(mastodon\/chart, defaults of chart 6\.9\.3\)/);
@@ -341,15 +344,15 @@ describe('npm run import', () => {
       expect(text).toMatch(/# - database\.maxConnections is \d+/);
       expect(text).toMatch(/# From the chart's defaults \(chart-6-most-keys\.values\.yaml does not set them\):\n(# - .*\n)*# - mastodon\.streaming\.image\.repository -> image\.streamingRepository\n/);
       expect(parse(text)).toMatchObject({ name: 'example', namespace: 'social', upgrade: { from: '4.5.6' } });
-      expect(cli([path.join(FIXTURES, 'chart-6-most-keys.values.yaml'), '--name', 'example', '--out', out]).status).toBe(1);
-      const s = spawnSync(process.execPath, [path.join(ROOT, 'build/cli.js'), 'synth', '--instances', path.dirname(out), '--out', path.join(dir, 'dist')], { encoding: 'utf8' });
+      expect(here([path.join(FIXTURES, 'chart-6-most-keys.values.yaml'), '--name', 'example', '--out', out]).status).toBe(1);
+      const s = runInProcess('synth', ['--instances', path.dirname(out), '--out', path.join(dir, 'dist')]);
       expect({ status: s.status, stderr: s.stderr.split('\n').filter((l) => / error: /.test(l)) }).toEqual({ status: 0, stderr: [] });
     }));
 
   it('imports a values file that leaves everything to the chart\'s defaults with --version alone', () =>
     inTmp((dir) => {
       fs.writeFileSync(path.join(dir, 'values.yaml'), '{}\n');
-      const r = cli([path.join(dir, 'values.yaml'), '--version', '4.6.3', '--out', path.join(dir, 'mastodon.yaml')]);
+      const r = here([path.join(dir, 'values.yaml'), '--version', '4.6.3', '--out', path.join(dir, 'mastodon.yaml')]);
       expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
       expect(r.stdout).toMatch(/from the defaults of mastodon\/chart 6\.9\.3/);
     }));
@@ -359,7 +362,7 @@ describe('npm run import', () => {
       const file = path.join(dir, 'values.yaml');
       fs.writeFileSync(file, 'mastodon:\n  local_domain: a.example\n  secrets: { existingSecret: core }\n  extraEnvVars:\n    MAX_TOOT_CHARS: "1000"\n    LOCAL_DOMAIN: other.example\n');
       const out = path.join(dir, 'out.yaml');
-      const r = cli([file, '--version', '4.6.3', '--out', out]);
+      const r = here([file, '--version', '4.6.3', '--out', out]);
       expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
       const text = fs.readFileSync(out, 'utf8');
       expect(text).toMatch(/# - mastodon\.extraEnvVars\.LOCAL_DOMAIN = \(value not shown\): LOCAL_DOMAIN is generated from domain for this instance; set it there/);
@@ -370,7 +373,7 @@ describe('npm run import', () => {
     inTmp((dir) => {
       const file = path.join(dir, 'values.yaml');
       fs.writeFileSync(file, ['mastodon:', '  local_domain: a.example', '  secrets:', '    existingSecret: core', '  createAdmin:', '    enabled: true', '    username: "Not Gargron"', '    email: admin@a.example', ''].join('\n'));
-      const r = cli([file, '--version', '4.6.3', '--out', path.join(dir, 'out.yaml')]);
+      const r = here([file, '--version', '4.6.3', '--out', path.join(dir, 'out.yaml')]);
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/^\S*values\.yaml:7:5: mastodon\.createAdmin\.username: expected a Mastodon user name \(letters, digits and _, at most 30\), found "Not Gargron" \(definition field admin\.username\)$/m);
       expect(fs.existsSync(path.join(dir, 'out.yaml'))).toBe(false);
@@ -384,7 +387,7 @@ describe('npm run import', () => {
         ['apiVersion: helm.toolkit.fluxcd.io/v2', 'kind: HelmRelease', 'metadata: { name: social, namespace: flux-system }', 'spec:', '  targetNamespace: fedi', '  chart: { spec: { chart: mastodon, version: "6.8.7" } }', '  values:', '    mastodon:', '      local_domain: fedi.example', '      secrets: { existingSecret: core }', ''].join('\n'),
       );
       const out = path.join(dir, 'out.yaml');
-      const r = cli([file, '--out', out]);
+      const r = here([file, '--out', out]);
       expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
       expect(parse(fs.readFileSync(out, 'utf8'))).toMatchObject({ name: 'social', namespace: 'fedi', version: '4.5.11', domain: 'fedi.example', database: { cloudnativePg: { import: { host: 'social-postgresql' } } } });
     }));
