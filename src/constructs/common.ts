@@ -8,6 +8,8 @@ export const MANAGED_BY = 'mastodon-cdk8s';
 /** Puma's and streaming's ports, behind their Services */
 export const WEB_PORT = 3000;
 export const STREAMING_PORT = 4000;
+/** container port names: Services, probes and PodMonitors refer to ports by these names */
+export const PORT_NAMES = { http: 'http', metrics: 'metrics' } as const;
 /** uid/gid of the `mastodon` user in the official images */
 export const MASTODON_UID = 991;
 export const MEDIA_VOLUME_LABEL = 'mastodon.cdk8s/media-volume';
@@ -195,7 +197,7 @@ export function httpService(scope: Construct, id: InstanceIdentity, name: string
       ipFamilyPolicy: settings.ipFamilyPolicy,
       ipFamilies: settings.ipFamilies ? [...settings.ipFamilies] : undefined,
       selector: selectorLabels(id, component),
-      ports: [{ name: 'http', port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+      ports: [{ name: PORT_NAMES.http, port, targetPort: k8s.IntOrString.fromString(PORT_NAMES.http), protocol: 'TCP' }],
     },
   });
 }

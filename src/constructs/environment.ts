@@ -447,6 +447,17 @@ const SET_BY: [RegExp, string][] = [
   [/^PORT$/, `the generator (streaming listens on ${STREAMING_PORT})`],
   [/^(SIDEKIQ_|CACHE_)?REDIS_/, 'redis'],
   [/^REPLICA_DB_/, 'database.replica'],
+  [/^DB_HOST$/, 'database.host (database.pooler.host with a pooler)'],
+  [/^DB_PORT$/, 'database.port (database.pooler.port with a pooler)'],
+  [/^DB_NAME$/, 'database.name'],
+  [/^DB_USER$/, 'database.user or database.userSecret'],
+  [/^DB_PASS$/, 'database.passwordSecret'],
+  [/^(DB_SSLMODE|PGSSLROOTCERT)$/, 'database.tls'],
+  [/^PREPARED_STATEMENTS$/, 'database.pooler'],
+  [/^SMTP_AUTH_METHOD$/, 'smtp.authMethod'],
+  [/^SMTP_ENABLE_STARTTLS$/, 'smtp.starttls'],
+  [/^BULK_SMTP_AUTH_METHOD$/, 'smtp.bulk.authMethod'],
+  [/^BULK_SMTP_ENABLE_STARTTLS$/, 'smtp.bulk.starttls'],
   [/^(DB_|PREPARED_STATEMENTS$|PGSSL)/, 'database'],
   [/^ES_/, 'search'],
   [/^(S3_|AWS_)/, 'storage.s3'],
@@ -503,6 +514,6 @@ export function checkFreeFormEnv(m: InstanceModel): Problem[] {
   return sources.flatMap(([path, names]) =>
     names
       .filter((name) => generated.has(name))
-      .map((name) => ({ path: [...path, name], message: `${name} is generated from ${SET_BY.find(([re]) => re.test(name))?.[1] ?? 'the definition'} for this instance; set it there` })),
+      .map((name) => ({ path: [...path, name], message: `${name} is generated from ${VARIABLE_FIELDS.get(name) ?? SET_BY.find(([re]) => re.test(name))?.[1] ?? 'the definition'} for this instance; set it there` })),
   );
 }

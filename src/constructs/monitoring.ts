@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import * as L1 from './objects';
 import { PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheusrule-monitoring.coreos.com';
 import { InstanceModel } from '../model/model';
-import { InstanceIdentity, metadata } from './common';
+import { InstanceIdentity, PORT_NAMES, metadata } from './common';
 
 export class Monitoring extends Construct {
   constructor(scope: Construct, id: string, props: { readonly model: InstanceModel; readonly id: InstanceIdentity }) {
@@ -13,13 +13,13 @@ export class Monitoring extends Construct {
     if (m.def.metrics.serviceMonitors) {
       new L1.PodMonitor(this, 'rails', {
         metadata: metadata(props.id, `${m.name}-rails`, 'monitoring'),
-        spec: { selector: instanceSelector, podMetricsEndpoints: [{ port: 'metrics', path: '/metrics', interval: '30s' }] },
+        spec: { selector: instanceSelector, podMetricsEndpoints: [{ port: PORT_NAMES.metrics, path: '/metrics', interval: '30s' }] },
       });
       new L1.PodMonitor(this, 'streaming', {
         metadata: metadata(props.id, `${m.name}-streaming`, 'monitoring'),
         spec: {
           selector: { matchLabels: { ...instanceSelector.matchLabels, 'app.kubernetes.io/component': 'streaming' } },
-          podMetricsEndpoints: [{ port: 'http', path: '/metrics', interval: '30s' }],
+          podMetricsEndpoints: [{ port: PORT_NAMES.http, path: '/metrics', interval: '30s' }],
         },
       });
       // CloudNativePG's exporters (port "metrics" of its instance and PgBouncer pods)

@@ -2,7 +2,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { PatchesLast } from './objects';
-import { DEFAULT_SPREAD, resourceRequirements } from './common';
+import { DEFAULT_SPREAD, PORT_NAMES, resourceRequirements } from './common';
 import { InstanceModel, QueueSpec, SidekiqGroupModel, groupQueues, groupScalingProblems, groupWarnings, sidekiqImage } from '../model/model';
 import { warn } from './checks';
 import { RedisEndpoint } from '../model/redis';
@@ -140,7 +140,7 @@ export class SidekiqGroup extends Construct {
           ],
           envFrom: [...props.environment.envFrom(), ...extraEnvOf(g.def).envFrom],
           resources: resourceRequirements(g.def.resources),
-          ports: props.metricsPort !== undefined ? [{ name: 'metrics', containerPort: props.metricsPort, protocol: 'TCP' }] : [],
+          ports: props.metricsPort !== undefined ? [{ name: PORT_NAMES.metrics, containerPort: props.metricsPort, protocol: 'TCP' }] : [],
           volumeMounts: pod.volumeMounts,
           readinessProbe: { exec: { command: ['cat', SIDEKIQ_READY_FILE] }, initialDelaySeconds: 10, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 2 },
           livenessProbe: { exec: { command: ['sh', '-c', SIDEKIQ_ALIVE_CHECK] }, initialDelaySeconds: 60, periodSeconds: 30, failureThreshold: 4, timeoutSeconds: 5 },

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { InstanceModel } from '../model/model';
 import { MASTODON_STREAMING_REPOSITORY, NOT_READY_TOLERATION_SECONDS, UNREACHABLE_TOLERATION_SECONDS, streaming as streamingSchema } from '../definition/schema';
-import { DEFAULT_SPREAD, STREAMING_PORT, ServiceSettings, httpService, resourceRequirements } from './common';
+import { DEFAULT_SPREAD, PORT_NAMES, STREAMING_PORT, ServiceSettings, httpService, resourceRequirements } from './common';
 import { streamingProcessEnv } from './environment';
 import { PatchesLast } from './objects';
 import { ProcessResources } from './sidekiq';
@@ -86,11 +86,11 @@ export class StreamingService extends Construct {
           env: [...streamingProcessEnv(st.dbPool), ...props.environment.env('streaming'), ...(props.env ?? []), ...extraEnvOf(st).env],
           envFrom: [...props.environment.envFrom(), ...extraEnvOf(st).envFrom],
           resources: resourceRequirements(st.resources),
-          ports: [{ name: 'http', containerPort: STREAMING_PORT, protocol: 'TCP' }],
+          ports: [{ name: PORT_NAMES.http, containerPort: STREAMING_PORT, protocol: 'TCP' }],
           volumeMounts: pod.volumeMounts,
-          startupProbe: httpProbe(STREAMING_HEALTH, 'http', 5, 30),
-          readinessProbe: httpProbe(STREAMING_HEALTH, 'http', 10, 3),
-          livenessProbe: httpProbe(STREAMING_HEALTH, 'http', 20, 6, 5),
+          startupProbe: httpProbe(STREAMING_HEALTH, PORT_NAMES.http, 5, 30),
+          readinessProbe: httpProbe(STREAMING_HEALTH, PORT_NAMES.http, 10, 3),
+          livenessProbe: httpProbe(STREAMING_HEALTH, PORT_NAMES.http, 20, 6, 5),
           preStopSleepSeconds: STREAMING_PRESTOP_SECONDS,
         }),
       ],

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { EXPORTER_RESOURCES, InstanceModel } from '../model/model';
 import { MASTODON_REPOSITORY, NOT_READY_TOLERATION_SECONDS, UNREACHABLE_TOLERATION_SECONDS, web as webSchema } from '../definition/schema';
-import { DEFAULT_SPREAD, ServiceSettings, WEB_PORT, httpService, resourceRequirements } from './common';
+import { DEFAULT_SPREAD, PORT_NAMES, ServiceSettings, WEB_PORT, httpService, resourceRequirements } from './common';
 import { otelEnv, pumaEnv } from './environment';
 import { PatchesLast } from './objects';
 import { ProcessResources } from './sidekiq';
@@ -89,12 +89,12 @@ export class WebService extends Construct {
         env: [...pumaEnv(web, metricsPort, props.detailedMetrics ?? false), ...props.environment.env('web'), ...(props.env ?? []), ...extraEnvOf(web).env],
         envFrom: [...props.environment.envFrom(), ...extraEnvOf(web).envFrom],
         resources: resourceRequirements(web.resources),
-        ports: [{ name: 'http', containerPort: WEB_PORT, protocol: 'TCP' }],
+        ports: [{ name: PORT_NAMES.http, containerPort: WEB_PORT, protocol: 'TCP' }],
         volumeMounts: pod.volumeMounts,
-        startupProbe: httpProbe('/health', 'http', 5, 60),
-        readinessProbe: httpProbe('/health', 'http', 10, 3),
+        startupProbe: httpProbe('/health', PORT_NAMES.http, 5, 60),
+        readinessProbe: httpProbe('/health', PORT_NAMES.http, 10, 3),
         // a TCP accept still succeeds when every Puma thread is busy: a loaded pod is not restarted
-        livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('http') }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+        livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString(PORT_NAMES.http) }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
         preStopSleepSeconds: WEB_PRESTOP_SECONDS,
       }),
     ];
@@ -109,10 +109,10 @@ export class WebService extends Construct {
           env: [],
           envFrom: [],
           resources: resourceRequirements(EXPORTER_RESOURCES),
-          ports: [{ name: 'metrics', containerPort: metricsPort, protocol: 'TCP' }],
+          ports: [{ name: PORT_NAMES.metrics, containerPort: metricsPort, protocol: 'TCP' }],
           volumeMounts: pod.volumeMounts.filter((v) => v.name.startsWith('tmp')),
           // restarts a hung exporter; no readiness probe: metrics must never take web out of its Service
-          livenessProbe: httpProbe('/metrics', 'metrics', 30, 3, 5),
+          livenessProbe: httpProbe('/metrics', PORT_NAMES.metrics, 30, 3, 5),
         }),
       );
     }

@@ -206,7 +206,7 @@ describe('database TLS', () => {
     expect(problems(definition({ database: { tls: { mode: 'encrypt', caSecret: ca } } })).join()).toMatch(/would be ignored/);
     expect(problems(definition({ database: { tls: { mode: 'no-verify' } } })).join()).toMatch(/database\.tls\.mode/);
     expect(problems(definition({ database: { sslMode: 'require' } })).join()).toMatch(/unknown field/);
-    expect(problems(definition({ database: { tls: { mode: 'encrypt' } }, env: { DB_SSLMODE: 'require' } })).join()).toMatch(/DB_SSLMODE is generated from database for this instance/);
+    expect(problems(definition({ database: { tls: { mode: 'encrypt' } }, env: { DB_SSLMODE: 'require' } })).join()).toMatch(/DB_SSLMODE is generated from database\.tls for this instance/);
     // what the generator does not emit is the user's: node-postgres reads PGSSLMODE when DB_SSLMODE is unset
     expect(problems(definition({ env: { PGSSLMODE: 'require' } }))).toEqual([]);
   });

@@ -196,7 +196,14 @@ describe('choices and references', () => {
 
   it('rejects credentials, generated and removed variables in plain env', () => {
     expect(problems(definition({ env: { DEEPL_API_KEY: 'x' } }))).toEqual([expect.stringMatching(/looks like a credential/)]);
-    expect(problems(definition({ env: { DB_HOST: 'x' } }))).toEqual([expect.stringMatching(/DB_HOST is generated from database for this instance; set it there/)]);
+    expect(problems(definition({ env: { DB_HOST: 'x' } }))).toEqual([expect.stringMatching(/DB_HOST is generated from database\.host \(database\.pooler\.host with a pooler\) for this instance; set it there/)]);
+    // the message names the field that sets the variable, not only its section
+    expect(problems(definition({ env: { DB_NAME: 'x', S3_BUCKET: 'b', SMTP_AUTH_METHOD: 'login', SMTP_PORT: '25' }, storage: { s3: { bucket: 'media', region: 'eu-west-1' } }, smtp: { server: 'mail.example', port: 587, fromAddress: 'a@b.example' } }))).toEqual([
+      expect.stringMatching(/DB_NAME is generated from database\.name for/),
+      expect.stringMatching(/S3_BUCKET is generated from storage\.s3\.bucket for/),
+      expect.stringMatching(/SMTP_AUTH_METHOD is generated from smtp\.authMethod for/),
+      expect.stringMatching(/SMTP_PORT is generated from smtp\.port for/),
+    ]);
     expect(problems(definition({ env: { REDIS_NAMESPACE: 'x' } }))).toEqual([expect.stringMatching(/must not be set for Mastodon 4.5/)]);
     expect(problems(definition({ env: { STREAMING_CLUSTER_NUM: '2' } }))).toEqual([expect.stringMatching(/must not be set/)]);
     expect(problems(definition({ env: { STATSD_ADDR: 'statsd:9125' } }))).toEqual([expect.stringMatching(/STATSD_ADDR must not be set/)]);
