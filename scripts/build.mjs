@@ -3,9 +3,10 @@
 // Type-checking is `npm run typecheck`; declarations and the library's modules are `npm run build:lib`.
 // Skipped when no input is newer than the last build.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
+import { bundlePatches } from './bundle-patches.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const build = join(root, 'build');
@@ -18,7 +19,7 @@ function newest(path) {
   return Math.max(s.mtimeMs, ...readdirSync(path).map((e) => newest(join(path, e))));
 }
 
-const inputs = ['src', 'charts', 'imports', 'vendor/schemas', 'vendor/crds', 'scripts/build.mjs', 'tsconfig.json', 'package.json', 'package-lock.json'].map((p) => join(root, p));
+const inputs = ['src', 'charts', 'imports', 'vendor/schemas', 'vendor/crds', 'scripts/build.mjs', 'scripts/bundle-patches.mjs', 'tsconfig.json', 'package.json', 'package-lock.json'].map((p) => join(root, p));
 const force = process.argv.includes('--force');
 if (!force && existsSync(stamp) && Math.max(...inputs.map(newest)) < statSync(stamp).mtimeMs) process.exit(0);
 // loaded only when there is something to build: the up-to-date check runs before every npm run synth and npm test
@@ -26,32 +27,8 @@ const esbuild = await import('esbuild');
 
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', absWorkingDir: root };
 
-// The generated L1 classes (cdk8s-plus-28's k8s.js, imports/*.ts) drop undefined fields with a reduce that copies the
-// object once per field (quadratic, and most of their garbage); in the bundle it becomes a loop building the same
-// object (same keys, same order). None of those files has a __proto__ key, which the loop would treat differently.
-const SLOW_FILTER = 'return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});';
-const FAST_FILTER = 'const defined$ = {}; for (const k$ of Object.keys(result)) if (result[k$] !== undefined) defined$[k$] = result[k$]; return defined$;';
-const linearL1 = {
-  name: 'linear-l1-filter',
-  setup(b) {
-    let rewritten = 0;
-    b.onLoad({ filter: /(\/cdk8s-plus-28\/lib\/imports\/k8s\.js|\/imports\/[^/]+\.ts)$/ }, (args) => {
-      const text = readFileSync(args.path, 'utf8');
-      const parts = text.split(SLOW_FILTER);
-      if (parts.length === 1) return undefined;
-      if (text.includes('__proto__')) throw new Error(`${args.path} names __proto__: the filter rewrite would change it`);
-      rewritten += parts.length - 1;
-      return { contents: parts.join(FAST_FILTER), loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
-    });
-    // a new cdk8s-plus or cdk8s-cli that writes the filter otherwise is no error, but must not go unnoticed
-    b.onEnd((result) => {
-      if (result.errors.length === 0 && rewritten < 400) throw new Error(`the L1 filter was rewritten ${rewritten} times, expected hundreds: check linearL1 in scripts/build.mjs`);
-    });
-  },
-};
-
 mkdirSync(build, { recursive: true });
-await esbuild.build({ ...common, entryPoints: ['src/bin.ts'], outfile: join(build, 'cli.bundle.js'), plugins: [linearL1] });
+await esbuild.build({ ...common, entryPoints: ['src/bin.ts'], outfile: join(build, 'cli.bundle.js'), plugins: [bundlePatches] });
 // the bin: loads the bundle with V8's code cache of it, made below by a synthesis of this repository's instances
 // (the cache then holds the bytecode of every function a synth runs, not only the top level)
 writeFileSync(
