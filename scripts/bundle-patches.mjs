@@ -10,10 +10,11 @@ import { readFileSync } from 'node:fs';
 const SLOW_FILTER = 'return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});';
 const FAST_FILTER = 'const defined$ = {}; for (const k$ of Object.keys(result)) if (result[k$] !== undefined) defined$[k$] = result[k$]; return defined$;';
 
-// cdk8s resolves every value of every object: it walks up the construct tree to the App and offers a string,
-// number or boolean to each resolver, none of which replaces one. With the App's own three resolvers (no
-// custom ones) and primitives that have no `resolve` or `value` property (what those resolvers look at),
-// leaves are kept as they are, without the walk and the context object.
+// cdk8s resolves every value of every object: it walks up the construct tree to the App, then offers the value to
+// each resolver in a fresh context holding the value's path. When the App has only its three built-in resolvers,
+// none of which reads the path or replaces a string, number or boolean (primitives having no `resolve` or
+// `value` property, which those resolvers look at), the same three tests run inline: leaves are kept as they
+// are, and neither paths nor contexts are built.
 const SLOW_RESOLVE = `function resolve(key, value, apiObject) {
     const resolvers = app_1.App.of(apiObject).resolvers;
     if (value == null) {
@@ -44,34 +45,60 @@ const SLOW_RESOLVE = `function resolve(key, value, apiObject) {
 }`;
 const FAST_RESOLVE = `function resolve(key, value, apiObject) {
     const resolvers = app_1.App.of(apiObject).resolvers;
-    return resolveIn$(resolvers, builtInOnly$(resolvers), key, value, apiObject);
+    return builtInOnly$(resolvers) ? resolveBuiltIn$(value) : resolveWith$(resolvers, key, value, apiObject);
 }
 function builtInOnly$(resolvers) {
     const only = (r, C) => r.constructor === C && r.resolve === C.prototype.resolve && Object.keys(r).length === 0;
     return resolvers.length === 3 && only(resolvers[0], LazyResolver) && only(resolvers[1], ImplicitTokenResolver) && only(resolvers[2], NumberStringUnionResolver)
         && [''.resolve, (0).resolve, false.resolve, ''.value, (0).value, false.value].every((p) => p === undefined);
 }
-function leaf$(v) {
-    return v == null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+// LazyResolver, ImplicitTokenResolver and NumberStringUnionResolver in order, the first that replaces wins
+function resolveBuiltIn$(value) {
+    for (;;) {
+        if (value == null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+            return value;
+        }
+        if (value instanceof lazy_1.Lazy) {
+            value = value.produce();
+        } else if (typeof (value.resolve) === 'function') {
+            value = value.resolve();
+        } else if (value.constructor !== Object && NumberStringUnionResolver.TYPES.includes(typeof (value.value))) {
+            value = { value: value.value };
+        } else {
+            break;
+        }
+    }
+    if (Array.isArray(value)) {
+        return value.map((x) => resolveBuiltIn$(x));
+    }
+    if (value.constructor == Object) {
+        const result = {};
+        for (const [k, v] of Object.entries(value)) {
+            result[k] = resolveBuiltIn$(v);
+        }
+        return result;
+    }
+    return value;
 }
-function resolveIn$(resolvers, leavesAsIs, key, value, apiObject) {
-    if (value == null || (leavesAsIs && leaf$(value))) {
+// the published function, for apps with resolvers of their own
+function resolveWith$(resolvers, key, value, apiObject) {
+    if (value == null) {
         return value;
     }
     const context = new ResolutionContext(apiObject, key, value);
     for (const resolver of resolvers) {
         resolver.resolve(context);
         if (context.replaced) {
-            return resolveIn$(resolvers, leavesAsIs, key, context.replacedValue, apiObject);
+            return resolveWith$(resolvers, key, context.replacedValue, apiObject);
         }
     }
     if (Array.isArray(value)) {
-        return value.map((x, i) => (leavesAsIs && leaf$(x) ? x : resolveIn$(resolvers, leavesAsIs, [...key, \`\${i}\`], x, apiObject)));
+        return value.map((x, i) => resolveWith$(resolvers, [...key, \`\${i}\`], x, apiObject));
     }
     if (value.constructor == Object) {
         const result = {};
         for (const [k, v] of Object.entries(value)) {
-            result[k] = leavesAsIs && leaf$(v) ? v : resolveIn$(resolvers, leavesAsIs, [...key, k], v, apiObject);
+            result[k] = resolveWith$(resolvers, [...key, k], v, apiObject);
         }
         return result;
     }
