@@ -157,6 +157,8 @@ export class SchemaGate {
 
   /** Remember the objects that passed in this run, for the next one. */
   save(): void {
+    // the file already says exactly this (an up-to-date run): writing it again would only cost a rename
+    if (this.passedNow.size === this.passed.size && [...this.passedNow].every((k) => this.passed.has(k))) return;
     try {
       fs.mkdirSync(this.cacheDir, { recursive: true });
       const tmp = `${this.passedFile}.${process.pid}.tmp`;
