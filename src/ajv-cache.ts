@@ -81,8 +81,7 @@ function compileModule(file: string, cachedData: Buffer | undefined): vm.Script 
 
 /**
  * The one module ajv's standalone code requires, from this process's own copy of ajv (bundled into the CLI):
- * no module lookup at run time, and a validator loads without Node's module loader (a startup snapshot
- * cannot hold modules that loader loaded). Anything else is required from the module's folder.
+ * no module resolution per validator module. Anything else is required from the module's folder.
  */
 function validatorRequire(file: string): NodeRequire {
   const own = (id: string): unknown => (id === 'ajv/dist/runtime/ucs2length' ? ucs2length : createRequire(file)(id));
