@@ -110,10 +110,23 @@ const PATCHES = [
   { name: 'cdk8s resolve', files: /\/cdk8s\/lib\/resolve\.js$/, slow: SLOW_RESOLVE, fast: FAST_RESOLVE, atLeast: 1 },
 ];
 
+/**
+ * The sources use only the `k8s` namespace of cdk8s-plus-28 (its generated L1 classes); its index loads every L2
+ * construct too, which the CLI never runs. In the bundle, `cdk8s-plus-28` is a module exporting that namespace
+ * alone, the very module the index exports as `k8s`.
+ */
+const K8S_ONLY = 'cdk8s-plus-28:k8s-only';
+
 /** The esbuild plugin applying PATCHES. */
 export const bundlePatches = {
   name: 'bundle-patches',
   setup(build) {
+    build.onResolve({ filter: /^cdk8s-plus-28$/ }, (args) => (args.importer.includes('/node_modules/') ? undefined : { path: K8S_ONLY, namespace: 'bundle-patches', pluginData: args.resolveDir }));
+    build.onLoad({ filter: /.*/, namespace: 'bundle-patches' }, (args) => ({
+      contents: "exports.k8s = require('cdk8s-plus-28/lib/imports/k8s');",
+      loader: 'js',
+      resolveDir: args.pluginData,
+    }));
     const applied = new Map(PATCHES.map((p) => [p, 0]));
     build.onLoad({ filter: new RegExp(PATCHES.map((p) => p.files.source).join('|')) }, (args) => {
       let text = readFileSync(args.path, 'utf8');
