@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
+import { bundlePatches } from './bundle-patches.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const build = join(root, 'build');
@@ -18,15 +19,16 @@ function newest(path) {
   return Math.max(s.mtimeMs, ...readdirSync(path).map((e) => newest(join(path, e))));
 }
 
-const inputs = ['src', 'charts', 'imports', 'vendor/schemas', 'vendor/crds', 'scripts/build.mjs', 'tsconfig.json', 'package.json', 'package-lock.json'].map((p) => join(root, p));
+const inputs = ['src', 'charts', 'imports', 'vendor/schemas', 'vendor/crds', 'scripts/build.mjs', 'scripts/bundle-patches.mjs', 'tsconfig.json', 'package.json', 'package-lock.json'].map((p) => join(root, p));
 const force = process.argv.includes('--force');
 if (!force && existsSync(stamp) && Math.max(...inputs.map(newest)) < statSync(stamp).mtimeMs) process.exit(0);
 // loaded only when there is something to build: the up-to-date check runs before every npm run synth and npm test
 const esbuild = await import('esbuild');
 
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', absWorkingDir: root };
+
 mkdirSync(build, { recursive: true });
-await esbuild.build({ ...common, entryPoints: ['src/bin.ts'], outfile: join(build, 'cli.bundle.js') });
+await esbuild.build({ ...common, entryPoints: ['src/bin.ts'], outfile: join(build, 'cli.bundle.js'), plugins: [bundlePatches] });
 // the bin: loads the bundle with V8's code cache of it, made below by a synthesis of this repository's instances
 // (the cache then holds the bytecode of every function a synth runs, not only the top level)
 writeFileSync(

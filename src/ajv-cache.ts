@@ -11,6 +11,8 @@ import * as path from 'path';
 import Ajv, { ValidateFunction } from 'ajv';
 import { createRequire } from 'module';
 import * as vm from 'vm';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+import ucs2length = require('ajv/dist/runtime/ucs2length');
 import { VALIDATORS_DIR } from './paths';
 
 /** bump when schema preprocessing or ajv options change, so stale modules are not reused */
@@ -77,9 +79,18 @@ function compileModule(file: string, cachedData: Buffer | undefined): vm.Script 
   return new vm.Script(`(function (exports, require, module) {${fs.readFileSync(file, 'utf8')}\n})`, { filename: file, cachedData });
 }
 
+/**
+ * The one module ajv's standalone code requires, from this process's own copy of ajv (bundled into the CLI):
+ * no module resolution per validator module. Anything else is required from the module's folder.
+ */
+function validatorRequire(file: string): NodeRequire {
+  const own = (id: string): unknown => (id === 'ajv/dist/runtime/ucs2length' ? ucs2length : createRequire(file)(id));
+  return own as NodeRequire;
+}
+
 function run(script: vm.Script, file: string): Record<string, ValidateFunction> {
   const module = { exports: {} as Record<string, ValidateFunction> };
-  (script.runInThisContext() as (e: object, r: NodeRequire, m: object) => void)(module.exports, createRequire(file), module);
+  (script.runInThisContext() as (e: object, r: NodeRequire, m: object) => void)(module.exports, validatorRequire(file), module);
   return module.exports;
 }
 

@@ -12,12 +12,16 @@ export interface KubectlStep {
   readonly commands: readonly (readonly string[])[];
 }
 
-export function kubectlSequence(charts: InstanceCharts, root = '.'): KubectlStep[] {
+/**
+ * `objects` are each stage's synthesized objects when the caller has them (src/output/render.ts): synthesizing
+ * a chart again costs as much as the first time.
+ */
+export function kubectlSequence(charts: InstanceCharts, root = '.', objects?: ReadonlyMap<string, readonly KubeObject[]>): KubectlStep[] {
   const m = charts.model;
   const ns = m.namespace;
   return charts.stages.map((stage) => {
     const apply = ['kubectl', 'apply', '--server-side', '-k', `${root}/${stage.dir}`];
-    const jobs = (stage.chart.toJson() as KubeObject[]).filter((o) => o.kind === 'Job').map((o) => `job/${o.metadata!.name}`);
+    const jobs = (objects?.get(stage.dir) ?? (stage.chart.toJson() as KubeObject[])).filter((o) => o.kind === 'Job').map((o) => `job/${o.metadata!.name}`);
     const commands: string[][] = [apply];
     if (stage.id === 'app') {
       commands.push(['kubectl', 'rollout', 'status', 'deployment', '-n', ns, '-l', `app.kubernetes.io/instance=${m.name},app.kubernetes.io/part-of=mastodon`, `--timeout=${stage.timeout}`]);

@@ -43,9 +43,12 @@ export function renderInstance(model: InstanceModel, source: string): RenderedIn
   const charts = new InstanceCharts(model);
   const files = new Map<string, string>();
   const objects: RenderedObject[] = [];
+  const synthesized = new Map<string, KubeObject[]>();
   const emit = (dir: string, chart: Chart): string[] => {
     const names: string[] = [];
-    for (const obj of chart.toJson() as KubeObject[]) {
+    const json = chart.toJson() as KubeObject[];
+    synthesized.set(dir, json);
+    for (const obj of json) {
       const name = fileName(obj, model.namespace);
       const file = `${dir}/${name}`;
       if (files.has(file)) {
@@ -59,7 +62,7 @@ export function renderInstance(model: InstanceModel, source: string): RenderedIn
     return names;
   };
   for (const stage of charts.stages) emit(stage.dir, stage.chart);
-  const steps = kubectlSequence(charts).flatMap((s) => s.commands.map((c) => `#   ${c.join(' ')}\n`));
+  const steps = kubectlSequence(charts, '.', synthesized).flatMap((s) => s.commands.map((c) => `#   ${c.join(' ')}\n`));
   const byHand = `# Without Flux, apply the stages in order with kubectl, from this folder (each waits for the one before):\n${steps.join('')}`;
   if (charts.flux) {
     const fluxFiles = emit('flux', charts.flux);

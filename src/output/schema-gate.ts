@@ -4,7 +4,7 @@
  * `kubectl --validate=strict`). Schemas are vendored under vendor/; validators are compiled by the
  * build because compiling the large CRDs would dominate run time (src/ajv-cache.ts).
  */
-import { createHash } from 'crypto';
+import { Hash, createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
@@ -130,12 +130,7 @@ export class SchemaGate {
     const gvk = `${obj.apiVersion}/${obj.kind}`;
     // validation is a pure function of object and schema files: an identical object that passed
     // before passes again, without loading its validator
-    const schemaFiles = CRD_FILES[gvk]
-      ? [path.join(this.vendorDir, 'crds', CRD_FILES[gvk])]
-      : KUBERNETES_VERSIONS.map((v) => path.join(this.vendorDir, 'schemas', v, '_definitions.json'));
-    const key = createHash('sha256')
-      .update(`${CORE_KINDS.join()}\n${schemaFiles.map((f) => this.digest(f)).join()}\n${JSON.stringify(obj)}`)
-      .digest('hex');
+    const key = this.keyPrefix(gvk).copy().update(JSON.stringify(obj)).digest('hex');
     if (this.passed.has(key)) {
       this.passedNow.add(key);
       return [];
@@ -145,8 +140,25 @@ export class SchemaGate {
     return problems;
   }
 
+  private readonly prefixes = new Map<string, Hash>();
+
+  /** The hash of what a kind's cache keys begin with (the kinds compiled together, the schema files' digests), ready to take an object. */
+  private keyPrefix(gvk: string): Hash {
+    let prefix = this.prefixes.get(gvk);
+    if (!prefix) {
+      const schemaFiles = CRD_FILES[gvk]
+        ? [path.join(this.vendorDir, 'crds', CRD_FILES[gvk])]
+        : KUBERNETES_VERSIONS.map((v) => path.join(this.vendorDir, 'schemas', v, '_definitions.json'));
+      prefix = createHash('sha256').update(`${CORE_KINDS.join()}\n${schemaFiles.map((f) => this.digest(f)).join()}\n`);
+      this.prefixes.set(gvk, prefix);
+    }
+    return prefix;
+  }
+
   /** Remember the objects that passed in this run, for the next one. */
   save(): void {
+    // the file already says exactly this (an up-to-date run): writing it again would only cost a rename
+    if (this.passedNow.size === this.passed.size && [...this.passedNow].every((k) => this.passed.has(k))) return;
     try {
       fs.mkdirSync(this.cacheDir, { recursive: true });
       const tmp = `${this.passedFile}.${process.pid}.tmp`;

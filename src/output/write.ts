@@ -70,6 +70,7 @@ export function writeDist(outDir: string, all: readonly RenderedInstance[], opti
   let staging: string | undefined;
   try {
     fs.mkdirSync(outDir, { recursive: true });
+    if (instances.length === 0 && orphans.length === 0) return { written: [], removed: [] };
     staging = fs.mkdtempSync(path.join(outDir, '.staging-'));
     for (const inst of instances) {
       for (const [file, content] of inst.files) {

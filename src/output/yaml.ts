@@ -32,39 +32,63 @@ function scalar(v: unknown, indent: string): string {
   throw new Error(`cannot write a ${typeof v} as YAML`);
 }
 
+/** A non-empty array or object (written as a block); an object counts its own enumerable keys, as Object.keys does. */
 function isCollection(v: unknown): v is object {
-  return typeof v === 'object' && v !== null && (Array.isArray(v) ? v.length > 0 : Object.keys(v).length > 0);
+  if (typeof v !== 'object' || v === null) return false;
+  if (Array.isArray(v)) return v.length > 0;
+  for (const k in v) if (Object.prototype.hasOwnProperty.call(v, k)) return true;
+  return false;
 }
 
 function emptyCollection(v: unknown): string | undefined {
-  if (Array.isArray(v) && v.length === 0) return '[]';
-  if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0) return '{}';
-  return undefined;
+  if (typeof v !== 'object' || v === null) return undefined;
+  return Array.isArray(v) ? '[]' : '{}';
 }
 
-function write(value: unknown, indent: string, out: string[]): void {
+/** Keys repeat in every object (name, metadata, containers...): their written form is computed once per run. */
+const KEYS = new Map<string, string>();
+
+function keyString(key: string): string {
+  let k = KEYS.get(key);
+  if (k === undefined) {
+    k = scalarString(key);
+    if (KEYS.size < 10_000) KEYS.set(key, k);
+  }
+  return k;
+}
+
+/**
+ * Appends the lines of `value` at `indent` to `out`. `first` replaces the indentation of the first line: a
+ * collection that is a list item begins on the dash's line (`- name: x`, `- - a`).
+ */
+function write(value: unknown, indent: string, out: string[], first?: string): void {
+  let lead = first ?? indent;
   if (Array.isArray(value)) {
     for (const item of value) {
       if (isCollection(item)) {
-        const lines: string[] = [];
-        write(item, indent + '  ', lines);
-        // the first line of the nested block goes after the dash
-        out.push(`${indent}- ${lines[0].slice(indent.length + 2)}`, ...lines.slice(1));
+        const before = out.length;
+        write(item, indent + '  ', out, `${lead}- `);
+        if (out.length === before) throw new Error('cannot write a list item whose fields are all undefined');
       } else {
-        out.push(`${indent}- ${emptyCollection(item) ?? scalar(item, indent + '  ')}`);
+        // emptyCollection is only reached for values that are not non-empty collections
+        out.push(`${lead}- ${typeof item === 'object' && item !== null ? emptyCollection(item) : scalar(item, indent + '  ')}`);
       }
+      lead = indent;
     }
     return;
   }
-  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+  const obj = value as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    const v = obj[key];
     if (v === undefined) continue;
-    const k = scalarString(key);
+    const k = keyString(key);
     if (isCollection(v)) {
-      out.push(`${indent}${k}:`);
-      write(v, Array.isArray(v) ? indent + '  ' : indent + '  ', out);
+      out.push(`${lead}${k}:`);
+      write(v, indent + '  ', out);
     } else {
-      out.push(`${indent}${k}: ${emptyCollection(v) ?? scalar(v, indent + '  ')}`);
+      out.push(`${lead}${k}: ${typeof v === 'object' && v !== null ? emptyCollection(v) : scalar(v, indent + '  ')}`);
     }
+    lead = indent;
   }
 }
 

@@ -48,13 +48,26 @@ export const MetadataSyntax: Rule = {
       if ((r.operator === 'Gt' || r.operator === 'Lt') && (values.length !== 1 || !/^-?[0-9]+$/.test(values[0]))) findings.push({ message: `${where}: operator ${r.operator} needs one integer value`, culprit: r.operator });
       if (operators === LABEL_OPERATORS) for (const v of values) expect(`${where} value`, v, labelValue);
     };
-    const walk = (node: unknown, at: string) => {
-      if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${at}[${i}]`));
+    // the path below spec, written out only for a finding (walking every field of every object is the cost here)
+    const below: (string | number)[] = [];
+    const pathHere = () => `spec${below.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')}`;
+    const walk = (node: unknown) => {
+      if (Array.isArray(node)) {
+        for (let i = 0; i < node.length; i++) {
+          below.push(i);
+          walk(node[i]);
+          below.pop();
+        }
+        return;
+      }
       if (!node || typeof node !== 'object') return;
-      for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
-        const here = at ? `${at}.${k}` : k;
+      const fields = node as Record<string, unknown>;
+      for (const k of Object.keys(fields)) {
+        const v = fields[k];
         if (k === 'metadata' || !v || typeof v !== 'object') continue;
+        below.push(k);
         if (SELECTOR_KEYS.has(k) && !Array.isArray(v)) {
+          const here = pathHere();
           const sel = v as { matchLabels?: Record<string, string>; matchExpressions?: Requirement[] };
           for (const [lk, lv] of Object.entries(sel.matchLabels ?? {})) {
             expect(`${here}.matchLabels key`, lk, qualifiedName);
@@ -63,6 +76,7 @@ export const MetadataSyntax: Rule = {
           (sel.matchExpressions ?? []).forEach((r, i) => requirement(`${here}.matchExpressions[${i}]`, r, LABEL_OPERATORS));
         }
         if (k === 'nodeSelectorTerms' || k === 'preference') {
+          const here = pathHere();
           for (const [i, term] of (Array.isArray(v) ? v : [v]).entries()) {
             const t = term as { matchExpressions?: Requirement[]; matchFields?: Requirement[] };
             (t.matchExpressions ?? []).forEach((r, j) => requirement(`${here}[${i}].matchExpressions[${j}]`, r, NODE_OPERATORS));
@@ -73,10 +87,11 @@ export const MetadataSyntax: Rule = {
             }
           }
         }
-        walk(v, here);
+        walk(v);
+        below.pop();
       }
     };
-    walk((obj as { spec?: unknown }).spec, 'spec');
+    walk((obj as { spec?: unknown }).spec);
     return findings;
   },
 };

@@ -17,6 +17,15 @@ describe('YAML writer', () => {
     }
   });
 
+  it('begins a collection that is a list item on the dash line, at every depth', () => {
+    const value = { a: [[1, [2, []], {}], [{ b: [{}, [], { c: { d: [[[]]] } }] }]], e: { f: undefined, g: {} }, h: [[{ x: 'l1\nl2\n', w: [['z']] }]] };
+    expect(toYaml(value)).toBe(
+      ['a:', '  - - 1', '    - - 2', '      - []', '    - {}', '  - - b:', '        - {}', '        - []', '        - c:', '            d:', '              - - []', 'e:', '  g: {}', 'h:', '  - - x: |', '        l1', '        l2', '      w:', '        - - z', ''].join('\n'),
+    );
+    expect(parse(toYaml(value))).toEqual(JSON.parse(JSON.stringify(value)));
+    expect(() => toYaml({ list: [{ only: undefined }] })).toThrow(/list item whose fields are all undefined/);
+  });
+
   it('writes multi-line strings as literal blocks for readable diffs', () => {
     expect(toYaml({ conf: 'a 1\nb 2\n' })).toBe('conf: |\n  a 1\n  b 2\n');
   });

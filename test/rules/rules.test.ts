@@ -138,6 +138,22 @@ describe('rule set', () => {
     for (const kind of ['Deployment', 'Job', 'CronJob']) for (const o of objects.filter((x) => x.kind === kind)) expect((o.metadata as any).labels['app.kubernetes.io/version'], `${kind} ${o.metadata?.name}`).toBe('v4.5.6');
   });
 
+  it('names the selector a metadata problem is in by its full path below spec', () => {
+    const bad = mutate((o) => {
+      pod(o).affinity = {
+        podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { 'bad key': 'x' }, matchExpressions: [{ key: 'app', operator: 'Equals' }] } }] },
+        nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In' }], matchFields: [{ key: 'x' }] }] } },
+      };
+    });
+    const at = 'spec.template.spec.affinity';
+    expect(messages(MetadataSyntax, bad)).toEqual([
+      expect.stringMatching(new RegExp(`^${at}.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution\\[0\\].labelSelector.matchLabels key: expected a key such as`)),
+      `${at}.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector.matchExpressions[0] operator: expected one of In, NotIn, Exists, DoesNotExist, found "Equals"`,
+      `${at}.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0]: operator In needs at least one value`,
+      `${at}.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchFields key: expected metadata.name, found "x"`,
+    ]);
+  });
+
   it('flags a ConfigMap over 1 MiB', () => {
     const cm = find(objects, 'ConfigMap', 'test-env');
     expect(messages(ObjectSize, mutate((o) => (o.data.HUGE = 'x'.repeat(1024 * 1024)), cm))).toEqual([expect.stringMatching(/holds \d+ bytes of data, more than the 1048576 .*largest: HUGE/)]);
