@@ -64,7 +64,7 @@ func (a *adapter) provider(ctx context.Context, metricsServiceAddr string) (prov
 			os.Exit(1)
 		}
 	}()
-	return kedaprovider.NewProvider(ctx, log, mgr.GetClient(), *grpcClient), nil
+	return kedaprovider.NewProvider(ctx, adapterLog, mgr.GetClient(), *grpcClient), nil
 }
 
 // adapterMain is the metrics API server, run as keda-adapter
