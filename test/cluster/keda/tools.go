@@ -1,7 +1,6 @@
 //go:build tools
 
-// KEDA's operator, whose main build.sh adds to ./cmd: imported here so that go.mod and go.sum pin every module
-// it needs (build.sh compiles only the packages the Redis scalers build needs, so only those modules download).
+// KEDA's operator for the queue-scaling cluster test (its metrics API server is ./adapter).
 package tools
 
 import (

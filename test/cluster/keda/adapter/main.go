@@ -12,7 +12,7 @@ import (
 
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
 	appsv1 "k8s.io/api/apps/v1"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	ctrlcache "sigs.k8s.io/controller-runtime/pkg/cache"
@@ -31,10 +31,10 @@ type adapter struct {
 	basecmd.AdapterBase
 }
 
-var adapterLog = ctrl.Log.WithName("keda_metrics_adapter")
+var log = ctrl.Log.WithName("keda_metrics_adapter")
 
 func (a *adapter) provider(ctx context.Context, metricsServiceAddr string) (provider.ExternalMetricsProvider, error) {
-	s := clientgoscheme.Scheme
+	s := scheme.Scheme
 	if err := appsv1.SchemeBuilder.AddToScheme(s); err != nil {
 		return nil, err
 	}
@@ -60,15 +60,14 @@ func (a *adapter) provider(ctx context.Context, metricsServiceAddr string) (prov
 	}
 	go func() {
 		if err := mgr.Start(ctx); err != nil {
-			adapterLog.Error(err, "controller-runtime manager stopped")
+			log.Error(err, "controller-runtime manager stopped")
 			os.Exit(1)
 		}
 	}()
-	return kedaprovider.NewProvider(ctx, adapterLog, mgr.GetClient(), *grpcClient), nil
+	return kedaprovider.NewProvider(ctx, log, mgr.GetClient(), *grpcClient), nil
 }
 
-// adapterMain is the metrics API server, run as keda-adapter
-func adapterMain() {
+func main() {
 	ctx := ctrl.SetupSignalHandler()
 	a := &adapter{}
 	a.Name = "keda-adapter"
@@ -85,13 +84,13 @@ func adapterMain() {
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
 	p, err := a.provider(ctx, metricsServiceAddr)
 	if err != nil {
-		adapterLog.Error(err, "making the provider")
+		log.Error(err, "making the provider")
 		os.Exit(1)
 	}
 	a.WithExternalMetrics(p)
-	adapterLog.Info("starting the metrics API server")
+	log.Info("starting the metrics API server")
 	if err := a.Run(ctx); err != nil {
-		adapterLog.Error(err, "metrics API server stopped")
+		log.Error(err, "metrics API server stopped")
 		os.Exit(1)
 	}
 }
