@@ -21,13 +21,9 @@ const KEDA = ['keda-operator', 'keda-adapter', 'keda-crds'];
 const REDIS = ['redis-server', 'redis-cli'];
 const which = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const missing =
-  missingComponents() ??
-  (KEDA.some((c) => !fs.existsSync(path.join(BIN, c))) ? `missing ${KEDA.join(', ')} (opt-in: KEDA_SCENARIO=1 bash test/cluster/build.sh)` : undefined) ??
+  missingComponents(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'kwok-stages.yaml', ...KEDA]) ??
   (REDIS.some((c) => !which(c)) ? 'missing redis-server, redis-cli (apt-get install redis-server)' : undefined);
-// opt-in: KEDA's cold build (16 minutes on two cores) does not fit CI's time beside the rest of the suite
-const optIn = process.env.KEDA_SCENARIO === '1';
-if (!optIn) console.log('KEDA queue-scaling test skipped: opt-in (KEDA_SCENARIO=1 npm run test:cluster builds KEDA and runs it)');
-else if (missing) console.log(`KEDA queue-scaling test skipped: ${missing}`);
+if (missing) console.log(`KEDA queue-scaling test skipped: ${missing}`);
 
 const [MIN, MAX, PER_REPLICA] = [1, 3, 10];
 /** the ACL user: Sidekiq's commands and KEDA's (EVAL of a Lua script), nothing of @dangerous */
@@ -137,7 +133,7 @@ class DeploymentLog {
   }
 }
 
-describe.skipIf(!optIn || missing !== undefined)('Sidekiq queue scaling with KEDA on a real Redis', () => {
+describe.skipIf(missing !== undefined)('Sidekiq queue scaling with KEDA on a real Redis', () => {
   let cluster: Cluster;
   let redis: ChildProcess | undefined;
   let redisPort = 0;
