@@ -87,12 +87,25 @@ const A = GENERATED_INGRESS_ANNOTATIONS;
 
 type IngressSettings = InOf<typeof ingressSchema>;
 
-/** Problems of the ingress settings beyond their schema: one TLS source, a class for a generic controller, no annotation the Ingresses generate. */
-export function ingressSettingsProblems(ing: IngressSettings): Problem[] {
+/**
+ * Problems of the ingress settings beyond their schema: one TLS source, a streaming certificate of its own that is
+ * not the web one, a class for a generic controller, no annotation the Ingresses generate. `instance` names the
+ * web certificate's Secret when cert-manager issues it (`<instance>-tls`).
+ */
+export function ingressSettingsProblems(ing: IngressSettings, instance: string): Problem[] {
   const problems: Problem[] = [];
   const tlsModes = (['clusterIssuer', 'issuer', 'tlsSecret', 'tls'] as const).filter((k) => ing[k] !== undefined);
   if (tlsModes.length !== 1) {
     problems.push({ path: [], message: `expected exactly one TLS source (clusterIssuer, issuer or tlsSecret), or tls: external when TLS ends before the Ingress; found ${tlsModes.length ? tlsModes.join(' and ') : 'none'}` });
+  }
+  // cert-manager makes one Certificate per Secret, from the first Ingress asking for it, and leaves it alone for the
+  // other: both Ingresses asking for the same Secret leave one of them with a certificate that lacks its hosts
+  const webSecret = ing.tlsSecret ?? `${instance}-tls`;
+  if ((ing.clusterIssuer !== undefined || ing.issuer !== undefined) && ing.streaming?.tlsSecret === webSecret) {
+    problems.push({
+      path: ['streaming', 'tlsSecret'],
+      message: `expected a Secret other than the web certificate's (${webSecret}), found ${webSecret}: cert-manager would issue it for the first Ingress that asks and leave out the other's hosts; leave streaming.tlsSecret out to share the web certificate`,
+    });
   }
   if (ingressClassOf(ing) === undefined) problems.push({ path: ['className'], message: 'a generic controller has no known IngressClass: expected className (the class your controller serves), found none' });
   const generated: readonly string[] = Object.values(GENERATED_INGRESS_ANNOTATIONS);
@@ -186,7 +199,7 @@ export class MastodonIngress extends Construct {
       streaming: props.streaming,
     });
     const { problems: badHosts } = checkPart(hostsSchema, { localDomain: props.localDomain, webDomain: props.webDomain, alternateDomains: props.alternateDomains, streamingHost: props.streamingHost });
-    const problems = [...invalid, ...badHosts, ...(ing ? ingressSettingsProblems(ing) : [])];
+    const problems = [...invalid, ...badHosts, ...(ing ? ingressSettingsProblems(ing, props.instance) : [])];
     if (problems.length || !ing) {
       refuse(this, problems);
       return;

@@ -284,7 +284,7 @@ function checkExclusiveChoices(def: Instance, error: (p: FieldPath, m: string) =
     }
   }
   const ing = def.traffic.ingress;
-  if (ing) for (const p of ingressSettingsProblems(ing)) error(['traffic', 'ingress', ...p.path], p.message);
+  if (ing) for (const p of ingressSettingsProblems(ing, def.name)) error(['traffic', 'ingress', ...p.path], p.message);
 }
 
 /** Replica ranges and thread counts that contradict each other. */

@@ -114,6 +114,15 @@ describe('NginxIngress on its own', () => {
     expect(errors).toMatch(/\[mine\/ingress\] \(top level\): expected exactly one TLS source \(clusterIssuer, issuer or tlsSecret\).*found clusterIssuer and tlsSecret/);
     expect(errors).toMatch(/\[mine\/ingress\] annotations\.nginx\.ingress\.kubernetes\.io\/proxy-body-size: .* is set by the generator/);
   });
+
+  it('refuses a streaming certificate named as the web one when cert-manager issues them', () => {
+    const app = Testing.app();
+    new NginxIngress(new Chart(app, 'mine'), 'ingress', {
+      instance: 'social', version: '4.5.6', localDomain: 'example.social', webDomain: 'example.social', streamingHost: 'streaming.example.social', clusterIssuer: 'a',
+      streaming: { tlsSecret: 'social-tls' },
+    });
+    expect(synthErrors(app)).toMatch(/\[mine\/ingress\] streaming\.tlsSecret: expected a Secret other than the web certificate's \(social-tls\), found social-tls/);
+  });
 });
 
 describe('operator-run Redis on its own', () => {

@@ -155,6 +155,16 @@ describe('traffic settings the Helm charts offer', () => {
     expect(problems(definition({ traffic: { ingress: { annotations: { 'nginx.ingress.kubernetes.io/proxy-body-size': '1g' } } } })).join()).toMatch(/set by the generator .*maxBodySize/);
   });
 
+  it('refuses a streaming certificate of its own named as the web one when cert-manager issues them (the real cert-manager left the streaming host out)', () => {
+    const sameSecret = { streamingHost: 'streaming.example.social', ingress: { streaming: { tlsSecret: 'test-tls' } } };
+    expect(() => model(definition({ traffic: sameSecret }))).toThrow(expect.objectContaining({ problems: [expect.objectContaining({ path: ['traffic', 'ingress', 'streaming', 'tlsSecret'] })] }));
+    expect(problems(definition({ traffic: sameSecret }))).toEqual([expect.stringMatching(/^expected a Secret other than the web certificate's \(test-tls\), found test-tls: cert-manager/)]);
+    expect(problems(definition({ traffic: { ...sameSecret, ingress: { clusterIssuer: undefined, issuer: 'local', streaming: { tlsSecret: 'test-tls' } } } }))).toHaveLength(1);
+    // another Secret, or one brought without cert-manager, is fine
+    expect(problems(definition({ traffic: { ...sameSecret, ingress: { streaming: { tlsSecret: 'test-streaming-tls' } } } }))).toEqual([]);
+    expect(problems(definition({ traffic: { ...sameSecret, ingress: { clusterIssuer: undefined, tlsSecret: 'mine', streaming: { tlsSecret: 'test-tls' } } } }))).toEqual([]);
+  });
+
   it('sets the Service type, annotations and dual-stack policy of web and streaming', () => {
     const service = { type: 'LoadBalancer', annotations: { 'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb' }, ipFamilyPolicy: 'PreferDualStack', ipFamilies: ['IPv6', 'IPv4'] };
     const objects = synth(definition({ traffic: { service, networkPolicies: false } }));
