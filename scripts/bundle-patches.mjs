@@ -45,7 +45,7 @@ const SLOW_RESOLVE = `function resolve(key, value, apiObject) {
 }`;
 const FAST_RESOLVE = `function resolve(key, value, apiObject) {
     const resolvers = app_1.App.of(apiObject).resolvers;
-    return builtInOnly$(resolvers) ? resolveBuiltIn$(value) : resolveWith$(resolvers, key, value, apiObject);
+    return builtInOnly$(resolvers) ? resolveBuiltIn$(value) : resolvePublished$(key, value, apiObject);
 }
 function builtInOnly$(resolvers) {
     const only = (r, C) => r.constructor === C && r.resolve === C.prototype.resolve && Object.keys(r).length === 0;
@@ -80,30 +80,8 @@ function resolveBuiltIn$(value) {
     }
     return value;
 }
-// the published function, for apps with resolvers of their own
-function resolveWith$(resolvers, key, value, apiObject) {
-    if (value == null) {
-        return value;
-    }
-    const context = new ResolutionContext(apiObject, key, value);
-    for (const resolver of resolvers) {
-        resolver.resolve(context);
-        if (context.replaced) {
-            return resolveWith$(resolvers, key, context.replacedValue, apiObject);
-        }
-    }
-    if (Array.isArray(value)) {
-        return value.map((x, i) => resolveWith$(resolvers, [...key, \`\${i}\`], x, apiObject));
-    }
-    if (value.constructor == Object) {
-        const result = {};
-        for (const [k, v] of Object.entries(value)) {
-            result[k] = resolveWith$(resolvers, [...key, k], v, apiObject);
-        }
-        return result;
-    }
-    return value;
-}`;
+// the published function, for apps with resolvers of their own (its recursive calls come back through resolve)
+${SLOW_RESOLVE.replace('function resolve(', 'function resolvePublished$(')}`;
 
 const PATCHES = [
   { name: 'L1 undefined-field filter', files: /(\/cdk8s-plus-28\/lib\/imports\/k8s\.js|\/imports\/[^/]+\.ts)$/, slow: SLOW_FILTER, fast: FAST_FILTER, atLeast: 400, refuse: '__proto__' },

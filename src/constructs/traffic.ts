@@ -87,6 +87,11 @@ const A = GENERATED_INGRESS_ANNOTATIONS;
 
 type IngressSettings = InOf<typeof ingressSchema>;
 
+/** The web certificate's Secret: the one given, else the one cert-manager issues into. */
+function webTlsSecret(ing: Pick<IngressSettings, 'tlsSecret'>, instance: string): string {
+  return ing.tlsSecret ?? `${instance}-tls`;
+}
+
 /**
  * Problems of the ingress settings beyond their schema: one TLS source, a streaming certificate of its own that is
  * not the web one, a class for a generic controller, no annotation the Ingresses generate. `instance` names the
@@ -100,7 +105,7 @@ export function ingressSettingsProblems(ing: IngressSettings, instance: string):
   }
   // cert-manager makes one Certificate per Secret, from the first Ingress asking for it, and leaves it alone for the
   // other: both Ingresses asking for the same Secret leave one of them with a certificate that lacks its hosts
-  const webSecret = ing.tlsSecret ?? `${instance}-tls`;
+  const webSecret = webTlsSecret(ing, instance);
   if ((ing.clusterIssuer !== undefined || ing.issuer !== undefined) && ing.streaming?.tlsSecret === webSecret) {
     problems.push({
       path: ['streaming', 'tlsSecret'],
@@ -212,7 +217,7 @@ export class MastodonIngress extends Construct {
     const h: InstanceHosts = props;
     const webService = props.webService ?? `${props.instance}-web`;
     const streamingService = props.streamingService ?? `${props.instance}-streaming`;
-    const tlsSecret = ing.tlsSecret ?? `${props.instance}-tls`;
+    const tlsSecret = webTlsSecret(ing, props.instance);
     const allHosts = [...new Set([...webHosts(h), ...streamingHosts(h), ...(redirectsWebfinger(h) ? [h.localDomain] : [])])];
     const own = ing.streaming;
     // with its own certificate the streaming hosts leave the shared one
