@@ -88,7 +88,7 @@ const A = GENERATED_INGRESS_ANNOTATIONS;
 type IngressSettings = InOf<typeof ingressSchema>;
 
 /** The web certificate's Secret: the one given, else the one cert-manager issues into. */
-function webTlsSecret(ing: Pick<IngressSettings, 'tlsSecret'>, instance: string): string {
+export function webTlsSecret(ing: Pick<IngressSettings, 'tlsSecret'>, instance: string): string {
   return ing.tlsSecret ?? `${instance}-tls`;
 }
 

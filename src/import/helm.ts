@@ -11,7 +11,7 @@ import { HELM_CHARTS_1_CORE_KEYS, InlineCredential, SecretToCreate, inlineCreden
 import { EXPORTER_PORT, instanceSchema } from '../definition/schema';
 import { VARIABLE_FIELDS } from '../constructs/environment';
 import { STREAMING_PORT, WEB_PORT } from '../constructs/common';
-import { GENERATED_INGRESS_ANNOTATIONS as ANNOTATIONS } from '../constructs/traffic';
+import { GENERATED_INGRESS_ANNOTATIONS as ANNOTATIONS, webTlsSecret } from '../constructs/traffic';
 import { AUTH_PROVIDERS, AUTH_PROVIDER_NAMES, ProviderVariables } from '../model/auth';
 import { ImportError, Json, ValueAt, ValuesPath, readValue } from './values';
 
@@ -857,10 +857,17 @@ function mapTraffic(m: Mapper, release: string): void {
       if (streamingHosts[0]?.host && !m.built('traffic.streamingHost')) m.set('traffic.streamingHost', streamingHosts[0].host, 'ingress.streaming.hosts[0].host');
       const streamingTls = m.get('ingress.streaming.tls')?.[0]?.secretName;
       const streamingClass = m.get(snake(m, 'ingress.streaming.ingressClassName', 'ingress.streaming.className'));
-      const secret = covering?.secretName;
+      // cert-manager issues the web certificate into <instance>-tls: a streaming Secret of that name would be claimed by
+      // both Ingresses (synth refuses it), so the streaming hosts join the web certificate instead, as they do when the
+      // chart gave both Ingresses one Secret
+      const webSecret = certManager ? webTlsSecret({}, String(m.built('name'))) : undefined;
+      if (streamingTls && streamingTls === webSecret) {
+        m.note(`ingress.streaming.tls names ${streamingTls}, the Secret cert-manager issues the web certificate into: the streaming host is added to that certificate (traffic.ingress.streaming.tlsSecret is left out)`);
+      }
+      const ownSecret = streamingTls && streamingTls !== covering?.secretName && streamingTls !== webSecret ? streamingTls : undefined;
       m.set('traffic.ingress.streaming', {
         ...(streamingClass ? { className: streamingClass } : {}),
-        ...(streamingTls && streamingTls !== secret ? { tlsSecret: streamingTls } : {}),
+        ...(ownSecret ? { tlsSecret: ownSecret } : {}),
         ...(m.get('ingress.streaming.annotations') ? { annotations: m.get('ingress.streaming.annotations') } : {}),
       }, 'ingress.streaming');
     } else m.inert('ingress.streaming', 'the separate streaming Ingress is off');

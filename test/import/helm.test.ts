@@ -277,6 +277,26 @@ describe('what the charts\' values mean, per chart', () => {
     const covered = importHelmValues({ ...base6, ingress: { ...ingress, tls: [{ secretName: 'a-tls', hosts: ['a.example'] }] } }, { version: '4.6.3' });
     expect((covered.definition.traffic as any).ingress).toEqual({ className: 'traefik', tlsSecret: 'a-tls' });
   });
+
+  it('a streaming tls Secret named as cert-manager\'s web certificate joins that certificate instead of being claimed twice', () => {
+    const ingress = {
+      enabled: true,
+      ingressClassName: 'nginx',
+      annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt' },
+      hosts: [{ host: 'a.example', paths: [{ path: '/' }] }],
+      tls: [{ secretName: 'mastodon-tls', hosts: ['a.example'] }],
+      streaming: { enabled: true, hosts: [{ host: 'streaming.a.example', paths: [{ path: '/' }] }], tls: [{ secretName: 'social-tls', hosts: ['streaming.a.example'] }] },
+    };
+    const { definition, report } = importHelmValues({ ...base6, ingress }, { version: '4.6.3', release: 'social' });
+    expect((definition.traffic as any).ingress).toEqual({ className: 'nginx', clusterIssuer: 'letsencrypt', streaming: {} });
+    expect(report.notes.join('\n')).toMatch(/ingress\.streaming\.tls names social-tls, the Secret cert-manager issues the web certificate into/);
+    // synth accepts it, and the one certificate covers the streaming host
+    const web = synth(definition).find((o) => o.kind === 'Ingress' && o.metadata.name === 'social-web');
+    expect(web?.spec.tls).toEqual([{ hosts: ['a.example', 'streaming.a.example'], secretName: 'social-tls' }]);
+    // any other name stays the streaming Ingress's own certificate
+    const other = importHelmValues({ ...base6, ingress: { ...ingress, streaming: { ...ingress.streaming, tls: [{ secretName: 'streaming-tls' }] } } }, { version: '4.6.3', release: 'social' });
+    expect((other.definition.traffic as any).ingress.streaming).toEqual({ tlsSecret: 'streaming-tls' });
+  });
 });
 
 describe('every key the charts define', () => {
