@@ -6,7 +6,7 @@ export default defineConfig({
     include: ['test/cluster/*.test.ts'],
     testTimeout: 900_000,
     hookTimeout: 300_000,
-    // one control plane at a time: the machine has two cores
+    // one control plane at a time per process (test/cluster/run.sh runs a second process beside this one)
     fileParallelism: false,
     sequence: { concurrent: false },
   },
