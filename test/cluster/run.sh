@@ -9,18 +9,18 @@ config=(--config vitest.cluster.config.mts)
 
 beside=(test/cluster/keda.test.ts test/cluster/cert-manager.test.ts test/cluster/cloudnative-pg.test.ts test/cluster/netpol.test.ts)
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
 npx vitest run "${config[@]}" "${beside[@]}" >"$log" 2>&1 &
 pid=$!
-# a failure or interruption here must not leave the other process running
-trap 'kill "$pid" 2>/dev/null; rm -f "$log"' EXIT
+# an interruption must not leave the other process running (pid is cleared once it has ended)
+trap '[ -z "$pid" ] || kill "$pid" 2>/dev/null; rm -f "$log"' EXIT
+trap 'exit 143' INT TERM
 excludes=()
 for f in "${beside[@]}"; do excludes+=(--exclude "$f"); done
 npx vitest run "${config[@]}" "${excludes[@]}"
 main=$?
 wait "$pid"
 side=$?
-trap 'rm -f "$log"' EXIT
+pid=
 echo "--- beside it: ${beside[*]}"
 cat "$log"
 [ "$main" -eq 0 ] && [ "$side" -eq 0 ]
